@@ -1,0 +1,70 @@
+# The commands README.md names. `make demo` renders the built-in demo piece; `make test` installs
+# what the tests need and runs every check CI runs.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV    := .venv
+PY      := $(VENV)/bin/python
+CARGO   ?= cargo
+# Optimised test builds without the slow fat-LTO link of the release profile.
+PROFILE ?= ci
+RAE_CORPUS ?= $(abspath ../shared/corpus)
+export RAE_CORPUS
+APT_PACKAGES := fluidsynth fluid-soundfont-gm timgm6mb-soundfont musescore-general-soundfont-small
+
+.PHONY: help demo test deps apt-deps venv lint fmt rust-test wheel pytest stubtest bench fuzz
+
+help:
+	@echo "make demo   render the built-in demo piece to out/demo.wav"
+	@echo "make test   install test dependencies and run every check (what CI runs)"
+	@echo "make bench  compare rendering speed with FluidSynth"
+
+demo:
+	$(CARGO) run --release -q -p rae-cli -- demo -o out
+
+test: deps lint rust-test wheel pytest stubtest
+
+deps: apt-deps venv
+
+# Debian packages: the reference renderer and three real SoundFonts (SF2 and SF3).
+apt-deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+venv: $(VENV)/.ready
+
+$(VENV)/.ready: python/requirements-dev.txt
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r python/requirements-dev.txt
+	touch $@
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all
+
+rust-test:
+	$(CARGO) test --workspace --exclude rust-audio-engine-python --profile $(PROFILE)
+
+wheel: venv
+	rm -rf dist
+	$(VENV)/bin/maturin build -q -m python/Cargo.toml --profile $(PROFILE) -o dist -i $(PY)
+	$(PY) -m pip install -q --force-reinstall --no-deps dist/*.whl
+
+pytest: wheel
+	cd python/tests && ../../$(PY) -m pytest -q -ra .
+
+stubtest: wheel
+	$(PY) -m mypy.stubtest rust_audio_engine --allowlist python/stubtest-allowlist.txt
+	$(PY) -m mypy --strict python/tests/typing_check.py
+
+bench: venv
+	$(CARGO) build --release -q -p rae-cli
+	$(PY) bench/render_vs_fluidsynth.py

@@ -1,0 +1,65 @@
+//! The engine's one error type. Every variant names the file (or "<bytes>") and what is wrong, so
+//! a message can be shown to a user as it is; the CLI and Python layers map kinds to exit codes and
+//! exception classes.
+
+use std::path::PathBuf;
+
+/// Result with the engine's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in the engine.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// An input file does not exist.
+    #[error("{path}: file not found")]
+    NotFound { path: PathBuf },
+
+    /// Any other I/O failure (permissions, disk full, ...).
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// The MIDI data is not a valid Standard MIDI File.
+    #[error("{path}: invalid MIDI at byte {offset}: {message}")]
+    Midi {
+        path: PathBuf,
+        offset: u64,
+        message: String,
+    },
+
+    /// The SoundFont is malformed or unsupported.
+    #[error("{path}: invalid SoundFont: {message}")]
+    SoundFont { path: PathBuf, message: String },
+
+    /// Audio data or an audio format request that cannot be honoured.
+    #[error("{path}: {message}")]
+    AudioFormat { path: PathBuf, message: String },
+
+    /// A configured limit protecting against hostile input was exceeded.
+    #[error("{path}: {message}")]
+    Limit { path: PathBuf, message: String },
+
+    /// An argument outside its valid range.
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+
+    /// A bug: a panic inside the engine was caught. Please report it.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// Wraps an I/O error on `path`, turning "not found" into [`Error::NotFound`].
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        let path = path.into();
+        if source.kind() == std::io::ErrorKind::NotFound {
+            Error::NotFound { path }
+        } else {
+            Error::Io { path, source }
+        }
+    }
+}

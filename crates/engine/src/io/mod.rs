@@ -1,0 +1,283 @@
+//! Audio file output: WAV (16/24-bit integer, 32-bit float) through `hound`, FLAC (16/24-bit)
+//! through `flacenc`, always written to a temporary file beside the target and renamed into place,
+//! so a failure never leaves a partial file or touches an existing one.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::audio::AudioBuffer;
+use crate::error::{Error, Result};
+
+/// An output encoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OutputFormat {
+    Wav16,
+    Wav24,
+    Wav32Float,
+    Flac16,
+    Flac24,
+}
+
+impl OutputFormat {
+    /// All formats with their names as the CLI and Python spell them.
+    pub const NAMES: [(&'static str, OutputFormat); 5] = [
+        ("wav16", OutputFormat::Wav16),
+        ("wav24", OutputFormat::Wav24),
+        ("wav32f", OutputFormat::Wav32Float),
+        ("flac16", OutputFormat::Flac16),
+        ("flac24", OutputFormat::Flac24),
+    ];
+
+    /// Parses a name such as `wav24` or `flac16`.
+    pub fn from_name(name: &str) -> Result<Self> {
+        let lower = name.to_ascii_lowercase();
+        Self::NAMES
+            .iter()
+            .find(|(n, _)| *n == lower)
+            .map(|(_, f)| *f)
+            .ok_or_else(|| {
+                Error::InvalidArgument(format!(
+                    "unknown output format '{name}' (expected one of wav16, wav24, wav32f, flac16, flac24)"
+                ))
+            })
+    }
+
+    /// The canonical name.
+    pub fn name(self) -> &'static str {
+        Self::NAMES
+            .iter()
+            .find(|(_, f)| *f == self)
+            .map_or("wav16", |(n, _)| n)
+    }
+
+    /// The default format for a file name: `.flac` gives FLAC 16-bit, anything else WAV 16-bit.
+    pub fn from_path(path: &Path) -> Self {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some(e) if e.eq_ignore_ascii_case("flac") => OutputFormat::Flac16,
+            _ => OutputFormat::Wav16,
+        }
+    }
+
+    fn bits(self) -> u16 {
+        match self {
+            OutputFormat::Wav16 | OutputFormat::Flac16 => 16,
+            OutputFormat::Wav24 | OutputFormat::Flac24 => 24,
+            OutputFormat::Wav32Float => 32,
+        }
+    }
+}
+
+/// Quantises a sample in [-1, 1] to a signed integer of `bits` bits (round to nearest, clamped).
+fn quantise(x: f32, bits: u16) -> i32 {
+    let scale = (1i64 << (bits - 1)) as f64;
+    let v = (f64::from(x) * scale).round();
+    v.clamp(-scale, scale - 1.0) as i32
+}
+
+/// Encodes `audio` into bytes of the given format.
+pub fn encode(audio: &AudioBuffer, format: OutputFormat, name: &Path) -> Result<Vec<u8>> {
+    let channels = audio.channel_count();
+    if channels == 0 || channels > 8 {
+        return Err(Error::AudioFormat {
+            path: name.to_path_buf(),
+            message: format!("cannot write {channels} channels (1 to 8 supported)"),
+        });
+    }
+    let frames = audio.frames();
+    let bits = format.bits();
+    let fmt_err = |message: String| Error::AudioFormat {
+        path: name.to_path_buf(),
+        message,
+    };
+    match format {
+        OutputFormat::Wav16 | OutputFormat::Wav24 | OutputFormat::Wav32Float => {
+            let spec = hound::WavSpec {
+                channels: channels as u16,
+                sample_rate: audio.sample_rate,
+                bits_per_sample: bits,
+                sample_format: if format == OutputFormat::Wav32Float {
+                    hound::SampleFormat::Float
+                } else {
+                    hound::SampleFormat::Int
+                },
+            };
+            let bytes_per_sample = usize::from(bits / 8);
+            let mut cursor =
+                std::io::Cursor::new(Vec::with_capacity(44 + frames * channels * bytes_per_sample));
+            {
+                let mut w = hound::WavWriter::new(&mut cursor, spec)
+                    .map_err(|e| fmt_err(format!("WAV encoder: {e}")))?;
+                {
+                    let mut w16 = (format == OutputFormat::Wav16)
+                        .then(|| w.get_i16_writer((frames * channels) as u32));
+                    if let Some(w16) = w16.as_mut() {
+                        for i in 0..frames {
+                            for c in &audio.channels {
+                                w16.write_sample(quantise(c[i], 16) as i16);
+                            }
+                        }
+                    }
+                    if let Some(w16) = w16 {
+                        w16.flush().map_err(|e| fmt_err(format!("WAV encoder: {e}")))?;
+                    }
+                }
+                if format != OutputFormat::Wav16 {
+                    for i in 0..frames {
+                        for c in &audio.channels {
+                            let r = if format == OutputFormat::Wav32Float {
+                                w.write_sample(c[i])
+                            } else {
+                                w.write_sample(quantise(c[i], 24))
+                            };
+                            r.map_err(|e| fmt_err(format!("WAV encoder: {e}")))?;
+                        }
+                    }
+                }
+                w.finalize()
+                    .map_err(|e| fmt_err(format!("WAV encoder: {e}")))?;
+            }
+            Ok(cursor.into_inner())
+        }
+        OutputFormat::Flac16 | OutputFormat::Flac24 => {
+            use flacenc::component::BitRepr;
+            use flacenc::error::Verify;
+            let mut interleaved = Vec::with_capacity(frames * channels);
+            for i in 0..frames {
+                for c in &audio.channels {
+                    interleaved.push(quantise(c[i], bits));
+                }
+            }
+            let config = flacenc::config::Encoder::default()
+                .into_verified()
+                .map_err(|e| fmt_err(format!("FLAC encoder config: {e:?}")))?;
+            let source = flacenc::source::MemSource::from_samples(
+                &interleaved,
+                channels,
+                usize::from(bits),
+                audio.sample_rate as usize,
+            );
+            let stream =
+                flacenc::encode_with_fixed_block_size(&config, source, config.block_size)
+                    .map_err(|e| fmt_err(format!("FLAC encoder: {e:?}")))?;
+            let mut sink = flacenc::bitsink::ByteSink::new();
+            stream
+                .write(&mut sink)
+                .map_err(|e| fmt_err(format!("FLAC encoder: {e:?}")))?;
+            Ok(sink.into_inner())
+        }
+    }
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file in the same directory, flushed, then
+/// renamed over the target.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if !dir.is_dir() {
+        return Err(Error::NotFound { path: dir });
+    }
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".rae-")
+        .suffix(".part")
+        .tempfile_in(&dir)
+        .map_err(|e| Error::io(path, e))?;
+    tmp.write_all(bytes).map_err(|e| Error::io(path, e))?;
+    tmp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
+    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
+    Ok(())
+}
+
+/// Encodes and writes `audio` to `path` atomically.
+pub fn write_audio(path: &Path, audio: &AudioBuffer, format: OutputFormat) -> Result<()> {
+    let bytes = encode(audio, format, path)?;
+    write_atomic(path, &bytes)
+}
+
+/// True when `a` and `b` name the same existing file (used to refuse overwriting an input).
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sine(frames: usize) -> AudioBuffer {
+        let mut a = AudioBuffer::new(2, frames, 44100);
+        for (c, ch) in a.channels.iter_mut().enumerate() {
+            for (i, x) in ch.iter_mut().enumerate() {
+                *x = 0.5 * ((i as f32) * 0.05 + c as f32).sin();
+            }
+        }
+        a
+    }
+
+    #[test]
+    fn quantise_rounds_and_clamps() {
+        assert_eq!(quantise(1.0, 16), 32767);
+        assert_eq!(quantise(-1.0, 16), -32768);
+        assert_eq!(quantise(2.0, 24), (1 << 23) - 1);
+        assert_eq!(quantise(0.0, 16), 0);
+    }
+
+    #[test]
+    fn wav_formats_round_trip() {
+        let a = sine(1000);
+        for (fmt, tol) in [
+            (OutputFormat::Wav16, 1.0 / 32768.0),
+            (OutputFormat::Wav24, 1.0 / 8388608.0),
+            (OutputFormat::Wav32Float, 0.0),
+        ] {
+            let bytes = encode(&a, fmt, Path::new("x.wav")).unwrap();
+            let mut r = hound::WavReader::new(std::io::Cursor::new(bytes)).unwrap();
+            let spec = r.spec();
+            assert_eq!(spec.channels, 2);
+            assert_eq!(spec.sample_rate, 44100);
+            let samples: Vec<f32> = match spec.sample_format {
+                hound::SampleFormat::Float => r.samples::<f32>().map(|s| s.unwrap()).collect(),
+                hound::SampleFormat::Int => {
+                    let scale = (1i64 << (spec.bits_per_sample - 1)) as f32;
+                    r.samples::<i32>().map(|s| s.unwrap() as f32 / scale).collect()
+                }
+            };
+            assert_eq!(samples.len(), 2000);
+            for i in 0..1000 {
+                assert!((samples[2 * i] - a.channels[0][i]).abs() <= tol);
+                assert!((samples[2 * i + 1] - a.channels[1][i]).abs() <= tol);
+            }
+        }
+    }
+
+    #[test]
+    fn flac_round_trip_is_lossless() {
+        let a = sine(10000);
+        for (fmt, bits) in [(OutputFormat::Flac16, 16u16), (OutputFormat::Flac24, 24)] {
+            let bytes = encode(&a, fmt, Path::new("x.flac")).unwrap();
+            let mut r = claxon::FlacReader::new(std::io::Cursor::new(bytes)).unwrap();
+            assert_eq!(r.streaminfo().bits_per_sample, u32::from(bits));
+            let got: Vec<i32> = r.samples().map(|s| s.unwrap()).collect();
+            assert_eq!(got.len(), 20000);
+            for i in 0..10000 {
+                assert_eq!(got[2 * i], quantise(a.channels[0][i], bits));
+            }
+        }
+    }
+
+    #[test]
+    fn atomic_write_leaves_no_partial_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out.wav");
+        std::fs::write(&target, b"old").unwrap();
+        // Zero channels cannot be encoded: the existing file must stay untouched.
+        let bad = AudioBuffer::new(0, 0, 44100);
+        assert!(write_audio(&target, &bad, OutputFormat::Wav16).is_err());
+        assert_eq!(std::fs::read(&target).unwrap(), b"old");
+        write_audio(&target, &sine(10), OutputFormat::Wav16).unwrap();
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}

@@ -1,0 +1,9 @@
+//! SoundFont loading (SF2, SF3, the built-in font), the process-wide cache, and MIDI rendering.
+
+pub mod builtin;
+pub mod font;
+pub mod render;
+pub mod sf3;
+
+/// The synthesizer implementation in use.
+pub(crate) use rustysynth as synth_impl;

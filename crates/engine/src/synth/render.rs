@@ -1,0 +1,544 @@
+//! MIDI rendering: events from a parsed [`MidiFile`] drive SoundFont synthesizers, one per
+//! channel group, which run on several threads and are summed in a fixed order, so the output is
+//! bit-identical whatever the thread count. The tail after the last event runs until the output
+//! falls below -90 dBFS (capped by `max_tail_s`), then the gain stage sets the level.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::font::{load_soundfont, LoadedSoundFont, SoundFontSource, DEFAULT_MAX_SOUNDFONT_BYTES};
+use super::synth_impl as rs;
+use crate::audio::AudioBuffer;
+use crate::error::{Error, Result};
+use crate::gain::{self, Normalize};
+use crate::io::{self, OutputFormat};
+use crate::midi::{EventKind, MidiFile, MidiLimits};
+
+/// Limits that protect a server from hostile or absurd input. Each is configurable.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limits {
+    /// Longest output accepted, in seconds (default 60 minutes).
+    pub max_audio_s: f64,
+    /// Largest MIDI file, in bytes (default 64 MiB).
+    pub max_midi_bytes: u64,
+    /// Largest SoundFont file, in bytes (default 4 GiB).
+    pub max_soundfont_bytes: u64,
+    /// Fastest tempo accepted, in BPM (default 3000).
+    pub max_tempo_bpm: f64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_audio_s: 3600.0,
+            max_midi_bytes: 64 * 1024 * 1024,
+            max_soundfont_bytes: DEFAULT_MAX_SOUNDFONT_BYTES,
+            max_tempo_bpm: 3000.0,
+        }
+    }
+}
+
+impl Limits {
+    fn midi_limits(&self) -> MidiLimits {
+        MidiLimits {
+            max_file_bytes: self.max_midi_bytes,
+            max_tempo_bpm: self.max_tempo_bpm,
+            max_duration_s: self.max_audio_s,
+        }
+    }
+}
+
+/// How to render.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RenderOptions {
+    /// 22050 to 96000 Hz (default 44100).
+    pub sample_rate: u32,
+    /// Voice limit of each channel group's synthesizer (default 256).
+    pub polyphony: usize,
+    /// The synthesizer's own reverb and chorus.
+    pub reverb: bool,
+    /// Longest tail after the last event, in seconds (default 10).
+    pub max_tail_s: f64,
+    /// Gain stage (default: a transparent limiter at -1 dBFS).
+    pub normalize: Normalize,
+    /// Worker threads (default: all cores). The output does not depend on it.
+    pub threads: Option<usize>,
+    /// Asks for the GPU. Nothing in MIDI rendering runs on a GPU yet: the report says "cpu".
+    pub use_gpu: bool,
+    pub limits: Limits,
+    /// Called from the rendering thread with the fraction done (0 to 1) as work progresses.
+    pub progress: Progress,
+}
+
+/// A progress callback; compares equal to any other so options stay comparable.
+#[derive(Clone, Default)]
+pub struct Progress(pub Option<Arc<dyn Fn(f64) + Send + Sync>>);
+
+impl Progress {
+    /// Wraps a callback.
+    pub fn new(f: impl Fn(f64) + Send + Sync + 'static) -> Self {
+        Progress(Some(Arc::new(f)))
+    }
+
+    fn report(&self, fraction: f64) {
+        if let Some(f) = &self.0 {
+            f(fraction.clamp(0.0, 1.0));
+        }
+    }
+}
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() { "Progress(callback)" } else { "Progress(none)" })
+    }
+}
+
+impl PartialEq for Progress {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        Self {
+            sample_rate: 44100,
+            polyphony: 256,
+            reverb: false,
+            max_tail_s: 10.0,
+            normalize: Normalize::default(),
+            threads: None,
+            use_gpu: false,
+            limits: Limits::default(),
+            progress: Progress::default(),
+        }
+    }
+}
+
+impl RenderOptions {
+    fn validate(&self) -> Result<()> {
+        if !(22050..=96000).contains(&self.sample_rate) {
+            return Err(Error::InvalidArgument(format!(
+                "sample rate {} Hz is outside 22050..96000",
+                self.sample_rate
+            )));
+        }
+        if !(1..=4096).contains(&self.polyphony) {
+            return Err(Error::InvalidArgument(format!(
+                "polyphony {} is outside 1..4096",
+                self.polyphony
+            )));
+        }
+        if !self.max_tail_s.is_finite() || !(0.0..=600.0).contains(&self.max_tail_s) {
+            return Err(Error::InvalidArgument(format!(
+                "max_tail_s {} is outside 0..600",
+                self.max_tail_s
+            )));
+        }
+        if self.threads == Some(0) {
+            return Err(Error::InvalidArgument("threads must be at least 1".into()));
+        }
+        Ok(())
+    }
+}
+
+/// What a render did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RenderReport {
+    /// Length of the output in seconds (= frames / sample_rate).
+    pub duration_s: f64,
+    pub sample_rate: u32,
+    pub channels: usize,
+    pub frames: usize,
+    /// Sample peak of the output after the gain stage.
+    pub peak_dbfs: f64,
+    /// Where the work ran: "cpu" (MIDI rendering has no GPU path yet).
+    pub backend: &'static str,
+    pub gpu_requested: bool,
+    /// The SoundFont used: its path, or "builtin".
+    pub soundfont: String,
+    /// Seconds spent loading the SoundFont (0 when it came from the cache).
+    pub soundfont_load_s: f64,
+    /// Seconds spent synthesising and gain staging (not loading or writing).
+    pub render_s: f64,
+    /// Notes that took over a voice still sounding because the polyphony limit was reached, when
+    /// the synthesizer can tell.
+    pub notes_dropped: Option<u64>,
+    /// Threads and channel groups used.
+    pub threads: usize,
+    pub channel_groups: usize,
+    /// Time of the last MIDI event, in seconds.
+    pub midi_duration_s: f64,
+}
+
+/// Audio and its report.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub audio: AudioBuffer,
+    pub report: RenderReport,
+}
+
+/// A MIDI file given by path or as bytes.
+#[derive(Debug, Clone)]
+pub enum MidiSource<'a> {
+    Path(&'a Path),
+    Bytes(&'a [u8]),
+}
+
+impl MidiSource<'_> {
+    fn parse(&self, limits: &Limits) -> Result<MidiFile> {
+        match self {
+            MidiSource::Path(p) => MidiFile::open(p, &limits.midi_limits()),
+            MidiSource::Bytes(b) => MidiFile::parse(b, Path::new("<bytes>"), &limits.midi_limits()),
+        }
+    }
+}
+
+const BLOCK: usize = 64;
+const SEGMENT_BLOCKS: usize = 128;
+const MAX_GROUPS: usize = 4;
+const SILENCE: f32 = 3.162_277_7e-5; // -90 dBFS
+
+/// An event the synthesizer understands, at the block before which it is applied.
+#[derive(Debug, Clone, Copy)]
+enum SynthEvent {
+    Message {
+        channel: u8,
+        command: u8,
+        data1: u8,
+        data2: u8,
+    },
+    /// GM System On / GS Reset / XG System On: controllers back to defaults.
+    Reset,
+}
+
+struct Group {
+    synth: rs::Synthesizer,
+    events: Vec<(usize, SynthEvent)>,
+    next: usize,
+    left: Vec<f32>,
+    right: Vec<f32>,
+}
+
+impl Group {
+    /// Renders `blocks` blocks starting at block `first` into its own buffers.
+    fn render(&mut self, first: usize, blocks: usize) {
+        self.left.resize(blocks * BLOCK, 0.0);
+        self.right.resize(blocks * BLOCK, 0.0);
+        for b in 0..blocks {
+            while let Some(&(at, ev)) = self.events.get(self.next) {
+                if at > first + b {
+                    break;
+                }
+                self.next += 1;
+                match ev {
+                    SynthEvent::Message {
+                        channel,
+                        command,
+                        data1,
+                        data2,
+                    } => self.synth.process_midi_message(
+                        i32::from(channel),
+                        i32::from(command),
+                        i32::from(data1),
+                        i32::from(data2),
+                    ),
+                    SynthEvent::Reset => self.synth.reset_all_controllers(),
+                }
+            }
+            let range = b * BLOCK..(b + 1) * BLOCK;
+            self.synth
+                .render(&mut self.left[range.clone()], &mut self.right[range]);
+        }
+    }
+}
+
+fn is_reset_sysex(data: &[u8]) -> bool {
+    // GM System On: F0 7E 7F 09 01 F7 (the leading F0 is stripped by the parser).
+    // GS Reset: F0 41 dd 42 12 40 00 7F 00 41 F7; XG System On: F0 43 1n 4C 00 00 7E 00 F7.
+    data.starts_with(&[0x7E, 0x7F, 0x09, 0x01])
+        || data.starts_with(&[0x7E, 0x7F, 0x09, 0x03])
+        || (data.len() >= 7 && data[0] == 0x41 && data[2..7] == [0x42, 0x12, 0x40, 0x00, 0x7F])
+        || (data.len() >= 6 && data[0] == 0x43 && data[2..6] == [0x4C, 0x00, 0x00, 0x7E])
+}
+
+/// Splits the 16 channels into at most [`MAX_GROUPS`] groups of similar note counts. Depends on
+/// the MIDI content only, never on the thread count, so the output is the same on any machine.
+fn channel_groups(midi: &MidiFile) -> Vec<Vec<u8>> {
+    let mut notes = [0usize; 16];
+    let mut used = [false; 16];
+    for e in &midi.events {
+        if let EventKind::Channel {
+            command, channel, ..
+        } = e.kind
+        {
+            used[usize::from(channel)] = true;
+            if command == 0x90 {
+                notes[usize::from(channel)] += 1;
+            }
+        }
+    }
+    let mut channels: Vec<u8> = (0u8..16).filter(|&c| used[usize::from(c)]).collect();
+    if channels.is_empty() {
+        channels.push(0);
+    }
+    channels.sort_by_key(|&c| (std::cmp::Reverse(notes[usize::from(c)]), c));
+    let n = channels.len().min(MAX_GROUPS);
+    let mut groups: Vec<(usize, Vec<u8>)> = vec![(0, Vec::new()); n];
+    for c in channels {
+        // Greedy: the next busiest channel goes to the group with the fewest notes so far.
+        if let Some(g) = groups.iter_mut().min_by_key(|(load, _)| *load) {
+            g.0 += notes[usize::from(c)].max(1);
+            g.1.push(c);
+        }
+    }
+    groups.into_iter().map(|(_, g)| g).collect()
+}
+
+/// Renders a parsed MIDI file with a loaded SoundFont.
+pub fn render_midi(
+    midi: &MidiFile,
+    font: &LoadedSoundFont,
+    opts: &RenderOptions,
+) -> Result<Rendered> {
+    opts.validate()?;
+    let start = Instant::now();
+    let sr = opts.sample_rate;
+    let max_frames_total = (opts.limits.max_audio_s * f64::from(sr)) as usize;
+    let end_frame = (midi.duration_s * f64::from(sr)).round() as usize;
+    let tail_frames = (opts.max_tail_s * f64::from(sr)).round() as usize;
+    if end_frame > max_frames_total {
+        return Err(Error::Limit {
+            path: PathBuf::from("<midi>"),
+            message: format!(
+                "song lasts {:.0} s, above the limit of {} s",
+                midi.duration_s, opts.limits.max_audio_s
+            ),
+        });
+    }
+    let cap_frames = (end_frame + tail_frames).min(max_frames_total);
+
+    let groups_channels = channel_groups(midi);
+    let mut group_of = [0usize; 16];
+    for (g, chans) in groups_channels.iter().enumerate() {
+        for &c in chans {
+            group_of[usize::from(c)] = g;
+        }
+    }
+    let mut settings = rs::SynthesizerSettings::new(sr as i32);
+    settings.block_size = BLOCK;
+    settings.maximum_polyphony = opts.polyphony;
+    settings.enable_reverb_and_chorus = opts.reverb;
+    let mut groups = Vec::with_capacity(groups_channels.len());
+    for _ in &groups_channels {
+        let synth = rs::Synthesizer::new(&font.font, &settings)
+            .map_err(|e| Error::InvalidArgument(format!("synthesizer settings: {e}")))?;
+        groups.push(Group {
+            synth,
+            events: Vec::new(),
+            next: 0,
+            left: Vec::new(),
+            right: Vec::new(),
+        });
+    }
+    for e in &midi.events {
+        let block = ((e.time_s * f64::from(sr)).round() as usize) / BLOCK;
+        match &e.kind {
+            EventKind::Channel {
+                command,
+                channel,
+                data1,
+                data2,
+            } => {
+                groups[group_of[usize::from(*channel)]].events.push((
+                    block,
+                    SynthEvent::Message {
+                        channel: *channel,
+                        command: *command,
+                        data1: *data1,
+                        data2: *data2,
+                    },
+                ));
+            }
+            EventKind::SysEx(data) if is_reset_sysex(data) => {
+                for g in &mut groups {
+                    g.events.push((block, SynthEvent::Reset));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    let threads = opts
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .clamp(1, groups.len().max(1));
+
+    let mut left: Vec<f32> = Vec::with_capacity(end_frame + BLOCK * SEGMENT_BLOCKS);
+    let mut right: Vec<f32> = Vec::with_capacity(end_frame + BLOCK * SEGMENT_BLOCKS);
+    let mut block = 0usize;
+    let mut last_loud = 0usize;
+    let mut quiet_after_end = false;
+    while left.len() < cap_frames && !quiet_after_end {
+        let blocks = SEGMENT_BLOCKS.min((cap_frames - left.len()).div_ceil(BLOCK));
+        render_segment(&mut groups, block, blocks, threads);
+        block += blocks;
+        let seg_start = left.len();
+        for (i, g) in groups.iter().enumerate() {
+            if i == 0 {
+                left.extend_from_slice(&g.left);
+                right.extend_from_slice(&g.right);
+            } else {
+                for (d, s) in left[seg_start..].iter_mut().zip(&g.left) {
+                    *d += *s;
+                }
+                for (d, s) in right[seg_start..].iter_mut().zip(&g.right) {
+                    *d += *s;
+                }
+            }
+        }
+        let mut loud_in_segment = false;
+        for i in seg_start..left.len() {
+            if left[i].abs() > SILENCE || right[i].abs() > SILENCE {
+                last_loud = i + 1;
+                loud_in_segment = true;
+            }
+        }
+        quiet_after_end = seg_start >= end_frame && !loud_in_segment;
+        opts.progress
+            .report(left.len() as f64 / (end_frame.max(1) as f64 * 1.02));
+    }
+    opts.progress.report(1.0);
+    let frames = end_frame.max(last_loud).min(cap_frames).min(left.len());
+    left.truncate(frames);
+    right.truncate(frames);
+    if left.iter().chain(right.iter()).any(|x| !x.is_finite()) {
+        return Err(Error::Internal(
+            "the synthesizer produced non-finite samples".into(),
+        ));
+    }
+    let mut audio = AudioBuffer {
+        channels: vec![left, right],
+        sample_rate: sr,
+    };
+    gain::apply(&mut audio, opts.normalize)?;
+    let report = RenderReport {
+        duration_s: audio.duration_s(),
+        sample_rate: sr,
+        channels: audio.channel_count(),
+        frames: audio.frames(),
+        peak_dbfs: audio.peak_dbfs(),
+        backend: "cpu",
+        gpu_requested: opts.use_gpu,
+        soundfont: font.label.clone(),
+        soundfont_load_s: font.load_seconds,
+        render_s: start.elapsed().as_secs_f64(),
+        notes_dropped: None,
+        threads,
+        channel_groups: groups.len(),
+        midi_duration_s: midi.duration_s,
+    };
+    Ok(Rendered { audio, report })
+}
+
+fn render_segment(groups: &mut [Group], first: usize, blocks: usize, threads: usize) {
+    if threads <= 1 || groups.len() <= 1 {
+        for g in groups.iter_mut() {
+            g.render(first, blocks);
+        }
+        return;
+    }
+    let per_thread = groups.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let mut chunks = groups.chunks_mut(per_thread);
+        let mine = chunks.next();
+        for chunk in chunks {
+            s.spawn(move || {
+                for g in chunk {
+                    g.render(first, blocks);
+                }
+            });
+        }
+        for g in mine.into_iter().flatten() {
+            g.render(first, blocks);
+        }
+    });
+}
+
+/// Runs `f`, turning a panic anywhere inside it into [`Error::Internal`] so no panic crosses into
+/// a caller such as the Python interpreter.
+pub fn catch_panics<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(p) => {
+            let msg = p
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_string())
+                .or_else(|| p.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            Err(Error::Internal(msg))
+        }
+    }
+}
+
+/// Parses `midi`, loads `soundfont` (through the cache) and renders.
+pub fn render(
+    midi: MidiSource<'_>,
+    soundfont: &SoundFontSource,
+    opts: &RenderOptions,
+) -> Result<Rendered> {
+    catch_panics(|| {
+        let parsed = midi.parse(&opts.limits)?;
+        let font = load_soundfont(soundfont, opts.limits.max_soundfont_bytes)?;
+        render_midi(&parsed, &font, opts)
+    })
+}
+
+/// Renders with an already loaded font.
+pub fn render_with_font(
+    midi: MidiSource<'_>,
+    font: &Arc<LoadedSoundFont>,
+    opts: &RenderOptions,
+) -> Result<Rendered> {
+    catch_panics(|| {
+        let parsed = midi.parse(&opts.limits)?;
+        render_midi(&parsed, font, opts)
+    })
+}
+
+/// Renders `midi_path` to `output_path` (format from `format`, else from the extension), written
+/// atomically. The output may not be the input MIDI or SoundFont.
+pub fn render_to_file(
+    midi_path: &Path,
+    output_path: &Path,
+    soundfont: &SoundFontSource,
+    opts: &RenderOptions,
+    format: Option<OutputFormat>,
+) -> Result<RenderReport> {
+    check_output_path(output_path, midi_path)?;
+    if let SoundFontSource::Path(sf) = soundfont {
+        check_output_path(output_path, sf)?;
+    }
+    let rendered = render(MidiSource::Path(midi_path), soundfont, opts)?;
+    let format = format.unwrap_or_else(|| OutputFormat::from_path(output_path));
+    io::write_audio(output_path, &rendered.audio, format)?;
+    Ok(rendered.report)
+}
+
+/// Refuses an output path that names an input file.
+pub fn check_output_path(output: &Path, input: &Path) -> Result<()> {
+    if output == input || io::same_file(output, input) {
+        return Err(Error::InvalidArgument(format!(
+            "output path {} is the input file; choose another output",
+            output.display()
+        )));
+    }
+    if output.is_dir() {
+        return Err(Error::InvalidArgument(format!(
+            "output path {} is a directory",
+            output.display()
+        )));
+    }
+    Ok(())
+}

@@ -1,0 +1,90 @@
+"""rust-audio-engine: MIDI to audio through SoundFonts (SF2 and SF3), from Rust.
+
+Every call releases the GIL while it loads or renders, so threads and asyncio servers stay
+responsive. Errors about bad content subclass :class:`AudioEngineError` (itself a
+``ValueError``); a missing input raises ``FileNotFoundError``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import os
+from typing import Optional, Union
+
+from ._native import (
+    AudioEngineError,
+    AudioFormatError,
+    LimitError,
+    MidiError,
+    RenderReport,
+    RenderResult,
+    SoundFont,
+    SoundFontError,
+    __version__,
+    default_soundfont,
+    demo_midi,
+    midi_info,
+    render_midi,
+    render_midi_detailed,
+    soundfont_cache_info,
+    synthesize_midi,
+    synthesize_midi_detailed,
+)
+
+__all__ = [
+    "AudioEngineError",
+    "AudioFormatError",
+    "LimitError",
+    "MidiError",
+    "RenderReport",
+    "RenderResult",
+    "SoundFont",
+    "SoundFontError",
+    "__version__",
+    "default_soundfont",
+    "demo_midi",
+    "midi_info",
+    "render_midi",
+    "render_midi_detailed",
+    "soundfont_cache_info",
+    "synthesize_midi",
+    "synthesize_midi_async",
+    "synthesize_midi_detailed",
+]
+
+_PathLike = Union[str, "os.PathLike[str]"]
+
+
+async def synthesize_midi_async(
+    midi_path: _PathLike,
+    output_path: _PathLike,
+    soundfont_path: Union[None, _PathLike, SoundFont] = None,
+    use_gpu: bool = False,
+    reverb: bool = False,
+    *,
+    sample_rate: int = 44100,
+    format: Optional[str] = None,
+    normalize: Union[None, str, float] = "limit",
+    max_tail_s: float = 10.0,
+    threads: Optional[int] = None,
+    polyphony: int = 256,
+) -> float:
+    """Awaitable :func:`synthesize_midi`: runs in the loop's default executor with the GIL
+    released, so the event loop keeps serving other requests while it renders."""
+    loop = asyncio.get_running_loop()
+    call = functools.partial(
+        synthesize_midi,
+        midi_path,
+        output_path,
+        soundfont_path,
+        use_gpu,
+        reverb,
+        sample_rate=sample_rate,
+        format=format,
+        normalize=normalize,
+        max_tail_s=max_tail_s,
+        threads=threads,
+        polyphony=polyphony,
+    )
+    return await loop.run_in_executor(None, call)

@@ -1,0 +1,131 @@
+"""Type stubs for the compiled module (checked by mypy.stubtest in `make test`)."""
+
+import os
+from typing import Optional, Union
+
+import numpy as np
+import numpy.typing as npt
+
+_PathLike = Union[str, os.PathLike[str]]
+_Normalize = Union[None, str, float]
+_FontArg = Union[None, _PathLike, SoundFont]
+_MidiArg = Union[_PathLike, bytes]
+
+__version__: str
+
+class AudioEngineError(ValueError): ...
+class MidiError(AudioEngineError): ...
+class SoundFontError(AudioEngineError): ...
+class AudioFormatError(AudioEngineError): ...
+class LimitError(AudioEngineError): ...
+
+class SoundFont:
+    def __new__(cls, path: _PathLike) -> SoundFont: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def presets(self) -> list[tuple[int, int, str]]: ...
+    @property
+    def sample_count(self) -> int: ...
+    @property
+    def memory_bytes(self) -> int: ...
+    @property
+    def load_seconds(self) -> float: ...
+
+class RenderReport:
+    @property
+    def duration_s(self) -> float: ...
+    @property
+    def sample_rate(self) -> int: ...
+    @property
+    def channels(self) -> int: ...
+    @property
+    def frames(self) -> int: ...
+    @property
+    def peak_dbfs(self) -> float: ...
+    @property
+    def backend(self) -> str: ...
+    @property
+    def gpu_requested(self) -> bool: ...
+    @property
+    def soundfont(self) -> str: ...
+    @property
+    def soundfont_load_s(self) -> float: ...
+    @property
+    def render_s(self) -> float: ...
+    @property
+    def notes_dropped(self) -> Optional[int]: ...
+    @property
+    def threads(self) -> int: ...
+    @property
+    def channel_groups(self) -> int: ...
+    @property
+    def midi_duration_s(self) -> float: ...
+    def to_dict(self) -> dict[str, object]: ...
+
+class RenderResult:
+    @property
+    def audio(self) -> npt.NDArray[np.float32]: ...
+    @property
+    def report(self) -> RenderReport: ...
+
+def synthesize_midi(
+    midi_path: _PathLike,
+    output_path: _PathLike,
+    soundfont_path: _FontArg = None,
+    use_gpu: bool = False,
+    reverb: bool = False,
+    *,
+    sample_rate: int = 44100,
+    format: Optional[str] = None,
+    normalize: _Normalize = ...,
+    max_tail_s: float = 10.0,
+    threads: Optional[int] = None,
+    polyphony: int = 256,
+) -> float: ...
+def synthesize_midi_detailed(
+    midi_path: _PathLike,
+    output_path: _PathLike,
+    soundfont_path: _FontArg = None,
+    use_gpu: bool = False,
+    reverb: bool = False,
+    *,
+    sample_rate: int = 44100,
+    format: Optional[str] = None,
+    normalize: _Normalize = ...,
+    max_tail_s: float = 10.0,
+    threads: Optional[int] = None,
+    polyphony: int = 256,
+) -> RenderReport: ...
+def render_midi(
+    midi: _MidiArg,
+    soundfont: _FontArg = None,
+    *,
+    sample_rate: int = 44100,
+    reverb: bool = False,
+    normalize: _Normalize = ...,
+    max_tail_s: float = 10.0,
+    threads: Optional[int] = None,
+    polyphony: int = 256,
+    use_gpu: bool = False,
+) -> npt.NDArray[np.float32]: ...
+def render_midi_detailed(
+    midi: _MidiArg,
+    soundfont: _FontArg = None,
+    *,
+    sample_rate: int = 44100,
+    reverb: bool = False,
+    normalize: _Normalize = ...,
+    max_tail_s: float = 10.0,
+    threads: Optional[int] = None,
+    polyphony: int = 256,
+    use_gpu: bool = False,
+) -> RenderResult: ...
+def midi_info(midi: _MidiArg) -> dict[str, object]: ...
+def default_soundfont() -> str: ...
+def soundfont_cache_info() -> tuple[int, int, int]: ...
+def demo_midi() -> bytes: ...
