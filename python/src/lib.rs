@@ -482,8 +482,17 @@ fn midi_info<'py>(py: Python<'py>, midi: &Bound<'py, PyAny>) -> PyResult<Bound<'
     d.set_item("ticks_per_quarter", s.ticks_per_quarter)?;
     d.set_item("duration_s", s.duration_s)?;
     d.set_item("note_count", s.note_count)?;
-    d.set_item("channels", s.channels)?;
-    d.set_item("programs", s.programs)?;
+    d.set_item(
+        "channels",
+        s.channels.iter().map(|&c| u32::from(c)).collect::<Vec<_>>(),
+    )?;
+    d.set_item(
+        "programs",
+        s.programs
+            .iter()
+            .map(|&(c, p)| (u32::from(c), u32::from(p)))
+            .collect::<Vec<_>>(),
+    )?;
     d.set_item("tempo_changes", s.tempo_changes)?;
     d.set_item("initial_bpm", s.initial_bpm)?;
     d.set_item("track_names", s.track_names)?;

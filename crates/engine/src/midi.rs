@@ -41,6 +41,9 @@ pub enum EventKind {
     Tempo(u32),
     /// A system-exclusive message, without the leading 0xF0.
     SysEx(Vec<u8>),
+    /// The end of a track (meta 0x2F): it sets the song's length, so trailing silence written
+    /// by the composer is kept.
+    EndOfTrack,
 }
 
 /// One event at its absolute time.
@@ -415,7 +418,14 @@ impl Parser<'_> {
                             });
                         }
                         0x03 => names.push(String::from_utf8_lossy(body).trim().to_string()),
-                        0x2F => return Ok(()),
+                        0x2F => {
+                            out.push(RawEvent {
+                                tick,
+                                track,
+                                kind: EventKind::EndOfTrack,
+                            });
+                            return Ok(());
+                        }
                         _ => {}
                     }
                 }
@@ -532,7 +542,7 @@ mod tests {
         ];
         let m = parse(&smf(0, &[track])).unwrap();
         let times: Vec<f64> = m.events.iter().map(|e| e.time_s).collect();
-        assert_eq!(times, vec![0.0, 0.0, 0.5, 0.5, 1.5]);
+        assert_eq!(times, vec![0.0, 0.0, 0.5, 0.5, 1.5, 1.5]);
         assert!((m.duration_s - 1.5).abs() < 1e-12);
         let s = m.summary();
         assert_eq!(s.note_count, 2);

@@ -119,11 +119,12 @@ pub fn load_soundfont(source: &SoundFontSource, max_bytes: u64) -> Result<Arc<Lo
             }
             let canonical = path.canonicalize().map_err(|e| Error::io(path, e))?;
             let key = CacheKey::File {
-                path: canonical,
+                path: canonical.clone(),
                 size: meta.len(),
                 modified: meta.modified().ok(),
             };
-            cache().get_or_load(key, || load_file(path))
+            // Labelled by canonical path: every alias of the file shares one entry and one name.
+            cache().get_or_load(key, || load_file(&canonical))
         }
     }
 }
