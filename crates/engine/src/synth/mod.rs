@@ -6,4 +6,4 @@ pub mod render;
 pub mod sf3;
 
 /// The synthesizer implementation in use.
-pub(crate) use rustysynth as synth_impl;
+pub(crate) use rae_synth as synth_impl;

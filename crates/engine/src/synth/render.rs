@@ -217,15 +217,31 @@ struct Group {
     synth: rs::Synthesizer,
     events: Vec<(usize, SynthEvent)>,
     next: usize,
+    /// Render dry signal plus effect sends (for the shared reverb/chorus) instead of a finished mix.
+    split: bool,
     left: Vec<f32>,
     right: Vec<f32>,
+    reverb: Vec<f32>,
+    chorus_left: Vec<f32>,
+    chorus_right: Vec<f32>,
 }
 
 impl Group {
     /// Renders `blocks` blocks starting at block `first` into its own buffers.
     fn render(&mut self, first: usize, blocks: usize) {
-        self.left.resize(blocks * BLOCK, 0.0);
-        self.right.resize(blocks * BLOCK, 0.0);
+        let n = blocks * BLOCK;
+        let mut bufs = [
+            &mut self.left,
+            &mut self.right,
+            &mut self.reverb,
+            &mut self.chorus_left,
+            &mut self.chorus_right,
+        ];
+        let used = if self.split { 5 } else { 2 };
+        for b in bufs.iter_mut().take(used) {
+            b.clear();
+            b.resize(n, 0.0);
+        }
         for b in 0..blocks {
             while let Some(&(at, ev)) = self.events.get(self.next) {
                 if at > first + b {
@@ -247,9 +263,19 @@ impl Group {
                     SynthEvent::Reset => self.synth.reset_all_controllers(),
                 }
             }
-            let range = b * BLOCK..(b + 1) * BLOCK;
-            self.synth
-                .render(&mut self.left[range.clone()], &mut self.right[range]);
+            let r = b * BLOCK..(b + 1) * BLOCK;
+            if self.split {
+                self.synth.render_split(
+                    &mut self.left[r.clone()],
+                    &mut self.right[r.clone()],
+                    &mut self.reverb[r.clone()],
+                    &mut self.chorus_left[r.clone()],
+                    &mut self.chorus_right[r],
+                );
+            } else {
+                self.synth
+                    .render(&mut self.left[r.clone()], &mut self.right[r]);
+            }
         }
     }
 }
@@ -329,7 +355,17 @@ pub fn render_midi(
     let mut settings = rs::SynthesizerSettings::new(sr as i32);
     settings.block_size = BLOCK;
     settings.maximum_polyphony = opts.polyphony;
-    settings.enable_reverb_and_chorus = opts.reverb;
+    // Each group renders dry + effect sends; one shared reverb/chorus runs on their sum, so
+    // the effects cost the same whatever the number of groups.
+    settings.enable_reverb_and_chorus = false;
+    let mut effects = if opts.reverb {
+        Some(
+            rs::Effects::new(&settings)
+                .map_err(|e| Error::InvalidArgument(format!("synthesizer settings: {e}")))?,
+        )
+    } else {
+        None
+    };
     let mut groups = Vec::with_capacity(groups_channels.len());
     for _ in &groups_channels {
         let synth = rs::Synthesizer::new(&font.font, &settings)
@@ -338,8 +374,12 @@ pub fn render_midi(
             synth,
             events: Vec::new(),
             next: 0,
+            split: opts.reverb,
             left: Vec::new(),
             right: Vec::new(),
+            reverb: Vec::new(),
+            chorus_left: Vec::new(),
+            chorus_right: Vec::new(),
         });
     }
     for e in &midi.events {
@@ -377,6 +417,7 @@ pub fn render_midi(
 
     let mut left: Vec<f32> = Vec::with_capacity(end_frame + BLOCK * SEGMENT_BLOCKS);
     let mut right: Vec<f32> = Vec::with_capacity(end_frame + BLOCK * SEGMENT_BLOCKS);
+    let (mut sends_rev, mut sends_l, mut sends_r) = (Vec::new(), Vec::new(), Vec::new());
     let mut block = 0usize;
     let mut last_loud = 0usize;
     let mut quiet_after_end = false;
@@ -385,18 +426,28 @@ pub fn render_midi(
         render_segment(&mut groups, block, blocks, threads);
         block += blocks;
         let seg_start = left.len();
-        for (i, g) in groups.iter().enumerate() {
-            if i == 0 {
-                left.extend_from_slice(&g.left);
-                right.extend_from_slice(&g.right);
-            } else {
-                for (d, s) in left[seg_start..].iter_mut().zip(&g.left) {
-                    *d += *s;
-                }
-                for (d, s) in right[seg_start..].iter_mut().zip(&g.right) {
-                    *d += *s;
-                }
+        let seg_len = blocks * BLOCK;
+        left.resize(seg_start + seg_len, 0.0);
+        right.resize(seg_start + seg_len, 0.0);
+        // Sum in group order: fixed, so the result never depends on the thread count.
+        let (out_l, out_r) = (&mut left[seg_start..], &mut right[seg_start..]);
+        for g in &groups {
+            add_into(out_l, &g.left);
+            add_into(out_r, &g.right);
+        }
+        if let Some(fx) = effects.as_mut() {
+            sends_rev.clear();
+            sends_rev.resize(seg_len, 0.0);
+            sends_l.clear();
+            sends_l.resize(seg_len, 0.0);
+            sends_r.clear();
+            sends_r.resize(seg_len, 0.0);
+            for g in &groups {
+                add_into(&mut sends_rev, &g.reverb);
+                add_into(&mut sends_l, &g.chorus_left);
+                add_into(&mut sends_r, &g.chorus_right);
             }
+            fx.process(&sends_rev, &sends_l, &sends_r, out_l, out_r);
         }
         let mut loud_in_segment = false;
         for i in seg_start..left.len() {
@@ -434,12 +485,18 @@ pub fn render_midi(
         soundfont: font.label.clone(),
         soundfont_load_s: font.load_seconds,
         render_s: start.elapsed().as_secs_f64(),
-        notes_dropped: None,
+        notes_dropped: Some(groups.iter().map(|g| g.synth.stolen_voice_count()).sum()),
         threads,
         channel_groups: groups.len(),
         midi_duration_s: midi.duration_s,
     };
     Ok(Rendered { audio, report })
+}
+
+fn add_into(dst: &mut [f32], src: &[f32]) {
+    for (d, s) in dst.iter_mut().zip(src) {
+        *d += *s;
+    }
 }
 
 fn render_segment(groups: &mut [Group], first: usize, blocks: usize, threads: usize) {
