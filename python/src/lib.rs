@@ -17,7 +17,12 @@ pyo3::create_exception!(
     PyValueError,
     "Base class of the engine's errors about bad content or arguments."
 );
-pyo3::create_exception!(rust_audio_engine, MidiError, AudioEngineError, "Invalid MIDI data.");
+pyo3::create_exception!(
+    rust_audio_engine,
+    MidiError,
+    AudioEngineError,
+    "Invalid MIDI data."
+);
 pyo3::create_exception!(
     rust_audio_engine,
     SoundFontError,
@@ -40,9 +45,11 @@ pyo3::create_exception!(
 fn to_py_err(e: rae::Error) -> PyErr {
     let msg = e.to_string();
     match e {
-        rae::Error::NotFound { path } => {
-            PyFileNotFoundError::new_err((2, "No such file or directory", path.display().to_string()))
-        }
+        rae::Error::NotFound { path } => PyFileNotFoundError::new_err((
+            2,
+            "No such file or directory",
+            path.display().to_string(),
+        )),
         rae::Error::Io { .. } => PyOSError::new_err(msg),
         rae::Error::Midi { .. } => MidiError::new_err(msg),
         rae::Error::SoundFont { .. } => SoundFontError::new_err(msg),
@@ -399,7 +406,15 @@ fn synthesize_midi_detailed(
         .map(rae::OutputFormat::from_name)
         .transpose()
         .map_err(to_py_err)?;
-    let opts = options(sample_rate, reverb, normalize, max_tail_s, threads, polyphony, use_gpu);
+    let opts = options(
+        sample_rate,
+        reverb,
+        normalize,
+        max_tail_s,
+        threads,
+        polyphony,
+        use_gpu,
+    );
     let report = py
         .detach(|| -> rae::Result<rae::RenderReport> {
             rae::synth::render::check_output_path(&output_path, &midi_path)?;
@@ -433,7 +448,15 @@ fn render_midi<'py>(
     polyphony: usize,
     use_gpu: bool,
 ) -> PyResult<Bound<'py, PyArray2<f32>>> {
-    let opts = options(sample_rate, reverb, normalize, max_tail_s, threads, polyphony, use_gpu);
+    let opts = options(
+        sample_rate,
+        reverb,
+        normalize,
+        max_tail_s,
+        threads,
+        polyphony,
+        use_gpu,
+    );
     let rendered = render_impl(py, midi_arg(midi)?, font_arg(soundfont)?, opts)?;
     to_numpy(py, rendered.audio)
 }
@@ -455,7 +478,15 @@ fn render_midi_detailed<'py>(
     polyphony: usize,
     use_gpu: bool,
 ) -> PyResult<RenderResult> {
-    let opts = options(sample_rate, reverb, normalize, max_tail_s, threads, polyphony, use_gpu);
+    let opts = options(
+        sample_rate,
+        reverb,
+        normalize,
+        max_tail_s,
+        threads,
+        polyphony,
+        use_gpu,
+    );
     let rendered = render_impl(py, midi_arg(midi)?, font_arg(soundfont)?, opts)?;
     let report = RenderReport::from(&rendered.report);
     Ok(RenderResult {

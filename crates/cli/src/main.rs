@@ -11,7 +11,11 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rust_audio_engine as rae;
 
 #[derive(Parser)]
-#[command(name = "rae", version, about = "rust-audio-engine: render MIDI through SoundFonts to WAV/FLAC")]
+#[command(
+    name = "rae",
+    version,
+    about = "rust-audio-engine: render MIDI through SoundFonts to WAV/FLAC"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -195,10 +199,10 @@ fn cmd_render(args: RenderArgs) -> Result<(), Failure> {
         .as_deref()
         .map(rae::OutputFormat::from_name)
         .transpose()?;
-    let soundfont = args
-        .soundfont
-        .as_deref()
-        .map_or(rae::SoundFontSource::Default, rae::SoundFontSource::from_arg);
+    let soundfont = args.soundfont.as_deref().map_or(
+        rae::SoundFontSource::Default,
+        rae::SoundFontSource::from_arg,
+    );
     let mut opts = render_options(&args)?;
     let to_dir = inputs.len() > 1 || args.output.is_dir();
     let extension = match format {
@@ -209,7 +213,9 @@ fn cmd_render(args: RenderArgs) -> Result<(), Failure> {
         .iter()
         .map(|input| {
             let out = if to_dir {
-                let stem = input.file_stem().map_or_else(|| "out".into(), |s| s.to_os_string());
+                let stem = input
+                    .file_stem()
+                    .map_or_else(|| "out".into(), |s| s.to_os_string());
                 args.output.join(stem).with_extension(extension)
             } else {
                 args.output.clone()
@@ -230,7 +236,11 @@ fn cmd_render(args: RenderArgs) -> Result<(), Failure> {
         opts.threads = Some(1);
     }
     let bar = progress_bar(
-        if jobs.len() == 1 { 1000 } else { jobs.len() as u64 },
+        if jobs.len() == 1 {
+            1000
+        } else {
+            jobs.len() as u64
+        },
         args.quiet,
     );
     if jobs.len() == 1 {
@@ -281,10 +291,12 @@ fn cmd_render(args: RenderArgs) -> Result<(), Failure> {
     let failures = failures.into_inner().unwrap_or_else(|p| p.into_inner());
     match failures.len() {
         0 => Ok(()),
-        1 if jobs.len() == 1 => Err(failures.into_iter().next().map_or(
-            Failure::Usage("unknown failure".into()),
-            |(_, e)| Failure::from(e),
-        )),
+        1 if jobs.len() == 1 => Err(failures
+            .into_iter()
+            .next()
+            .map_or(Failure::Usage("unknown failure".into()), |(_, e)| {
+                Failure::from(e)
+            })),
         n => {
             for (_, e) in &failures {
                 eprintln!("rae: error: {e}");
@@ -321,7 +333,10 @@ fn cmd_info(file: &Path) -> Result<(), Failure> {
                 println!("  file size: {} bytes", m.len());
             }
         }
-        println!("  samples: {} ({} bytes of PCM)", s.sample_count, s.sample_data_bytes);
+        println!(
+            "  samples: {} ({} bytes of PCM)",
+            s.sample_count, s.sample_data_bytes
+        );
         println!("  presets: {}", s.presets.len());
         for p in &s.presets {
             println!("    {:3}:{:3}  {}", p.bank, p.program, p.name);
@@ -340,7 +355,10 @@ fn cmd_info(file: &Path) -> Result<(), Failure> {
     }
     println!("  duration: {:.2} s", s.duration_s);
     println!("  notes: {}", s.note_count);
-    println!("  initial tempo: {:.1} BPM ({} tempo events)", s.initial_bpm, s.tempo_changes);
+    println!(
+        "  initial tempo: {:.1} BPM ({} tempo events)",
+        s.initial_bpm, s.tempo_changes
+    );
     let chans: Vec<String> = s.channels.iter().map(|c| (c + 1).to_string()).collect();
     println!("  channels with notes (1-16): {}", chans.join(", "));
     let progs: Vec<String> = s
@@ -348,7 +366,14 @@ fn cmd_info(file: &Path) -> Result<(), Failure> {
         .iter()
         .map(|(c, p)| format!("ch{}:{}", c + 1, p))
         .collect();
-    println!("  programs: {}", if progs.is_empty() { "none".into() } else { progs.join(", ") });
+    println!(
+        "  programs: {}",
+        if progs.is_empty() {
+            "none".into()
+        } else {
+            progs.join(", ")
+        }
+    );
     if !s.track_names.is_empty() {
         println!("  track names: {}", s.track_names.join(" | "));
     }
@@ -371,10 +396,15 @@ fn cmd_demo(dir: &Path, quiet: bool) -> Result<(), Failure> {
     let report = rae::render_to_file(&midi_path, &wav_path, &source, &opts, None)?;
     bar.finish_and_clear();
     if !quiet {
-        println!("rae demo: a gospel-style progression in C (8 bars, 72 BPM), piano with sustain pedal");
+        println!(
+            "rae demo: a gospel-style progression in C (8 bars, 72 BPM), piano with sustain pedal"
+        );
         println!("  MIDI:      {}", midi_path.display());
         println!("  audio:     {}", wav_path.display());
-        println!("  soundfont: {} (load {:.3} s)", report.soundfont, report.soundfont_load_s);
+        println!(
+            "  soundfont: {} (load {:.3} s)",
+            report.soundfont, report.soundfont_load_s
+        );
         println!(
             "  rendered {:.2} s of 16-bit {} Hz stereo in {:.3} s ({:.0}x real time), peak {:.1} dBFS, reverb on, backend {}",
             report.duration_s,

@@ -26,7 +26,18 @@ pub fn write_smf(
     // (tick, order, bytes): note-offs sort before note-ons at the same tick.
     let mut events: Vec<(u32, u8, Vec<u8>)> = Vec::new();
     let tempo = (60_000_000.0 / bpm).round() as u32;
-    events.push((0, 0, vec![0xFF, 0x51, 0x03, (tempo >> 16) as u8, (tempo >> 8) as u8, tempo as u8]));
+    events.push((
+        0,
+        0,
+        vec![
+            0xFF,
+            0x51,
+            0x03,
+            (tempo >> 16) as u8,
+            (tempo >> 8) as u8,
+            tempo as u8,
+        ],
+    ));
     for &(ch, program) in programs {
         events.push((0, 1, vec![0xC0 | (ch & 15), program & 127]));
     }
@@ -34,8 +45,20 @@ pub fn write_smf(
         events.push((tick, 2, vec![0xB0 | (ch & 15), cc & 127, value & 127]));
     }
     for n in notes {
-        events.push((n.start, 3, vec![0x90 | (n.channel & 15), n.key & 127, n.velocity.clamp(1, 127)]));
-        events.push((n.start + n.length, 1, vec![0x80 | (n.channel & 15), n.key & 127, 64]));
+        events.push((
+            n.start,
+            3,
+            vec![
+                0x90 | (n.channel & 15),
+                n.key & 127,
+                n.velocity.clamp(1, 127),
+            ],
+        ));
+        events.push((
+            n.start + n.length,
+            1,
+            vec![0x80 | (n.channel & 15), n.key & 127, 64],
+        ));
     }
     events.sort_by_key(|e| (e.0, e.1));
     let mut track = Vec::new();
@@ -109,16 +132,46 @@ pub fn demo_midi() -> Vec<u8> {
         }
         controls.push((t + 30, 0, 64, 127));
         // Left hand: octave on the beat, fifth on the "and".
-        notes.push(Note { start: t, length: q, channel: 0, key: root, velocity: 84 });
-        notes.push(Note { start: t, length: q, channel: 0, key: root + 12, velocity: 72 });
-        notes.push(Note { start: t + q + e, length: e, channel: 0, key: root + 7, velocity: 60 });
+        notes.push(Note {
+            start: t,
+            length: q,
+            channel: 0,
+            key: root,
+            velocity: 84,
+        });
+        notes.push(Note {
+            start: t,
+            length: q,
+            channel: 0,
+            key: root + 12,
+            velocity: 72,
+        });
+        notes.push(Note {
+            start: t + q + e,
+            length: e,
+            channel: 0,
+            key: root + 7,
+            velocity: 60,
+        });
         // Right hand: chord on beat, re-struck softly on the off-beat (gospel push).
         let last = i == progression.len() - 1;
         for (k, &key) in chord.iter().enumerate() {
             let vel = 70 + 4 * k as u8;
-            notes.push(Note { start: t, length: if last { 2 * bar } else { q }, channel: 0, key, velocity: vel });
+            notes.push(Note {
+                start: t,
+                length: if last { 2 * bar } else { q },
+                channel: 0,
+                key,
+                velocity: vel,
+            });
             if !last {
-                notes.push(Note { start: t + q + e, length: e, channel: 0, key, velocity: vel - 18 });
+                notes.push(Note {
+                    start: t + q + e,
+                    length: e,
+                    channel: 0,
+                    key,
+                    velocity: vel - 18,
+                });
             }
         }
     }
@@ -136,7 +189,13 @@ pub fn demo_midi() -> Vec<u8> {
         (28, 84, 4),
     ];
     for (start_e, key, len_e) in melody {
-        notes.push(Note { start: start_e * e, length: len_e * e, channel: 0, key, velocity: 96 });
+        notes.push(Note {
+            start: start_e * e,
+            length: len_e * e,
+            channel: 0,
+            key,
+            velocity: 96,
+        });
     }
     controls.push((progression.len() as u32 * (bar / 2) + 2 * bar, 0, 64, 0));
     write_smf(TPQ as u16, 72.0, &[(0, 0)], &notes, &controls)
@@ -150,7 +209,8 @@ mod tests {
 
     #[test]
     fn demo_parses_with_pedal_and_expected_length() {
-        let m = MidiFile::parse(&demo_midi(), Path::new("demo.mid"), &MidiLimits::default()).unwrap();
+        let m =
+            MidiFile::parse(&demo_midi(), Path::new("demo.mid"), &MidiLimits::default()).unwrap();
         let s = m.summary();
         assert_eq!(s.format, 0);
         assert!(s.note_count > 100, "{}", s.note_count);

@@ -96,10 +96,7 @@ pub fn limit(audio: &mut AudioBuffer, ceiling_db: f64) {
 
     let required: Vec<f32> = (0..frames)
         .map(|i| {
-            let peak = audio
-                .channels
-                .iter()
-                .fold(0.0f32, |m, c| m.max(c[i].abs()));
+            let peak = audio.channels.iter().fold(0.0f32, |m, c| m.max(c[i].abs()));
             if peak > ceiling {
                 ceiling / peak
             } else {
@@ -129,7 +126,11 @@ pub fn limit(audio: &mut AudioBuffer, ceiling_db: f64) {
     let mut sum = attack as f64;
     let mut level = 1.0f32;
     for i in 0..frames {
-        let leaving = if i >= attack { ahead_min[i - attack] } else { 1.0 };
+        let leaving = if i >= attack {
+            ahead_min[i - attack]
+        } else {
+            1.0
+        };
         sum += f64::from(ahead_min[i]) - f64::from(leaving);
         let avg = (sum / attack as f64) as f32;
         let target = avg.min(required[i]);
@@ -153,7 +154,11 @@ mod tests {
         let sr = 44100;
         let mut a = AudioBuffer::new(2, sr, sr as u32);
         for i in 0..sr {
-            let amp = if (20000..22000).contains(&i) { 3.0 } else { 0.3 };
+            let amp = if (20000..22000).contains(&i) {
+                3.0
+            } else {
+                0.3
+            };
             let x = amp * (i as f32 * 0.03).sin();
             a.channels[0][i] = x;
             a.channels[1][i] = -0.5 * x;
@@ -202,6 +207,12 @@ mod tests {
         apply(&mut a, Normalize::Loudness { target_lufs: -23.0 }).unwrap();
         let l = integrated_loudness(&a).unwrap().unwrap();
         assert!((l + 23.0).abs() < 0.05, "{l}");
-        assert!(apply(&mut a, Normalize::Loudness { target_lufs: f64::NAN }).is_err());
+        assert!(apply(
+            &mut a,
+            Normalize::Loudness {
+                target_lufs: f64::NAN
+            }
+        )
+        .is_err());
     }
 }

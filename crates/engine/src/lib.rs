@@ -35,7 +35,7 @@ pub use synth::font::{
     set_cache_budget, CacheStats, LoadedSoundFont, SoundFontSource, SYSTEM_SOUNDFONTS,
 };
 pub use synth::render::{
-    render, render_midi, render_to_file, render_with_font, Limits, MidiSource, Progress, RenderOptions,
-    RenderReport, Rendered,
+    render, render_midi, render_to_file, render_with_font, Limits, MidiSource, Progress,
+    RenderOptions, RenderReport, Rendered,
 };
 pub use synth::sf3::{PresetSummary, SoundFontKind, SoundFontSummary};

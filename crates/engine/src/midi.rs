@@ -153,10 +153,8 @@ impl MidiFile {
                     channel,
                     data1,
                     ..
-                } => {
-                    if !programs.contains(&(*channel, *data1)) {
-                        programs.push((*channel, *data1));
-                    }
+                } if !programs.contains(&(*channel, *data1)) => {
+                    programs.push((*channel, *data1));
                 }
                 EventKind::Tempo(t) => {
                     tempo_changes += 1;
@@ -265,7 +263,7 @@ impl Parser<'_> {
             let id = &self.bytes[pos..pos + 4];
             let len = self.u32_at(pos + 4)? as usize;
             let body = pos + 8;
-            let end = body.checked_add(len).unwrap_or(usize::MAX);
+            let end = body.saturating_add(len);
             if id == b"MTrk" {
                 if end > self.bytes.len() {
                     return Err(self.err(
@@ -379,9 +377,9 @@ impl Parser<'_> {
                 0xF0 | 0xF7 => {
                     running = None;
                     let len = read_vlq(&mut pos)? as usize;
-                    let body = data
-                        .get(pos..pos.saturating_add(len))
-                        .ok_or_else(|| self.err(status_pos, "sysex runs past the end of the track"))?;
+                    let body = data.get(pos..pos.saturating_add(len)).ok_or_else(|| {
+                        self.err(status_pos, "sysex runs past the end of the track")
+                    })?;
                     pos += len;
                     if status == 0xF0 {
                         out.push(RawEvent {
@@ -562,7 +560,9 @@ mod tests {
         let mut b = smf(0, &[vec![0x00, 0x90, 60, 100, 0x00, 0xFF, 0x2F, 0x00]]);
         b.truncate(b.len() - 3);
         match parse(&b).unwrap_err() {
-            Error::Midi { offset, message, .. } => {
+            Error::Midi {
+                offset, message, ..
+            } => {
                 assert_eq!(offset, 18);
                 assert!(message.contains("truncated"), "{message}");
             }
@@ -578,7 +578,9 @@ mod tests {
 
     #[test]
     fn absurd_tempo_is_limited() {
-        let track = vec![0x00, 0xFF, 0x51, 0x03, 0x00, 0x00, 0x01, 0x00, 0xFF, 0x2F, 0x00];
+        let track = vec![
+            0x00, 0xFF, 0x51, 0x03, 0x00, 0x00, 0x01, 0x00, 0xFF, 0x2F, 0x00,
+        ];
         let err = parse(&smf(0, &[track])).unwrap_err();
         assert!(matches!(err, Error::Limit { .. }), "{err}");
     }
@@ -586,7 +588,9 @@ mod tests {
     #[test]
     fn absurd_length_is_limited() {
         // delta of 0x0FFFFFFF ticks at 120 BPM is about 70 hours.
-        let track = vec![0xFF, 0xFF, 0xFF, 0x7F, 0x90, 60, 100, 0x00, 0xFF, 0x2F, 0x00];
+        let track = vec![
+            0xFF, 0xFF, 0xFF, 0x7F, 0x90, 60, 100, 0x00, 0xFF, 0x2F, 0x00,
+        ];
         let err = parse(&smf(0, &[track])).unwrap_err();
         assert!(matches!(err, Error::Limit { .. }), "{err}");
     }

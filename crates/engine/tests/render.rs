@@ -2,6 +2,8 @@
 //! `../shared/corpus` beside the checkout) and the Debian SoundFonts. Tests that need a missing
 //! file say so and pass without checking (there is nothing to check them against).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers: failures should panic loudly
+
 use std::path::{Path, PathBuf};
 
 use rust_audio_engine::{
@@ -83,7 +85,11 @@ fn check_corpus_with(font_path: &str) {
         let peak = a.peak();
         assert!(a.channels.iter().flatten().all(|x| x.is_finite()));
         assert!(peak <= 0.8913, "{}: peak {peak}", midi.display());
-        assert!(peak > 0.01, "{}: nearly silent, peak {peak}", midi.display());
+        assert!(
+            peak > 0.01,
+            "{}: nearly silent, peak {peak}",
+            midi.display()
+        );
         assert!((r.report.peak_dbfs - a.peak_dbfs()).abs() < 1e-9);
         eprintln!(
             "{:40} {font_path}: {:.2} s, peak {:.2} dBFS",
@@ -128,10 +134,16 @@ fn renders_are_deterministic_across_runs_and_thread_counts() {
                 ..Default::default()
             };
             let r = render(MidiSource::Path(&midi), &sf, &opts).unwrap();
-            assert!(r.report.channel_groups > 1, "{name} should split into channel groups");
+            assert!(
+                r.report.channel_groups > 1,
+                "{name} should split into channel groups"
+            );
             outputs.push(wav_bytes(&r.audio));
         }
-        assert!(outputs[0] == outputs[1], "{name}: 1 thread and 2 threads differ");
+        assert!(
+            outputs[0] == outputs[1],
+            "{name}: 1 thread and 2 threads differ"
+        );
         assert!(outputs[1] == outputs[2], "{name}: two renders differ");
     }
 }
@@ -226,8 +238,14 @@ fn errors_name_the_file_and_leave_no_output() {
     std::fs::write(&bad_sf, b"RIFF\x10\x00\x00\x00sfbkLIST").unwrap();
     let good = dir.path().join("good.mid");
     std::fs::write(&good, demo::demo_midi()).unwrap();
-    let err = render_to_file(&good, &out, &SoundFontSource::Path(bad_sf.clone()), &opts, None)
-        .unwrap_err();
+    let err = render_to_file(
+        &good,
+        &out,
+        &SoundFontSource::Path(bad_sf.clone()),
+        &opts,
+        None,
+    )
+    .unwrap_err();
     assert!(matches!(err, Error::SoundFont { .. }), "{err}");
     assert!(err.to_string().contains("bad.sf2"), "{err}");
 

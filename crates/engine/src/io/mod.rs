@@ -102,8 +102,9 @@ pub fn encode(audio: &AudioBuffer, format: OutputFormat, name: &Path) -> Result<
                 },
             };
             let bytes_per_sample = usize::from(bits / 8);
-            let mut cursor =
-                std::io::Cursor::new(Vec::with_capacity(44 + frames * channels * bytes_per_sample));
+            let mut cursor = std::io::Cursor::new(Vec::with_capacity(
+                44 + frames * channels * bytes_per_sample,
+            ));
             {
                 let mut w = hound::WavWriter::new(&mut cursor, spec)
                     .map_err(|e| fmt_err(format!("WAV encoder: {e}")))?;
@@ -118,7 +119,8 @@ pub fn encode(audio: &AudioBuffer, format: OutputFormat, name: &Path) -> Result<
                         }
                     }
                     if let Some(w16) = w16 {
-                        w16.flush().map_err(|e| fmt_err(format!("WAV encoder: {e}")))?;
+                        w16.flush()
+                            .map_err(|e| fmt_err(format!("WAV encoder: {e}")))?;
                     }
                 }
                 if format != OutputFormat::Wav16 {
@@ -156,9 +158,8 @@ pub fn encode(audio: &AudioBuffer, format: OutputFormat, name: &Path) -> Result<
                 usize::from(bits),
                 audio.sample_rate as usize,
             );
-            let stream =
-                flacenc::encode_with_fixed_block_size(&config, source, config.block_size)
-                    .map_err(|e| fmt_err(format!("FLAC encoder: {e:?}")))?;
+            let stream = flacenc::encode_with_fixed_block_size(&config, source, config.block_size)
+                .map_err(|e| fmt_err(format!("FLAC encoder: {e:?}")))?;
             let mut sink = flacenc::bitsink::ByteSink::new();
             stream
                 .write(&mut sink)
@@ -242,7 +243,9 @@ mod tests {
                 hound::SampleFormat::Float => r.samples::<f32>().map(|s| s.unwrap()).collect(),
                 hound::SampleFormat::Int => {
                     let scale = (1i64 << (spec.bits_per_sample - 1)) as f32;
-                    r.samples::<i32>().map(|s| s.unwrap() as f32 / scale).collect()
+                    r.samples::<i32>()
+                        .map(|s| s.unwrap() as f32 / scale)
+                        .collect()
                 }
             };
             assert_eq!(samples.len(), 2000);

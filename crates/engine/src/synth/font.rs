@@ -75,7 +75,7 @@ impl LoadedSoundFont {
 
     /// Memory held by the decoded sample data.
     pub fn memory_bytes(&self) -> usize {
-        self.font.get_wave_data().len() * std::mem::size_of::<i16>()
+        std::mem::size_of_val(self.font.get_wave_data())
     }
 }
 
