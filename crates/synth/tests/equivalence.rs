@@ -1,0 +1,332 @@
+//! Equivalence tests of the fork.
+//!
+//! They need a General MIDI SoundFont and a MIDI file; by default
+//! `/usr/share/sounds/sf2/FluidR3_GM.sf2` and
+//! `/work/shared/corpus/midi/gm_meltysynth_demo.mid`, overridable with the
+//! `RAE_SYNTH_SF2` and `RAE_SYNTH_MIDI` environment variables. When the files
+//! are missing the tests print a notice and pass.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::fs::File;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+const SAMPLE_RATE: i32 = 44100;
+
+fn input(var: &str, default: &str) -> Option<PathBuf> {
+    let path = PathBuf::from(std::env::var(var).unwrap_or_else(|_| default.to_string()));
+    if path.is_file() {
+        Some(path)
+    } else {
+        eprintln!("skipping: {} not found (set {var})", path.display());
+        None
+    }
+}
+
+fn inputs() -> Option<(PathBuf, PathBuf)> {
+    Some((
+        input("RAE_SYNTH_SF2", "/usr/share/sounds/sf2/FluidR3_GM.sf2")?,
+        input(
+            "RAE_SYNTH_MIDI",
+            "/work/shared/corpus/midi/gm_meltysynth_demo.mid",
+        )?,
+    ))
+}
+
+fn fork_sequencer(sf2: &PathBuf, midi: &PathBuf) -> rae_synth::MidiFileSequencer {
+    fork_sequencer_with(sf2, midi, false)
+}
+
+fn fork_sequencer_with(
+    sf2: &PathBuf,
+    midi: &PathBuf,
+    skip_open_filter: bool,
+) -> rae_synth::MidiFileSequencer {
+    let sound_font = Arc::new(rae_synth::SoundFont::new(&mut File::open(sf2).unwrap()).unwrap());
+    let midi = Arc::new(rae_synth::MidiFile::new(&mut File::open(midi).unwrap()).unwrap());
+    let mut settings = rae_synth::SynthesizerSettings::new(SAMPLE_RATE);
+    settings.maximum_polyphony = 256;
+    settings.enable_reverb_and_chorus = true;
+    settings.skip_open_filter = skip_open_filter;
+    let synthesizer = rae_synth::Synthesizer::new(&sound_font, &settings).unwrap();
+    let mut sequencer = rae_synth::MidiFileSequencer::new(synthesizer);
+    sequencer.play(&midi, false);
+    sequencer
+}
+
+fn rms(x: &[f32]) -> f64 {
+    (x.iter().map(|&v| (v as f64) * (v as f64)).sum::<f64>() / x.len().max(1) as f64).sqrt()
+}
+
+/// render_split + Effects must reproduce render() (all 16 channels, one synthesizer).
+#[test]
+fn split_rendering_matches_render() {
+    let Some((sf2, midi)) = inputs() else { return };
+    let frames = SAMPLE_RATE as usize * 12;
+
+    let mut reference = fork_sequencer(&sf2, &midi);
+    let mut ref_left = vec![0_f32; frames];
+    let mut ref_right = vec![0_f32; frames];
+    // Odd chunk sizes exercise the partial-block paths.
+    let mut done = 0;
+    for chunk in [1000, 37, 64, 4096].iter().cycle() {
+        if done >= frames {
+            break;
+        }
+        let end = (done + chunk).min(frames);
+        reference.render(&mut ref_left[done..end], &mut ref_right[done..end]);
+        done = end;
+    }
+
+    let mut split = fork_sequencer(&sf2, &midi);
+    let settings = rae_synth::SynthesizerSettings::new(SAMPLE_RATE);
+    let mut effects = rae_synth::Effects::new(&settings).unwrap();
+    effects.set_master_volume(split.get_synthesizer().get_master_volume());
+    let mut left = vec![0_f32; frames];
+    let mut right = vec![0_f32; frames];
+    let mut reverb = vec![0_f32; frames];
+    let mut chorus_left = vec![0_f32; frames];
+    let mut chorus_right = vec![0_f32; frames];
+    let mut done = 0;
+    for chunk in [333, 64, 1, 2048].iter().cycle() {
+        if done >= frames {
+            break;
+        }
+        let end = (done + chunk).min(frames);
+        split.render_split(
+            &mut left[done..end],
+            &mut right[done..end],
+            &mut reverb[done..end],
+            &mut chorus_left[done..end],
+            &mut chorus_right[done..end],
+        );
+        effects.process(
+            &reverb[done..end],
+            &chorus_left[done..end],
+            &chorus_right[done..end],
+            &mut left[done..end],
+            &mut right[done..end],
+        );
+        done = end;
+    }
+
+    let max_diff = ref_left
+        .iter()
+        .zip(&left)
+        .chain(ref_right.iter().zip(&right))
+        .map(|(a, b)| (a - b).abs())
+        .fold(0_f32, f32::max);
+    eprintln!(
+        "split vs render: max abs diff {max_diff:e}, rms {:e}",
+        rms(&ref_left)
+    );
+    assert!(rms(&ref_left) > 1e-3, "reference is silent");
+    assert!(max_diff <= 1e-6, "max abs diff {max_diff}");
+}
+
+/// Two synthesizers rendering disjoint channel groups into one shared Effects
+/// give (nearly) the same result as one synthesizer (only summation order differs).
+#[test]
+fn two_channel_groups_share_effects() {
+    let Some((sf2, _midi)) = inputs() else { return };
+    let sound_font = Arc::new(rae_synth::SoundFont::new(&mut File::open(&sf2).unwrap()).unwrap());
+    let mut settings = rae_synth::SynthesizerSettings::new(SAMPLE_RATE);
+    settings.maximum_polyphony = 256;
+    let mut whole = rae_synth::Synthesizer::new(&sound_font, &settings).unwrap();
+    let mut low = rae_synth::Synthesizer::new(&sound_font, &settings).unwrap();
+    let mut high = rae_synth::Synthesizer::new(&sound_font, &settings).unwrap();
+    let mut effects = rae_synth::Effects::new(&settings).unwrap();
+
+    let notes = [
+        (0, 48, 100, 0x00),
+        (3, 60, 90, 40),
+        (9, 36, 120, 0),
+        (12, 67, 80, 0x28),
+    ];
+    for &(ch, key, vel, patch) in &notes {
+        for s in [&mut whole, if ch < 8 { &mut low } else { &mut high }] {
+            s.process_midi_message(ch, 0xC0, patch, 0);
+            s.process_midi_message(ch, 0xB0, 0x5B, 100);
+            s.process_midi_message(ch, 0xB0, 0x5D, 80);
+            s.note_on(ch, key, vel);
+        }
+    }
+    let frames = 44100;
+    let mut ref_left = vec![0_f32; frames];
+    let mut ref_right = vec![0_f32; frames];
+    whole.render(&mut ref_left, &mut ref_right);
+
+    let mut bufs = vec![vec![0_f32; frames]; 5];
+    for s in [&mut low, &mut high] {
+        let [l, r, rv, cl, cr] = &mut bufs[..] else {
+            unreachable!()
+        };
+        s.render_split(l, r, rv, cl, cr);
+    }
+    let [l, r, rv, cl, cr] = &mut bufs[..] else {
+        unreachable!()
+    };
+    effects.process(rv, cl, cr, l, r);
+    let max_diff = ref_left
+        .iter()
+        .zip(l.iter())
+        .chain(ref_right.iter().zip(r.iter()))
+        .map(|(a, b)| (a - b).abs())
+        .fold(0_f32, f32::max);
+    eprintln!("two groups vs one: max abs diff {max_diff:e}");
+    assert!(rms(&ref_left) > 1e-3);
+    assert!(max_diff < 1e-5, "max abs diff {max_diff}");
+    assert_eq!(whole.stolen_voice_count(), 0);
+    assert!(whole.active_voice_count() > 0);
+}
+
+/// Renders the first 20 s with upstream rustysynth 1.3.8 and with the fork and
+/// returns the RMS of the difference relative to the upstream RMS, in dB.
+fn fork_vs_upstream_db(sf2: &PathBuf, midi: &PathBuf, skip_open_filter: bool) -> f64 {
+    let frames = SAMPLE_RATE as usize * 20;
+
+    let sound_font = Arc::new(rustysynth::SoundFont::new(&mut File::open(sf2).unwrap()).unwrap());
+    let midi_file = Arc::new(rustysynth::MidiFile::new(&mut File::open(midi).unwrap()).unwrap());
+    let mut settings = rustysynth::SynthesizerSettings::new(SAMPLE_RATE);
+    settings.maximum_polyphony = 256;
+    settings.enable_reverb_and_chorus = true;
+    let synthesizer = rustysynth::Synthesizer::new(&sound_font, &settings).unwrap();
+    let mut upstream = rustysynth::MidiFileSequencer::new(synthesizer);
+    upstream.play(&midi_file, false);
+    let mut up_left = vec![0_f32; frames];
+    let mut up_right = vec![0_f32; frames];
+    upstream.render(&mut up_left, &mut up_right);
+
+    let mut fork = fork_sequencer_with(sf2, midi, skip_open_filter);
+    let mut left = vec![0_f32; frames];
+    let mut right = vec![0_f32; frames];
+    fork.render(&mut left, &mut right);
+
+    let diff: Vec<f32> = up_left
+        .iter()
+        .zip(&left)
+        .chain(up_right.iter().zip(&right))
+        .map(|(a, b)| a - b)
+        .collect();
+    let signal: Vec<f32> = up_left.iter().chain(&up_right).copied().collect();
+    assert!(rms(&signal) > 1e-3, "upstream output is silent");
+    let ratio_db = 20.0 * (rms(&diff) / rms(&signal)).log10();
+    eprintln!(
+        "fork (skip_open_filter={skip_open_filter}) vs upstream: signal rms {:e}, diff rms {:e}, {ratio_db:.1} dB",
+        rms(&signal),
+        rms(&diff)
+    );
+    ratio_db
+}
+
+/// The optimised fork must sound like upstream rustysynth 1.3.8:
+/// the RMS of the difference over the first 20 s must be below -60 dB
+/// relative to the RMS of the upstream signal.
+#[test]
+fn fork_matches_upstream_rustysynth() {
+    let Some((sf2, midi)) = inputs() else { return };
+    let ratio_db = fork_vs_upstream_db(&sf2, &midi, false);
+    assert!(ratio_db < -60.0, "difference is {ratio_db:.1} dB");
+}
+
+/// With the opt-in `skip_open_filter` the difference is the (small) effect of
+/// upstream's always-on filter; it must stay clearly below the signal.
+#[test]
+fn skip_open_filter_stays_close_to_upstream() {
+    let Some((sf2, midi)) = inputs() else { return };
+    let ratio_db = fork_vs_upstream_db(&sf2, &midi, true);
+    assert!(ratio_db < -20.0, "difference is {ratio_db:.1} dB");
+}
+
+#[test]
+fn no_panic_on_mismatched_lengths_and_bad_speed() {
+    let Some((sf2, midi)) = inputs() else { return };
+    let mut sequencer = fork_sequencer(&sf2, &midi);
+    sequencer.set_speed(-1.0);
+    sequencer.set_speed(f64::NAN);
+    assert_eq!(sequencer.get_speed(), 0.0);
+    sequencer.set_speed(1.0);
+    let mut left = vec![0_f32; 1000];
+    let mut right = vec![0_f32; 500];
+    sequencer.render(&mut left, &mut right);
+    let mut a = vec![0_f32; 10];
+    let mut b = vec![0_f32; 300];
+    let mut c = vec![0_f32; 300];
+    let mut d = vec![0_f32; 0];
+    let mut e = vec![0_f32; 300];
+    sequencer.render_split(&mut a, &mut b, &mut c, &mut d, &mut e);
+}
+
+#[test]
+fn voice_statistics() {
+    let Some((sf2, _midi)) = inputs() else { return };
+    let sound_font = Arc::new(rae_synth::SoundFont::new(&mut File::open(&sf2).unwrap()).unwrap());
+    let mut settings = rae_synth::SynthesizerSettings::new(SAMPLE_RATE);
+    settings.maximum_polyphony = 8;
+    let mut synth = rae_synth::Synthesizer::new(&sound_font, &settings).unwrap();
+    let mut left = vec![0_f32; 512];
+    let mut right = vec![0_f32; 512];
+
+    // Exclusive class reuse (closed / open hi-hat) is not stealing.
+    synth.note_on(9, 42, 100);
+    synth.note_on(9, 46, 100);
+    synth.render(&mut left, &mut right);
+    assert_eq!(synth.stolen_voice_count(), 0);
+    let before = synth.active_voice_count();
+    assert!(before >= 1);
+
+    // Organ notes sustain; 8 voices are exceeded quickly.
+    synth.process_midi_message(0, 0xC0, 19, 0);
+    for key in 60..72 {
+        synth.note_on(0, key, 100);
+    }
+    synth.render(&mut left, &mut right);
+    assert_eq!(synth.active_voice_count(), 8);
+    assert!(synth.stolen_voice_count() > 0);
+    synth.note_off_all(true);
+    synth.render(&mut left, &mut right);
+    assert_eq!(synth.active_voice_count(), 0);
+}
+
+/// Two sequencers with complementary channel masks rendering with
+/// render_split into one shared Effects reproduce a single sequencer's render
+/// (up to summation order).
+#[test]
+fn channel_masks_with_shared_effects() {
+    let Some((sf2, midi)) = inputs() else { return };
+    let frames = SAMPLE_RATE as usize * 10;
+
+    let mut whole = fork_sequencer(&sf2, &midi);
+    let mut ref_left = vec![0_f32; frames];
+    let mut ref_right = vec![0_f32; frames];
+    whole.render(&mut ref_left, &mut ref_right);
+
+    let mut even = fork_sequencer(&sf2, &midi);
+    even.set_channel_mask(0x5555);
+    let mut odd = fork_sequencer(&sf2, &midi);
+    odd.set_channel_mask(0xAAAA);
+    let mut effects =
+        rae_synth::Effects::new(&rae_synth::SynthesizerSettings::new(SAMPLE_RATE)).unwrap();
+    let mut bufs = vec![vec![0_f32; frames]; 5];
+    for s in [&mut even, &mut odd] {
+        let [l, r, rv, cl, cr] = &mut bufs[..] else {
+            unreachable!()
+        };
+        s.render_split(l, r, rv, cl, cr);
+    }
+    let [l, r, rv, cl, cr] = &mut bufs[..] else {
+        unreachable!()
+    };
+    effects.process(rv, cl, cr, l, r);
+
+    let diff: Vec<f32> = ref_left
+        .iter()
+        .zip(l.iter())
+        .chain(ref_right.iter().zip(r.iter()))
+        .map(|(a, b)| a - b)
+        .collect();
+    let max_diff = diff.iter().fold(0_f32, |m, d| m.max(d.abs()));
+    eprintln!("channel groups vs whole: max abs diff {max_diff:e}");
+    assert!(rms(&ref_left) > 1e-3);
+    assert!(max_diff < 1e-4, "max abs diff {max_diff}");
+}
