@@ -1,7 +1,7 @@
 """Type stubs for the compiled module (checked by mypy.stubtest in `make test`)."""
 
 import os
-from typing import Optional, Union
+from typing import Optional, Union, final
 
 import numpy as np
 import numpy.typing as npt
@@ -12,6 +12,25 @@ _FontArg = Union[None, _PathLike, SoundFont]
 _MidiArg = Union[_PathLike, bytes]
 
 __version__: str
+__all__ = [
+    "AudioEngineError",
+    "MidiError",
+    "SoundFontError",
+    "AudioFormatError",
+    "LimitError",
+    "SoundFont",
+    "RenderReport",
+    "RenderResult",
+    "synthesize_midi",
+    "synthesize_midi_detailed",
+    "render_midi",
+    "render_midi_detailed",
+    "midi_info",
+    "default_soundfont",
+    "soundfont_cache_info",
+    "demo_midi",
+    "__version__",
+]
 
 class AudioEngineError(ValueError): ...
 class MidiError(AudioEngineError): ...
@@ -19,6 +38,7 @@ class SoundFontError(AudioEngineError): ...
 class AudioFormatError(AudioEngineError): ...
 class LimitError(AudioEngineError): ...
 
+@final
 class SoundFont:
     def __new__(cls, path: _PathLike) -> SoundFont: ...
     @property
@@ -36,6 +56,7 @@ class SoundFont:
     @property
     def load_seconds(self) -> float: ...
 
+@final
 class RenderReport:
     @property
     def duration_s(self) -> float: ...
@@ -67,6 +88,7 @@ class RenderReport:
     def midi_duration_s(self) -> float: ...
     def to_dict(self) -> dict[str, object]: ...
 
+@final
 class RenderResult:
     @property
     def audio(self) -> npt.NDArray[np.float32]: ...
