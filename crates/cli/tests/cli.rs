@@ -1,0 +1,164 @@
+//! The `rae` binary as a user runs it: exit codes, outputs, messages.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: failures should panic loudly
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn rae(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rae"))
+        .args(args)
+        .env_remove("RAE_SOUNDFONT")
+        .output()
+        .expect("run rae")
+}
+
+fn write_demo(dir: &Path, name: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, rust_audio_engine::demo::demo_midi()).unwrap();
+    p.to_string_lossy().into_owned()
+}
+
+#[test]
+fn render_one_file_with_builtin_font() {
+    let dir = tempfile::tempdir().unwrap();
+    let midi = write_demo(dir.path(), "a.mid");
+    let out = dir.path().join("a.wav");
+    let o = rae(&[
+        "render",
+        &midi,
+        "-o",
+        out.to_str().unwrap(),
+        "--soundfont",
+        "builtin",
+        "--format",
+        "wav24",
+        "--sample-rate",
+        "48000",
+        "--gpu",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("backend cpu"), "{stdout}");
+    let r = hound::WavReader::open(&out).unwrap();
+    assert_eq!(r.spec().bits_per_sample, 24);
+    assert_eq!(r.spec().sample_rate, 48000);
+}
+
+#[test]
+fn render_many_files_into_a_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = dir.path().join("in");
+    std::fs::create_dir(&inputs).unwrap();
+    write_demo(&inputs, "one.mid");
+    write_demo(&inputs, "two.midi");
+    let third = write_demo(dir.path(), "three.mid");
+    let outdir = dir.path().join("out");
+    let o = rae(&[
+        "render",
+        inputs.to_str().unwrap(),
+        &third,
+        "-o",
+        outdir.to_str().unwrap(),
+        "--soundfont",
+        "builtin",
+        "--format",
+        "flac16",
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(o.stdout.is_empty());
+    for name in ["one.flac", "two.flac", "three.flac"] {
+        let bytes = std::fs::read(outdir.join(name)).unwrap();
+        assert_eq!(&bytes[..4], b"fLaC", "{name}");
+    }
+}
+
+#[test]
+fn exit_codes_and_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x.wav");
+    // Usage errors: 2.
+    assert_eq!(rae(&["render"]).status.code(), Some(2));
+    assert_eq!(rae(&["bogus"]).status.code(), Some(2));
+    let midi = write_demo(dir.path(), "d.mid");
+    let o = rae(&[
+        "render",
+        &midi,
+        "-o",
+        out.to_str().unwrap(),
+        "--format",
+        "mp3",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unknown output format"));
+    // Failures: 1, with the file named.
+    let missing = dir.path().join("missing.mid");
+    let o = rae(&[
+        "render",
+        missing.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--soundfont",
+        "builtin",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("missing.mid"));
+    let bad = dir.path().join("bad.mid");
+    std::fs::write(
+        &bad,
+        b"MThd\0\0\0\x06\0\x01\0\x01\x01\xe0MTrk\0\0\0\x10\0\x90",
+    )
+    .unwrap();
+    let o = rae(&[
+        "render",
+        bad.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--soundfont",
+        "builtin",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("bad.mid") && err.contains("byte"), "{err}");
+    assert!(!out.exists());
+}
+
+#[test]
+fn info_describes_midi_and_soundfonts() {
+    let dir = tempfile::tempdir().unwrap();
+    let midi = write_demo(dir.path(), "d.mid");
+    let o = rae(&["info", &midi]);
+    assert!(o.status.success());
+    let s = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        s.contains("format: 0") && s.contains("notes:") && s.contains("duration: 33.33 s"),
+        "{s}"
+    );
+    let o = rae(&["info", "builtin"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let s = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        s.contains("Acoustic Grand Piano") && s.contains("kind: Sf2"),
+        "{s}"
+    );
+    let sf3 = "/usr/share/sounds/sf3/MuseScore_General_Lite.sf3";
+    if Path::new(sf3).exists() {
+        let o = rae(&["info", sf3]);
+        assert!(o.status.success());
+        assert!(String::from_utf8_lossy(&o.stdout).contains("kind: Sf3"));
+    } else {
+        eprintln!("SKIP: {sf3} not installed");
+    }
+}
+
+#[test]
+fn demo_writes_midi_and_audio() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = rae(&["demo", "-o", dir.path().to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(dir.path().join("demo.mid").exists());
+    let r = hound::WavReader::open(dir.path().join("demo.wav")).unwrap();
+    assert!(r.duration() > 44100 * 30);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("soundfont"));
+}
