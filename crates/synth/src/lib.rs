@@ -61,6 +61,7 @@ mod soundfont_math;
 mod soundfont_parameters;
 mod soundfont_sampledata;
 mod soundfont_version;
+mod split_file;
 mod zone;
 mod zone_info;
 
@@ -100,6 +101,7 @@ pub use self::sample_header::SampleHeader;
 pub use self::soundfont::SoundFont;
 pub use self::soundfont_info::SoundFontInfo;
 pub use self::soundfont_version::SoundFontVersion;
+pub use self::split_file::SplitSoundFontFile;
 pub use self::synthesizer::Effects;
 pub use self::synthesizer::Synthesizer;
 pub use self::synthesizer_settings::SynthesizerSettings;

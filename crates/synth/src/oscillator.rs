@@ -38,6 +38,7 @@ pub(crate) struct Oscillator {
 impl Oscillator {
     const FRAC_BITS: i32 = 24;
     const FRAC_UNIT: i64 = 1_i64 << Oscillator::FRAC_BITS;
+    const MAX_STEP_FP: i64 = 1_i64 << 54;
     const FP_TO_SAMPLE: f32 = 1_f32 / (32768 * Oscillator::FRAC_UNIT) as f32;
 
     pub(crate) fn new(settings: &SynthesizerSettings) -> Self {
@@ -109,7 +110,11 @@ impl Oscillator {
     }
 
     fn fill_block(&mut self, data: &[i16], block: &mut [f32], pitch_ratio: f64) -> bool {
-        let pitch_ratio_fp = (Oscillator::FRAC_UNIT as f64 * pitch_ratio) as i64;
+        // Fork: the step is bounded (2^30 sample points per output sample, far beyond any real
+        // font) so that the 40.24 position cannot overflow whatever the tuning and pitch bend;
+        // a negative or NaN ratio (a negative sample rate) holds the position.
+        let pitch_ratio_fp =
+            ((Oscillator::FRAC_UNIT as f64 * pitch_ratio) as i64).clamp(0, Oscillator::MAX_STEP_FP);
 
         if self.looping {
             self.fill_block_continuous(data, block, pitch_ratio_fp)

@@ -31,6 +31,15 @@ impl SoundFont {
     ///
     /// * `reader` - The data stream used to load the SoundFont.
     pub fn new<R: Read>(reader: &mut R) -> Result<Self, SoundFontError> {
+        Self::read_header(reader)?;
+        let info = SoundFontInfo::new(reader)?;
+        let sample_data = SoundFontSampleData::new(reader)?;
+        let parameters = SoundFontParameters::new(reader)?;
+
+        Self::assemble(info, sample_data, parameters)
+    }
+
+    fn read_header<R: Read>(reader: &mut R) -> Result<(), SoundFontError> {
         let chunk_id = BinaryReader::read_four_cc(reader)?;
         if chunk_id != b"RIFF" {
             return Err(SoundFontError::RiffChunkNotFound);
@@ -46,10 +55,45 @@ impl SoundFont {
             });
         }
 
+        Ok(())
+    }
+
+    /// Fork: loads a SoundFont from bytes in memory. The same as [`SoundFont::new`] on a cursor
+    /// over `data`, but the sample data is converted straight from the slice, without the copy
+    /// through a read buffer (and on two threads for large fonts).
+    ///
+    /// # Arguments
+    ///
+    /// * `data` - The SoundFont file.
+    pub fn from_bytes(data: &[u8]) -> Result<Self, SoundFontError> {
+        let reader = &mut &data[..];
+        Self::read_header(reader)?;
         let info = SoundFontInfo::new(reader)?;
-        let sample_data = SoundFontSampleData::new(reader)?;
+        let sample_data = SoundFontSampleData::from_slice(reader, None)?;
         let parameters = SoundFontParameters::new(reader)?;
 
+        Self::assemble(info, sample_data, parameters)
+    }
+
+    /// Fork: loads a SoundFont read by [`SplitSoundFontFile::read`]: the file's bytes, whose
+    /// `smpl` chunk contents are ignored, and the samples of that chunk.
+    ///
+    /// [`SplitSoundFontFile::read`]: crate::SplitSoundFontFile::read
+    pub fn from_split(data: &[u8], wave_data: Vec<i16>) -> Result<Self, SoundFontError> {
+        let reader = &mut &data[..];
+        Self::read_header(reader)?;
+        let info = SoundFontInfo::new(reader)?;
+        let sample_data = SoundFontSampleData::from_slice(reader, Some(wave_data))?;
+        let parameters = SoundFontParameters::new(reader)?;
+
+        Self::assemble(info, sample_data, parameters)
+    }
+
+    fn assemble(
+        info: SoundFontInfo,
+        sample_data: SoundFontSampleData,
+        parameters: SoundFontParameters,
+    ) -> Result<Self, SoundFontError> {
         let sound_font = Self {
             info,
             bits_per_sample: sample_data.bits_per_sample,

@@ -1,5 +1,6 @@
 #![allow(dead_code)]
 
+use std::io;
 use std::io::Read;
 
 use crate::binary_reader::BinaryReader;
@@ -49,6 +50,65 @@ impl SoundFontSampleData {
             }
         }
 
+        Self::finish(wave_data)
+    }
+
+    /// Fork: reads the sample data list from a byte slice (advancing it past the list),
+    /// converting the `smpl` chunk straight from the slice without an intermediate copy. With
+    /// `converted`, the samples of the `smpl` chunk were already read (the slice's copy of the
+    /// chunk is not looked at); their number must match the chunk's size.
+    pub(crate) fn from_slice(
+        reader: &mut &[u8],
+        mut converted: Option<Vec<i16>>,
+    ) -> Result<Self, SoundFontError> {
+        let chunk_id = BinaryReader::read_four_cc(reader)?;
+        if chunk_id != b"LIST" {
+            return Err(SoundFontError::ListChunkNotFound);
+        }
+
+        let end = BinaryReader::read_u32(reader)? as usize;
+        let list_start = reader.len();
+
+        let list_type = BinaryReader::read_four_cc(reader)?;
+        if list_type != b"sdta" {
+            return Err(SoundFontError::InvalidListChunkType {
+                expected: FourCC::from_bytes(*b"sdta"),
+                actual: list_type,
+            });
+        }
+
+        let mut wave_data: Option<Vec<i16>> = None;
+
+        while list_start - reader.len() < end {
+            let id = BinaryReader::read_four_cc(reader)?;
+            let size = BinaryReader::read_u32(reader)? as usize;
+            let is_smpl = match id.as_bytes() {
+                b"smpl" => {
+                    if wave_data.is_some() || size % 2 != 0 {
+                        return Err(SoundFontError::InvalidSampleData);
+                    }
+                    true
+                }
+                b"sm24" => false,
+                _ => return Err(SoundFontError::ListContainsUnknownId(id)),
+            };
+            let Some((data, rest)) = reader.split_at_checked(size) else {
+                return Err(io::Error::from(io::ErrorKind::UnexpectedEof).into());
+            };
+            if is_smpl {
+                wave_data = Some(match converted.take() {
+                    Some(samples) if samples.len() * 2 == size => samples,
+                    Some(_) => return Err(SoundFontError::InvalidSampleData),
+                    None => BinaryReader::convert_wave_data(data),
+                });
+            }
+            *reader = rest;
+        }
+
+        Self::finish(wave_data)
+    }
+
+    fn finish(wave_data: Option<Vec<i16>>) -> Result<Self, SoundFontError> {
         let Some(wave_data) = wave_data else {
             return Err(SoundFontError::SampleDataNotFound);
         };

@@ -5,7 +5,6 @@
 //! the first one's slot instead of loading a second copy.
 
 use std::collections::HashMap;
-use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Instant, SystemTime};
@@ -149,8 +148,26 @@ pub fn load_soundfont_bytes(bytes: &[u8], label: &str) -> Result<LoadedSoundFont
 
 fn load_file(path: &Path) -> Result<LoadedSoundFont> {
     let start = Instant::now();
+    let label = path.display().to_string();
+    // Fast path for a plain SF2: the sample data is converted while it is read, never held as
+    // bytes. The rest of the file is validated as usual (the zeros standing in for the sample
+    // data are never looked at); a font that needs repair or conversion is read again whole.
+    let split = rs::SplitSoundFontFile::read(path).map_err(|e| Error::io(path, e))?;
+    if let Some(split) = split {
+        let (bytes, wave_data) = split.into_parts();
+        if let Ok((std::borrow::Cow::Borrowed(sf2), summary)) = sf3::prepare(&bytes) {
+            let font = parse_guarded(path, || rs::SoundFont::from_split(sf2, wave_data))?;
+            return Ok(LoadedSoundFont {
+                font: Arc::new(font),
+                path: Some(path.to_path_buf()),
+                label,
+                summary,
+                load_seconds: start.elapsed().as_secs_f64(),
+            });
+        }
+    }
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let mut loaded = load_soundfont_bytes(&bytes, &path.display().to_string())?;
+    let mut loaded = load_soundfont_bytes(&bytes, &label)?;
     loaded.path = Some(path.to_path_buf());
     loaded.load_seconds = start.elapsed().as_secs_f64();
     Ok(loaded)
@@ -167,8 +184,15 @@ fn load_builtin() -> Result<LoadedSoundFont> {
 /// Parses validated SF2 bytes. The validation in `sf3::prepare` rejects what is known to make
 /// the synthesizer panic; the `catch_unwind` is the last line of defence for what it misses.
 fn parse_prepared(sf2: &[u8], name: &Path) -> Result<rs::SoundFont> {
-    let result = std::panic::catch_unwind(|| rs::SoundFont::new(&mut Cursor::new(sf2)));
-    match result {
+    parse_guarded(name, || rs::SoundFont::from_bytes(sf2))
+}
+
+/// Runs a SoundFont parser, turning its errors and any panic into [`Error::SoundFont`].
+fn parse_guarded(
+    name: &Path,
+    parse: impl FnOnce() -> std::result::Result<rs::SoundFont, rs::SoundFontError>,
+) -> Result<rs::SoundFont> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(parse)) {
         Ok(Ok(font)) => Ok(font),
         Ok(Err(e)) => Err(Error::SoundFont {
             path: name.to_path_buf(),
