@@ -74,6 +74,51 @@ fn quantise(x: f32, bits: u16) -> i32 {
     v.clamp(-scale, scale - 1.0) as i32
 }
 
+/// 16-bit PCM WAV, the default output, written directly: the same bytes as `hound` writes (a
+/// test checks), in a single pass that is several times faster than per-sample writes.
+/// Mono and stereo only: hound writes WAVE_FORMAT_EXTENSIBLE headers for more channels.
+fn encode_wav16(audio: &AudioBuffer) -> Vec<u8> {
+    let channels = audio.channel_count();
+    let frames = audio.frames();
+    let data_len = (frames * channels * 2) as u32;
+    let mut out = Vec::with_capacity(44 + data_len as usize);
+    out.extend_from_slice(b"RIFF");
+    out.extend_from_slice(&(36 + data_len).to_le_bytes());
+    out.extend_from_slice(b"WAVEfmt ");
+    out.extend_from_slice(&16u32.to_le_bytes());
+    out.extend_from_slice(&1u16.to_le_bytes()); // PCM
+    out.extend_from_slice(&(channels as u16).to_le_bytes());
+    out.extend_from_slice(&audio.sample_rate.to_le_bytes());
+    out.extend_from_slice(&(audio.sample_rate * channels as u32 * 2).to_le_bytes());
+    out.extend_from_slice(&(channels as u16 * 2).to_le_bytes());
+    out.extend_from_slice(&16u16.to_le_bytes());
+    out.extend_from_slice(b"data");
+    out.extend_from_slice(&data_len.to_le_bytes());
+    // Same rounding as `quantise` (half away from zero, clamped), in f32 so it vectorises.
+    let q = |x: f32| {
+        let v = (x * 32768.0).clamp(-32768.0, 32767.0);
+        ((v + 0.5f32.copysign(v)) as i32).clamp(-32768, 32767) as i16
+    };
+    let header = out.len();
+    out.resize(header + data_len as usize, 0);
+    let data = &mut out[header..];
+    match audio.channels.as_slice() {
+        [mono] => {
+            for (d, &x) in data.chunks_exact_mut(2).zip(mono) {
+                d.copy_from_slice(&q(x).to_le_bytes());
+            }
+        }
+        [l, r] => {
+            for ((d, &a), &b) in data.chunks_exact_mut(4).zip(l).zip(r) {
+                d[..2].copy_from_slice(&q(a).to_le_bytes());
+                d[2..].copy_from_slice(&q(b).to_le_bytes());
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
 /// Encodes `audio` into bytes of the given format.
 pub fn encode(audio: &AudioBuffer, format: OutputFormat, name: &Path) -> Result<Vec<u8>> {
     let channels = audio.channel_count();
@@ -90,6 +135,7 @@ pub fn encode(audio: &AudioBuffer, format: OutputFormat, name: &Path) -> Result<
         message,
     };
     match format {
+        OutputFormat::Wav16 if channels <= 2 => Ok(encode_wav16(audio)),
         OutputFormat::Wav16 | OutputFormat::Wav24 | OutputFormat::Wav32Float => {
             let spec = hound::WavSpec {
                 channels: channels as u16,
@@ -108,31 +154,14 @@ pub fn encode(audio: &AudioBuffer, format: OutputFormat, name: &Path) -> Result<
             {
                 let mut w = hound::WavWriter::new(&mut cursor, spec)
                     .map_err(|e| fmt_err(format!("WAV encoder: {e}")))?;
-                {
-                    let mut w16 = (format == OutputFormat::Wav16)
-                        .then(|| w.get_i16_writer((frames * channels) as u32));
-                    if let Some(w16) = w16.as_mut() {
-                        for i in 0..frames {
-                            for c in &audio.channels {
-                                w16.write_sample(quantise(c[i], 16) as i16);
-                            }
-                        }
-                    }
-                    if let Some(w16) = w16 {
-                        w16.flush()
-                            .map_err(|e| fmt_err(format!("WAV encoder: {e}")))?;
-                    }
-                }
-                if format != OutputFormat::Wav16 {
-                    for i in 0..frames {
-                        for c in &audio.channels {
-                            let r = if format == OutputFormat::Wav32Float {
-                                w.write_sample(c[i])
-                            } else {
-                                w.write_sample(quantise(c[i], 24))
-                            };
-                            r.map_err(|e| fmt_err(format!("WAV encoder: {e}")))?;
-                        }
+                for i in 0..frames {
+                    for c in &audio.channels {
+                        let r = if format == OutputFormat::Wav32Float {
+                            w.write_sample(c[i])
+                        } else {
+                            w.write_sample(quantise(c[i], bits))
+                        };
+                        r.map_err(|e| fmt_err(format!("WAV encoder: {e}")))?;
                     }
                 }
                 w.finalize()
@@ -253,6 +282,45 @@ mod tests {
                 assert!((samples[2 * i] - a.channels[0][i]).abs() <= tol);
                 assert!((samples[2 * i + 1] - a.channels[1][i]).abs() <= tol);
             }
+        }
+    }
+
+    #[test]
+    fn fast_wav16_matches_hound() {
+        for channels in [1, 2] {
+            let mut a = sine(777);
+            a.channels.truncate(channels);
+            // Full scale, beyond it, and values exactly between two steps round alike.
+            let edge = [
+                1.0,
+                -1.0,
+                1.5,
+                -1.5,
+                0.5 / 32768.0,
+                -0.5 / 32768.0,
+                1.5 / 32768.0,
+            ];
+            for (i, v) in edge.iter().enumerate() {
+                a.channels[0][i] = *v;
+            }
+            let spec = hound::WavSpec {
+                channels: channels as u16,
+                sample_rate: 44100,
+                bits_per_sample: 16,
+                sample_format: hound::SampleFormat::Int,
+            };
+            let mut cursor = std::io::Cursor::new(Vec::new());
+            let mut w = hound::WavWriter::new(&mut cursor, spec).unwrap();
+            for i in 0..777 {
+                for c in &a.channels {
+                    w.write_sample(quantise(c[i], 16) as i16).unwrap();
+                }
+            }
+            w.finalize().unwrap();
+            assert!(
+                encode_wav16(&a) == cursor.into_inner(),
+                "{channels} channels differ"
+            );
         }
     }
 

@@ -4,7 +4,8 @@
 //! falls below -90 dBFS (capped by `max_tail_s`), then the gain stage sets the level.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use super::font::{load_soundfont, LoadedSoundFont, SoundFontSource, DEFAULT_MAX_SOUNDFONT_BYTES};
@@ -201,7 +202,7 @@ impl MidiSource<'_> {
 
 const BLOCK: usize = 64;
 const SEGMENT_BLOCKS: usize = 128;
-const MAX_GROUPS: usize = 4;
+const MAX_GROUPS: usize = 6;
 const SILENCE: f32 = 3.162_277_7e-5; // -90 dBFS
 
 /// An event the synthesizer understands, at the block before which it is applied.
@@ -362,7 +363,7 @@ pub fn render_midi(
     // Each group renders dry + effect sends; one shared reverb/chorus runs on their sum, so
     // the effects cost the same whatever the number of groups.
     settings.enable_reverb_and_chorus = false;
-    let mut effects = if opts.reverb {
+    let effects = if opts.reverb {
         Some(
             rs::Effects::new(&settings)
                 .map_err(|e| Error::InvalidArgument(format!("synthesizer settings: {e}")))?,
@@ -417,53 +418,78 @@ pub fn render_midi(
     let threads = opts
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .clamp(1, groups.len().max(1));
+        .clamp(1, groups.len() + usize::from(effects.is_some()));
 
-    let mut left: Vec<f32> = Vec::with_capacity(end_frame + BLOCK * SEGMENT_BLOCKS);
-    let mut right: Vec<f32> = Vec::with_capacity(end_frame + BLOCK * SEGMENT_BLOCKS);
-    let (mut sends_rev, mut sends_l, mut sends_r) = (Vec::new(), Vec::new(), Vec::new());
+    let mut out = Output {
+        left: Vec::with_capacity(end_frame + BLOCK * SEGMENT_BLOCKS),
+        right: Vec::with_capacity(end_frame + BLOCK * SEGMENT_BLOCKS),
+        end_frame,
+        last_loud: 0,
+        quiet_after_end: false,
+    };
+    let groups: Vec<Mutex<Group>> = groups.into_iter().map(Mutex::new).collect();
+    // The shared reverb/chorus runs one segment behind the synthesizers, as one more job beside
+    // them, so it overlaps the next segment's synthesis instead of running alone.
+    let mut fx = effects.map(|effects| Mutex::new(FxJob::new(effects)));
     let mut block = 0usize;
-    let mut last_loud = 0usize;
-    let mut quiet_after_end = false;
-    while left.len() < cap_frames && !quiet_after_end {
-        let blocks = SEGMENT_BLOCKS.min((cap_frames - left.len()).div_ceil(BLOCK));
-        render_segment(&mut groups, block, blocks, threads);
+    while out.left.len() < cap_frames && !out.quiet_after_end {
+        let blocks = SEGMENT_BLOCKS.min((cap_frames - out.left.len()).div_ceil(BLOCK));
+        run_jobs(&groups, fx.as_ref(), block, blocks, threads);
         block += blocks;
-        let seg_start = left.len();
+        if let Some(fx) = fx.as_mut() {
+            let fx = lock(fx);
+            if let Some(at) = fx.pending_at {
+                out.add_wet(at, &fx.wet_left, &fx.wet_right);
+            }
+        }
+        let seg_start = out.left.len();
         let seg_len = blocks * BLOCK;
-        left.resize(seg_start + seg_len, 0.0);
-        right.resize(seg_start + seg_len, 0.0);
+        out.left.resize(seg_start + seg_len, 0.0);
+        out.right.resize(seg_start + seg_len, 0.0);
         // Sum in group order: fixed, so the result never depends on the thread count.
-        let (out_l, out_r) = (&mut left[seg_start..], &mut right[seg_start..]);
+        let mut fx_job = fx.as_ref().map(lock);
+        if let Some(job) = fx_job.as_mut() {
+            job.clear_sends(seg_len);
+        }
         for g in &groups {
-            add_into(out_l, &g.left);
-            add_into(out_r, &g.right);
-        }
-        if let Some(fx) = effects.as_mut() {
-            sends_rev.clear();
-            sends_rev.resize(seg_len, 0.0);
-            sends_l.clear();
-            sends_l.resize(seg_len, 0.0);
-            sends_r.clear();
-            sends_r.resize(seg_len, 0.0);
-            for g in &groups {
-                add_into(&mut sends_rev, &g.reverb);
-                add_into(&mut sends_l, &g.chorus_left);
-                add_into(&mut sends_r, &g.chorus_right);
-            }
-            fx.process(&sends_rev, &sends_l, &sends_r, out_l, out_r);
-        }
-        let mut loud_in_segment = false;
-        for i in seg_start..left.len() {
-            if left[i].abs() > SILENCE || right[i].abs() > SILENCE {
-                last_loud = i + 1;
-                loud_in_segment = true;
+            let g = lock(g);
+            add_into(&mut out.left[seg_start..], &g.left);
+            add_into(&mut out.right[seg_start..], &g.right);
+            if let Some(job) = fx_job.as_mut() {
+                add_into(&mut job.reverb, &g.reverb);
+                add_into(&mut job.chorus_left, &g.chorus_left);
+                add_into(&mut job.chorus_right, &g.chorus_right);
             }
         }
-        quiet_after_end = seg_start >= end_frame && !loud_in_segment;
+        match fx_job {
+            // This segment is complete once its wet signal arrives with the next round.
+            Some(mut job) => job.pending_at = Some(seg_start),
+            None => out.check_loudness(seg_start),
+        }
         opts.progress
-            .report(left.len() as f64 / (end_frame.max(1) as f64 * 1.02));
+            .report(out.left.len() as f64 / (end_frame.max(1) as f64 * 1.02));
     }
+    if let Some(fx) = fx.as_mut() {
+        let mut job = lock(fx);
+        job.process();
+        if let Some(at) = job.pending_at {
+            let (wl, wr) = (
+                std::mem::take(&mut job.wet_left),
+                std::mem::take(&mut job.wet_right),
+            );
+            out.add_wet(at, &wl, &wr);
+        }
+    }
+    let groups: Vec<Group> = groups
+        .into_iter()
+        .map(|g| g.into_inner().unwrap_or_else(|p| p.into_inner()))
+        .collect();
+    let Output {
+        mut left,
+        mut right,
+        last_loud,
+        ..
+    } = out;
     opts.progress.report(1.0);
     let frames = end_frame.max(last_loud).min(cap_frames).min(left.len());
     left.truncate(frames);
@@ -497,33 +523,137 @@ pub fn render_midi(
     Ok(Rendered { audio, report })
 }
 
+/// The rendered mix and the tail policy's state.
+struct Output {
+    left: Vec<f32>,
+    right: Vec<f32>,
+    end_frame: usize,
+    /// One past the last frame above -90 dBFS.
+    last_loud: usize,
+    /// A whole segment after the last event was silent: rendering can stop.
+    quiet_after_end: bool,
+}
+
+impl Output {
+    /// Adds the wet signal of the segment starting at `at`, which completes it.
+    fn add_wet(&mut self, at: usize, wet_left: &[f32], wet_right: &[f32]) {
+        add_into(&mut self.left[at..], wet_left);
+        add_into(&mut self.right[at..], wet_right);
+        self.check_loudness(at);
+    }
+
+    /// Updates the tail state with the complete segment starting at `at` (it runs to the end).
+    fn check_loudness(&mut self, at: usize) {
+        let mut loud = false;
+        for i in at..self.left.len() {
+            if self.left[i].abs() > SILENCE || self.right[i].abs() > SILENCE {
+                self.last_loud = i + 1;
+                loud = true;
+            }
+        }
+        if at >= self.end_frame && !loud {
+            self.quiet_after_end = true;
+        }
+    }
+}
+
+/// The shared reverb/chorus with the summed sends of one segment waiting to be processed.
+struct FxJob {
+    effects: rs::Effects,
+    reverb: Vec<f32>,
+    chorus_left: Vec<f32>,
+    chorus_right: Vec<f32>,
+    wet_left: Vec<f32>,
+    wet_right: Vec<f32>,
+    /// Where the segment whose sends are held starts in the output.
+    pending_at: Option<usize>,
+}
+
+impl FxJob {
+    fn new(effects: rs::Effects) -> Self {
+        FxJob {
+            effects,
+            reverb: Vec::new(),
+            chorus_left: Vec::new(),
+            chorus_right: Vec::new(),
+            wet_left: Vec::new(),
+            wet_right: Vec::new(),
+            pending_at: None,
+        }
+    }
+
+    fn clear_sends(&mut self, len: usize) {
+        for b in [
+            &mut self.reverb,
+            &mut self.chorus_left,
+            &mut self.chorus_right,
+        ] {
+            b.clear();
+            b.resize(len, 0.0);
+        }
+    }
+
+    /// Turns the held sends into the wet signal.
+    fn process(&mut self) {
+        let n = self.reverb.len();
+        for b in [&mut self.wet_left, &mut self.wet_right] {
+            b.clear();
+            b.resize(n, 0.0);
+        }
+        if self.pending_at.is_some() {
+            self.effects.process(
+                &self.reverb,
+                &self.chorus_left,
+                &self.chorus_right,
+                &mut self.wet_left,
+                &mut self.wet_right,
+            );
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic inside a job is reported by the scope; the data is not used after it.
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 fn add_into(dst: &mut [f32], src: &[f32]) {
     for (d, s) in dst.iter_mut().zip(src) {
         *d += *s;
     }
 }
 
-fn render_segment(groups: &mut [Group], first: usize, blocks: usize, threads: usize) {
-    if threads <= 1 || groups.len() <= 1 {
-        for g in groups.iter_mut() {
-            g.render(first, blocks);
+/// Renders one segment: every group's synthesizer and, when it holds a segment's sends, the
+/// shared effects. Threads take the next job from a counter, so uneven groups balance out;
+/// each job writes only its own buffers, so the result does not depend on who ran what.
+fn run_jobs(
+    groups: &[Mutex<Group>],
+    fx: Option<&Mutex<FxJob>>,
+    first: usize,
+    blocks: usize,
+    threads: usize,
+) {
+    let jobs = groups.len() + usize::from(fx.is_some());
+    let next = AtomicUsize::new(0);
+    let work = || loop {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        // The effects job goes first: it is the longest single job.
+        match (fx, i) {
+            (Some(fx), 0) => lock(fx).process(),
+            (Some(_), i) if i <= groups.len() => lock(&groups[i - 1]).render(first, blocks),
+            (None, i) if i < groups.len() => lock(&groups[i]).render(first, blocks),
+            _ => break,
         }
+    };
+    if threads <= 1 || jobs <= 1 {
+        work();
         return;
     }
-    let per_thread = groups.len().div_ceil(threads);
     std::thread::scope(|s| {
-        let mut chunks = groups.chunks_mut(per_thread);
-        let mine = chunks.next();
-        for chunk in chunks {
-            s.spawn(move || {
-                for g in chunk {
-                    g.render(first, blocks);
-                }
-            });
+        for _ in 1..threads.min(jobs) {
+            s.spawn(work);
         }
-        for g in mine.into_iter().flatten() {
-            g.render(first, blocks);
-        }
+        work();
     });
 }
 
