@@ -421,8 +421,9 @@ pub fn render_midi(
         .clamp(1, groups.len() + usize::from(effects.is_some()));
 
     let mut out = Output {
-        left: Vec::with_capacity(end_frame + BLOCK * SEGMENT_BLOCKS),
-        right: Vec::with_capacity(end_frame + BLOCK * SEGMENT_BLOCKS),
+        // Room for the longest possible tail, so growing never copies the whole song.
+        left: Vec::with_capacity(cap_frames + BLOCK * SEGMENT_BLOCKS),
+        right: Vec::with_capacity(cap_frames + BLOCK * SEGMENT_BLOCKS),
         end_frame,
         last_loud: 0,
         quiet_after_end: false,
