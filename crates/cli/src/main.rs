@@ -178,15 +178,20 @@ fn render_options(args: &RenderArgs) -> Result<rae::RenderOptions, Failure> {
     })
 }
 
-fn progress_bar(total: u64, quiet: bool) -> ProgressBar {
+/// A progress bar on stderr (drawn only when stderr is a terminal): a percentage of one long
+/// job (1000 steps), or a count of `files`.
+fn progress_bar(files: Option<u64>, quiet: bool) -> ProgressBar {
     if quiet {
         return ProgressBar::hidden();
     }
-    // indicatif draws only when stderr is a terminal.
-    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    if let Ok(style) =
-        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} {msg}")
-    {
+    let bar =
+        ProgressBar::with_draw_target(Some(files.unwrap_or(1000)), ProgressDrawTarget::stderr());
+    let template = if files.is_none() {
+        "{spinner} [{elapsed_precise}] {wide_bar} {percent:>3}% rendering"
+    } else {
+        "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} files"
+    };
+    if let Ok(style) = ProgressStyle::with_template(template) {
         bar.set_style(style);
     }
     bar
@@ -235,14 +240,7 @@ fn cmd_render(args: RenderArgs) -> Result<(), Failure> {
         // Many files: one thread per file is the most efficient use of the cores.
         opts.threads = Some(1);
     }
-    let bar = progress_bar(
-        if jobs.len() == 1 {
-            1000
-        } else {
-            jobs.len() as u64
-        },
-        args.quiet,
-    );
+    let bar = progress_bar((jobs.len() > 1).then_some(jobs.len() as u64), args.quiet);
     if jobs.len() == 1 {
         let b = bar.clone();
         opts.progress = rae::Progress::new(move |f| b.set_position((f * 1000.0) as u64));
@@ -386,7 +384,7 @@ fn cmd_demo(dir: &Path, quiet: bool) -> Result<(), Failure> {
     let wav_path = dir.join("demo.wav");
     rae::io::write_atomic(&midi_path, &rae::demo::demo_midi())?;
     let source = rae::resolve_default();
-    let bar = progress_bar(1000, quiet);
+    let bar = progress_bar(None, quiet);
     let b = bar.clone();
     let opts = rae::RenderOptions {
         reverb: true,
