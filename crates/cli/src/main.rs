@@ -81,7 +81,7 @@ struct RenderArgs {
     /// Worker threads (default: all cores). The output is identical whatever the count.
     #[arg(long)]
     threads: Option<usize>,
-    /// Voice limit per channel-group synthesizer.
+    /// Voice limit of each channel-group synthesizer (8 to 256).
     #[arg(long, default_value_t = 256)]
     polyphony: usize,
     /// Longest tail after the last event, in seconds.

@@ -405,3 +405,41 @@ fn corrupted_corpus_midi_never_panics() {
     }
     eprintln!("rendered {rendered} corrupted variants");
 }
+
+#[test]
+fn dropped_notes_are_counted() {
+    // A 12-note cluster: 8 voices cannot hold it, 256 can; 4 is refused.
+    let notes: Vec<demo::Note> = (0..12)
+        .map(|k| demo::Note {
+            start: k * 40,
+            length: 960,
+            channel: 0,
+            key: 48 + k as u8,
+            velocity: 90,
+        })
+        .collect();
+    let midi = demo::write_smf(480, 120.0, &[(0, 0)], &notes, &[]);
+    let count = |polyphony: usize| {
+        let opts = RenderOptions {
+            polyphony,
+            max_tail_s: 0.5,
+            ..Default::default()
+        };
+        render(MidiSource::Bytes(&midi), &SoundFontSource::Builtin, &opts)
+            .unwrap()
+            .report
+            .notes_dropped
+    };
+    assert_eq!(count(256), Some(0));
+    assert!(count(8).unwrap() >= 4, "{:?}", count(8));
+    let err = render(
+        MidiSource::Bytes(&midi),
+        &SoundFontSource::Builtin,
+        &RenderOptions {
+            polyphony: 4,
+            ..Default::default()
+        },
+    )
+    .unwrap_err();
+    assert!(matches!(err, Error::InvalidArgument(_)), "{err}");
+}

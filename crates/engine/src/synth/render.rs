@@ -55,7 +55,7 @@ impl Limits {
 pub struct RenderOptions {
     /// 22050 to 96000 Hz (default 44100).
     pub sample_rate: u32,
-    /// Voice limit of each channel group's synthesizer (default 256).
+    /// Voice limit of each channel group's synthesizer, 8 to 256 (default 256).
     pub polyphony: usize,
     /// The synthesizer's own reverb and chorus.
     pub reverb: bool,
@@ -129,9 +129,9 @@ impl RenderOptions {
                 self.sample_rate
             )));
         }
-        if !(1..=4096).contains(&self.polyphony) {
+        if !(8..=256).contains(&self.polyphony) {
             return Err(Error::InvalidArgument(format!(
-                "polyphony {} is outside 1..4096",
+                "polyphony {} is outside 8..256",
                 self.polyphony
             )));
         }
