@@ -443,3 +443,45 @@ fn dropped_notes_are_counted() {
     .unwrap_err();
     assert!(matches!(err, Error::InvalidArgument(_)), "{err}");
 }
+
+/// MuseScore's SF3 piano opens its filter and sets its level through velocity modulators; a
+/// synthesizer that ignores them plays it muffled about 26 dB too quietly (FluidSynth honours them).
+#[test]
+fn sf3_piano_is_bright_and_loud_enough() {
+    let Some(sf) = font(SF3) else { return };
+    let notes = vec![demo::Note {
+        start: 0,
+        length: 720,
+        channel: 0,
+        key: 60,
+        velocity: 100,
+    }];
+    let midi = demo::write_smf(480, 120.0, &[(0, 0)], &notes, &[]);
+    let opts = RenderOptions {
+        normalize: Normalize::Off,
+        max_tail_s: 0.5,
+        ..Default::default()
+    };
+    let r = render(MidiSource::Bytes(&midi), &sf, &opts).unwrap();
+    let peak_db = r.report.peak_dbfs;
+    // Spectral centroid of 0.1 s .. 0.6 s by a direct DFT on 20 Hz bins up to 5 kHz.
+    let sr = f64::from(r.report.sample_rate);
+    let x = &r.audio.channels[0][(0.1 * sr) as usize..(0.6 * sr) as usize];
+    let (mut num, mut den) = (0.0, 0.0);
+    for k in 1..250 {
+        let f = 20.0 * f64::from(k);
+        let step = 2.0 * std::f64::consts::PI * f / sr;
+        let (mut re, mut im) = (0.0, 0.0);
+        for (i, v) in x.iter().enumerate() {
+            re += f64::from(*v) * (step * i as f64).cos();
+            im += f64::from(*v) * (step * i as f64).sin();
+        }
+        let m = (re * re + im * im).sqrt();
+        num += f * m;
+        den += m;
+    }
+    let centroid = num / den;
+    eprintln!("SF3 piano middle C v100: peak {peak_db:.1} dBFS, centroid {centroid:.0} Hz");
+    assert!(peak_db > -35.0, "peak {peak_db} dBFS");
+    assert!(centroid > 550.0, "centroid {centroid} Hz");
+}

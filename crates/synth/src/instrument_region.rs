@@ -4,6 +4,7 @@ use crate::error::SoundFontError;
 use crate::generator::Generator;
 use crate::generator_type::GeneratorType;
 use crate::loop_mode::LoopMode;
+use crate::modulator::{Modulator, DEFAULT_VELOCITY_TO_ATTENUATION};
 use crate::sample_header::SampleHeader;
 use crate::soundfont_math::SoundFontMath;
 use crate::zone::Zone;
@@ -30,6 +31,10 @@ pub struct InstrumentRegion {
     pub(crate) sample_sample_rate: i32,
     pub(crate) sample_original_pitch: i32,
     pub(crate) sample_pitch_correction: i32,
+    // Fork: the instrument-level modulators of this region (SF2 default
+    // modulators replaced by identical instrument ones, global zone
+    // modulators superseded by identical local ones).
+    pub(crate) modulators: Vec<Modulator>,
 }
 
 impl InstrumentRegion {
@@ -77,6 +82,15 @@ impl InstrumentRegion {
         }
         let sample = &samples[sample_id];
 
+        let mut modulators = vec![DEFAULT_VELOCITY_TO_ATTENUATION];
+        for m in Modulator::merge_zone(&global.modulators, &local.modulators) {
+            if let Some(existing) = modulators.iter_mut().find(|x| x.is_identical(&m)) {
+                *existing = m;
+            } else {
+                modulators.push(m);
+            }
+        }
+
         Ok(Self {
             gs,
             sample_start: sample.start,
@@ -86,6 +100,7 @@ impl InstrumentRegion {
             sample_sample_rate: sample.sample_rate,
             sample_original_pitch: sample.original_pitch as i32,
             sample_pitch_correction: sample.pitch_correction as i32,
+            modulators,
         })
     }
 

@@ -2,9 +2,21 @@
 //! (SoundFont MIDI synthesizer, MIT license, Copyright (c) 2022 Nobuaki Tanaka;
 //! see `LICENSE-rustysynth`).
 //!
-//! The public API of rustysynth 1.3.8 is kept, and with default settings the
-//! output of `render` is bit-identical to rustysynth 1.3.8 (verified on
-//! FluidR3_GM). Changes in this fork:
+//! The public API of rustysynth 1.3.8 is kept, and with default settings except
+//! `enable_modulators = false` the output of `render` is bit-identical to
+//! rustysynth 1.3.8 (verified on FluidR3_GM). Changes in this fork:
+//!
+//! * **SoundFont modulators** (default on, [`SynthesizerSettings::enable_modulators`]):
+//!   the pmod / imod modulators (SF2.04 section 8.2 / 9.5: global zones,
+//!   instrument modulators replacing identical default ones, preset modulators
+//!   adding) whose sources are note-on velocity and key number are applied when
+//!   a voice starts, to any generator read at note-on (filter cutoff / Q,
+//!   attenuation, pan, envelopes, LFOs, sends, tuning). Controller-driven
+//!   modulators keep rustysynth's fixed handling. The default velocity ->
+//!   filter cutoff modulator is not applied (as in FluidSynth). Fonts such as
+//!   MuseScore General rely on these modulators to open their filters.
+//!   FluidR3_GM renders the same as without them except for its two brass
+//!   instruments (velocity -> cutoff / Q).
 //!
 //! * **Split rendering for shared effects**: [`Synthesizer::render_split`] (and
 //!   [`MidiFileSequencer::render_split`]) add the dry mix and the reverb / chorus
@@ -51,6 +63,7 @@ mod instrument;
 mod instrument_info;
 mod instrument_region;
 mod loop_mode;
+mod modulator;
 mod preset;
 mod preset_info;
 mod preset_region;

@@ -4,6 +4,7 @@ use crate::error::SoundFontError;
 use crate::generator::Generator;
 use crate::generator_type::GeneratorType;
 use crate::instrument::Instrument;
+use crate::modulator::Modulator;
 use crate::soundfont_math::SoundFontMath;
 use crate::zone::Zone;
 
@@ -23,6 +24,10 @@ fn set_parameter(gs: &mut [i16; GeneratorType::COUNT], generator: &Generator) {
 pub struct PresetRegion {
     pub(crate) gs: [i16; GeneratorType::COUNT],
     pub(crate) instrument: usize,
+    // Fork: the preset-level modulators of this region (global zone
+    // modulators superseded by identical local ones); they add to the
+    // instrument's.
+    pub(crate) modulators: Vec<Modulator>,
 }
 
 impl PresetRegion {
@@ -55,6 +60,7 @@ impl PresetRegion {
         Ok(Self {
             gs,
             instrument: instrument_id,
+            modulators: Modulator::merge_zone(&global.modulators, &local.modulators),
         })
     }
 

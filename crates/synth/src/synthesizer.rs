@@ -52,6 +52,9 @@ pub struct Synthesizer {
     master_volume: f32,
 
     effects: Option<Effects>,
+
+    // Fork: apply SoundFont modulators at note-on.
+    enable_modulators: bool,
 }
 
 impl Synthesizer {
@@ -138,6 +141,7 @@ impl Synthesizer {
             block_read,
             master_volume,
             effects,
+            enable_modulators: settings.enable_modulators,
         })
     }
 
@@ -255,7 +259,10 @@ impl Synthesizer {
                 let instrument = &self.sound_font.instruments[preset_region.instrument];
                 for instrument_region in instrument.regions.iter() {
                     if instrument_region.contains(key, velocity) {
-                        let region_pair = RegionPair::new(preset_region, instrument_region);
+                        let mut region_pair = RegionPair::new(preset_region, instrument_region);
+                        if self.enable_modulators {
+                            region_pair.apply_modulators(key, velocity);
+                        }
 
                         if let Some(value) = self.voices.request_new(instrument_region, channel) {
                             value.start(&region_pair, channel, key, velocity)

@@ -24,6 +24,16 @@ pub struct SynthesizerSettings {
     /// difference relative to the signal). With `false` (default) the output is
     /// identical to upstream.
     pub skip_open_filter: bool,
+    /// Fork addition (default `true`): apply the SoundFont's modulators (pmod /
+    /// imod chunks and the SF2 default modulators) whose sources are known at
+    /// note-on: note-on velocity and key number, acting on any generator read
+    /// when a voice starts (filter cutoff / Q, attenuation, pan, envelope
+    /// times, LFOs, effect sends, tuning...). Controller-driven modulators are
+    /// not applied (rustysynth's own fixed handling of modulation wheel,
+    /// volume, expression, pan, sends and pitch bend is kept). The default
+    /// velocity -> filter cutoff modulator is not applied, as in FluidSynth.
+    /// With `false` the output is identical to upstream rustysynth 1.3.8.
+    pub enable_modulators: bool,
 }
 
 impl SynthesizerSettings {
@@ -43,6 +53,7 @@ impl SynthesizerSettings {
             maximum_polyphony: SynthesizerSettings::DEFAULT_MAXIMUM_POLYPHONY,
             enable_reverb_and_chorus: SynthesizerSettings::DEFAULT_ENABLE_REVERB_AND_CHORUS,
             skip_open_filter: false,
+            enable_modulators: true,
         }
     }
 

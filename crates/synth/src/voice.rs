@@ -148,9 +148,16 @@ impl Voice {
         if velocity > 0 {
             // According to the Polyphone's implementation, the initial attenuation should be reduced to 40%.
             // I'm not sure why, but this indeed improves the loudness variability.
-            let sample_attenuation = 0.4_f32 * region.get_initial_attenuation();
+            // Fork: note-on modulators add to the attenuation unscaled (as in
+            // FluidSynth); the velocity curve below is the SF2 default
+            // velocity -> attenuation modulator, scaled when a font changes
+            // its amount (both are 0 / 1 without modulators: same result).
+            let sample_attenuation =
+                0.4_f32 * region.get_initial_attenuation() + region.get_modulator_attenuation();
             let filter_attenuation = 0.5_f32 * region.get_initial_filter_q();
-            let decibels = 2_f32 * SoundFontMath::linear_to_decibels(velocity as f32 / 127_f32)
+            let velocity_decibels =
+                2_f32 * SoundFontMath::linear_to_decibels(velocity as f32 / 127_f32);
+            let decibels = velocity_decibels * region.get_velocity_attenuation_scale()
                 - sample_attenuation
                 - filter_attenuation;
             // Some SoundFonts specify invalid negative initial attenuation values.

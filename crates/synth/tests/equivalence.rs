@@ -34,13 +34,14 @@ fn inputs() -> Option<(PathBuf, PathBuf)> {
 }
 
 fn fork_sequencer(sf2: &PathBuf, midi: &PathBuf) -> rae_synth::MidiFileSequencer {
-    fork_sequencer_with(sf2, midi, false)
+    fork_sequencer_with(sf2, midi, false, true)
 }
 
 fn fork_sequencer_with(
     sf2: &PathBuf,
     midi: &PathBuf,
     skip_open_filter: bool,
+    enable_modulators: bool,
 ) -> rae_synth::MidiFileSequencer {
     let sound_font = Arc::new(rae_synth::SoundFont::new(&mut File::open(sf2).unwrap()).unwrap());
     let midi = Arc::new(rae_synth::MidiFile::new(&mut File::open(midi).unwrap()).unwrap());
@@ -48,6 +49,7 @@ fn fork_sequencer_with(
     settings.maximum_polyphony = 256;
     settings.enable_reverb_and_chorus = true;
     settings.skip_open_filter = skip_open_filter;
+    settings.enable_modulators = enable_modulators;
     let synthesizer = rae_synth::Synthesizer::new(&sound_font, &settings).unwrap();
     let mut sequencer = rae_synth::MidiFileSequencer::new(synthesizer);
     sequencer.play(&midi, false);
@@ -182,7 +184,14 @@ fn two_channel_groups_share_effects() {
 
 /// Renders the first 20 s with upstream rustysynth 1.3.8 and with the fork and
 /// returns the RMS of the difference relative to the upstream RMS, in dB.
-fn fork_vs_upstream_db(sf2: &PathBuf, midi: &PathBuf, skip_open_filter: bool) -> f64 {
+/// Upstream ignores SoundFont modulators: the fork's `enable_modulators` is
+/// off unless asked for.
+fn fork_vs_upstream_db(
+    sf2: &PathBuf,
+    midi: &PathBuf,
+    skip_open_filter: bool,
+    enable_modulators: bool,
+) -> f64 {
     let frames = SAMPLE_RATE as usize * 20;
 
     let sound_font = Arc::new(rustysynth::SoundFont::new(&mut File::open(sf2).unwrap()).unwrap());
@@ -197,7 +206,7 @@ fn fork_vs_upstream_db(sf2: &PathBuf, midi: &PathBuf, skip_open_filter: bool) ->
     let mut up_right = vec![0_f32; frames];
     upstream.render(&mut up_left, &mut up_right);
 
-    let mut fork = fork_sequencer_with(sf2, midi, skip_open_filter);
+    let mut fork = fork_sequencer_with(sf2, midi, skip_open_filter, enable_modulators);
     let mut left = vec![0_f32; frames];
     let mut right = vec![0_f32; frames];
     fork.render(&mut left, &mut right);
@@ -212,7 +221,7 @@ fn fork_vs_upstream_db(sf2: &PathBuf, midi: &PathBuf, skip_open_filter: bool) ->
     assert!(rms(&signal) > 1e-3, "upstream output is silent");
     let ratio_db = 20.0 * (rms(&diff) / rms(&signal)).log10();
     eprintln!(
-        "fork (skip_open_filter={skip_open_filter}) vs upstream: signal rms {:e}, diff rms {:e}, {ratio_db:.1} dB",
+        "fork (skip_open_filter={skip_open_filter}, enable_modulators={enable_modulators}) vs upstream: signal rms {:e}, diff rms {:e}, {ratio_db:.1} dB",
         rms(&signal),
         rms(&diff)
     );
@@ -225,8 +234,19 @@ fn fork_vs_upstream_db(sf2: &PathBuf, midi: &PathBuf, skip_open_filter: bool) ->
 #[test]
 fn fork_matches_upstream_rustysynth() {
     let Some((sf2, midi)) = inputs() else { return };
-    let ratio_db = fork_vs_upstream_db(&sf2, &midi, false);
+    let ratio_db = fork_vs_upstream_db(&sf2, &midi, false, false);
     assert!(ratio_db < -60.0, "difference is {ratio_db:.1} dB");
+}
+
+/// With modulators (the default) FluidR3_GM renders the MIDI file without
+/// panics; the difference to upstream is reported (FluidR3_GM has a few
+/// velocity -> filter cutoff / Q modulators).
+#[test]
+fn modulators_on_fluidr3_renders() {
+    let Some((sf2, midi)) = inputs() else { return };
+    let ratio_db = fork_vs_upstream_db(&sf2, &midi, false, true);
+    assert!(ratio_db.is_finite() || ratio_db == f64::NEG_INFINITY);
+    assert!(ratio_db < 0.0, "difference is {ratio_db:.1} dB");
 }
 
 /// With the opt-in `skip_open_filter` the difference is the (small) effect of
@@ -234,7 +254,7 @@ fn fork_matches_upstream_rustysynth() {
 #[test]
 fn skip_open_filter_stays_close_to_upstream() {
     let Some((sf2, midi)) = inputs() else { return };
-    let ratio_db = fork_vs_upstream_db(&sf2, &midi, true);
+    let ratio_db = fork_vs_upstream_db(&sf2, &midi, true, false);
     assert!(ratio_db < -20.0, "difference is {ratio_db:.1} dB");
 }
 
