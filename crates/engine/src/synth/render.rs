@@ -431,13 +431,13 @@ pub fn render_midi(
     let groups: Vec<Mutex<Group>> = groups.into_iter().map(Mutex::new).collect();
     // The shared reverb/chorus runs one segment behind the synthesizers, as one more job beside
     // them, so it overlaps the next segment's synthesis instead of running alone.
-    let mut fx = effects.map(|effects| Mutex::new(FxJob::new(effects)));
+    let fx = effects.map(|effects| Mutex::new(FxJob::new(effects)));
     let mut block = 0usize;
     while out.left.len() < cap_frames && !out.quiet_after_end {
         let blocks = SEGMENT_BLOCKS.min((cap_frames - out.left.len()).div_ceil(BLOCK));
         run_jobs(&groups, fx.as_ref(), block, blocks, threads);
         block += blocks;
-        if let Some(fx) = fx.as_mut() {
+        if let Some(fx) = fx.as_ref() {
             let fx = lock(fx);
             if let Some(at) = fx.pending_at {
                 out.add_wet(at, &fx.wet_left, &fx.wet_right);
@@ -470,15 +470,11 @@ pub fn render_midi(
         opts.progress
             .report(out.left.len() as f64 / (end_frame.max(1) as f64 * 1.02));
     }
-    if let Some(fx) = fx.as_mut() {
+    if let Some(fx) = fx.as_ref() {
         let mut job = lock(fx);
         job.process();
         if let Some(at) = job.pending_at {
-            let (wl, wr) = (
-                std::mem::take(&mut job.wet_left),
-                std::mem::take(&mut job.wet_right),
-            );
-            out.add_wet(at, &wl, &wr);
+            out.add_wet(at, &job.wet_left, &job.wet_right);
         }
     }
     let groups: Vec<Group> = groups
