@@ -299,37 +299,37 @@ fn options(
     }
 }
 
-/// MIDI given as a path or as bytes.
-enum MidiArg {
+/// A file given as a path or as bytes (MIDI or audio).
+enum InputArg {
     Path(PathBuf),
     Bytes(Vec<u8>),
 }
 
-fn midi_arg(obj: &Bound<'_, PyAny>) -> PyResult<MidiArg> {
+fn input_arg(obj: &Bound<'_, PyAny>) -> PyResult<InputArg> {
     if let Ok(b) = obj.cast::<PyBytes>() {
-        return Ok(MidiArg::Bytes(b.as_bytes().to_vec()));
+        return Ok(InputArg::Bytes(b.as_bytes().to_vec()));
     }
     if let Ok(b) = obj.extract::<Vec<u8>>() {
         if !obj.is_instance_of::<pyo3::types::PyString>() {
-            return Ok(MidiArg::Bytes(b));
+            return Ok(InputArg::Bytes(b));
         }
     }
-    obj.extract::<PathBuf>().map(MidiArg::Path).map_err(|_| {
-        pyo3::exceptions::PyTypeError::new_err("midi must be a path (str or os.PathLike) or bytes")
+    obj.extract::<PathBuf>().map(InputArg::Path).map_err(|_| {
+        pyo3::exceptions::PyTypeError::new_err("expected a path (str or os.PathLike) or bytes")
     })
 }
 
 fn render_impl(
     py: Python<'_>,
-    midi: MidiArg,
+    midi: InputArg,
     font: FontArg,
     opts: rae::RenderOptions,
 ) -> PyResult<rae::Rendered> {
     py.detach(|| {
         let font = load_font(&font, &opts.limits)?;
         let src = match &midi {
-            MidiArg::Path(p) => rae::MidiSource::Path(p),
-            MidiArg::Bytes(b) => rae::MidiSource::Bytes(b),
+            InputArg::Path(p) => rae::MidiSource::Path(p),
+            InputArg::Bytes(b) => rae::MidiSource::Bytes(b),
         };
         rae::render_with_font(src, &font, &opts)
     })
@@ -457,7 +457,7 @@ fn render_midi<'py>(
         polyphony,
         use_gpu,
     );
-    let rendered = render_impl(py, midi_arg(midi)?, font_arg(soundfont)?, opts)?;
+    let rendered = render_impl(py, input_arg(midi)?, font_arg(soundfont)?, opts)?;
     to_numpy(py, rendered.audio)
 }
 
@@ -487,7 +487,7 @@ fn render_midi_detailed<'py>(
         polyphony,
         use_gpu,
     );
-    let rendered = render_impl(py, midi_arg(midi)?, font_arg(soundfont)?, opts)?;
+    let rendered = render_impl(py, input_arg(midi)?, font_arg(soundfont)?, opts)?;
     let report = RenderReport::from(&rendered.report);
     Ok(RenderResult {
         audio: to_numpy(py, rendered.audio)?.unbind(),
@@ -498,12 +498,12 @@ fn render_midi_detailed<'py>(
 /// Describes a MIDI file (a path or bytes) as a dict.
 #[pyfunction]
 fn midi_info<'py>(py: Python<'py>, midi: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
-    let midi = midi_arg(midi)?;
+    let midi = input_arg(midi)?;
     let limits = rae::MidiLimits::default();
     let parsed = py
         .detach(|| match &midi {
-            MidiArg::Path(p) => rae::MidiFile::open(p, &limits),
-            MidiArg::Bytes(b) => rae::MidiFile::parse(b, std::path::Path::new("<bytes>"), &limits),
+            InputArg::Path(p) => rae::MidiFile::open(p, &limits),
+            InputArg::Bytes(b) => rae::MidiFile::parse(b, std::path::Path::new("<bytes>"), &limits),
         })
         .map_err(to_py_err)?;
     let s = parsed.summary();
@@ -528,6 +528,28 @@ fn midi_info<'py>(py: Python<'py>, midi: &Bound<'py, PyAny>) -> PyResult<Bound<'
     d.set_item("initial_bpm", s.initial_bpm)?;
     d.set_item("track_names", s.track_names)?;
     Ok(d)
+}
+
+/// Decodes an audio file (WAV, FLAC, MP3, Ogg Vorbis; a path or bytes) to a float32 array shaped
+/// (channels, samples) and its sample rate.
+#[pyfunction]
+#[pyo3(signature = (audio, *, max_seconds=rae::io::DEFAULT_MAX_INPUT_S))]
+fn load_audio<'py>(
+    py: Python<'py>,
+    audio: &Bound<'py, PyAny>,
+    max_seconds: f64,
+) -> PyResult<(Bound<'py, PyArray2<f32>>, u32)> {
+    let input = input_arg(audio)?;
+    let buffer = py
+        .detach(|| match input {
+            InputArg::Path(p) => rae::read_audio(&p, max_seconds),
+            InputArg::Bytes(b) => {
+                rae::decode_audio(b, std::path::Path::new("<bytes>"), max_seconds)
+            }
+        })
+        .map_err(to_py_err)?;
+    let sr = buffer.sample_rate;
+    Ok((to_numpy(py, buffer)?, sr))
 }
 
 /// The SoundFont the default search finds: its path, or "builtin".
@@ -568,6 +590,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(render_midi, m)?)?;
     m.add_function(wrap_pyfunction!(render_midi_detailed, m)?)?;
     m.add_function(wrap_pyfunction!(midi_info, m)?)?;
+    m.add_function(wrap_pyfunction!(load_audio, m)?)?;
     m.add_function(wrap_pyfunction!(default_soundfont, m)?)?;
     m.add_function(wrap_pyfunction!(soundfont_cache_info, m)?)?;
     m.add_function(wrap_pyfunction!(demo_midi, m)?)?;

@@ -28,7 +28,7 @@ pub mod synth;
 pub use audio::AudioBuffer;
 pub use error::{Error, Result};
 pub use gain::Normalize;
-pub use io::{write_audio, OutputFormat};
+pub use io::{decode_audio, read_audio, write_audio, OutputFormat};
 pub use midi::{MidiFile, MidiLimits, MidiSummary};
 pub use synth::font::{
     cache_stats, clear_cache, load_soundfont, load_soundfont_bytes, resolve_default,

@@ -485,3 +485,30 @@ fn sf3_piano_is_bright_and_loud_enough() {
     assert!(peak_db > -35.0, "peak {peak_db} dBFS");
     assert!(centroid > 550.0, "centroid {centroid} Hz");
 }
+
+/// The corpus audio decodes to exactly the samples its manifest describes (sha256 of the
+/// interleaved float32 samples, as soundfile decodes them).
+#[test]
+fn corpus_audio_decodes_exactly() {
+    use sha2::{Digest, Sha256};
+    let Some(dir) = corpus() else { return };
+    let manifest = std::fs::read_to_string(dir.join("audio/manifest.json")).unwrap();
+    for name in [
+        "music_stereo_30s.wav",
+        "melody_mono_30s.wav",
+        "ir_stereo_2p5s.wav",
+    ] {
+        let a = rust_audio_engine::read_audio(&dir.join("audio").join(name), 3600.0).unwrap();
+        let mut h = Sha256::new();
+        for i in 0..a.frames() {
+            for c in &a.channels {
+                h.update(c[i].to_le_bytes());
+            }
+        }
+        let digest: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        let entry = &manifest[manifest.find(name).unwrap()..];
+        let expected = entry.split("samples_sha256\": \"").nth(1).unwrap();
+        assert_eq!(&expected[..64], digest, "{name}");
+        assert_eq!(a.sample_rate, 44100);
+    }
+}

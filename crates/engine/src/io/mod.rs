@@ -1,6 +1,11 @@
-//! Audio file output: WAV (16/24-bit integer, 32-bit float) through `hound`, FLAC (16/24-bit)
-//! through `flacenc`, always written to a temporary file beside the target and renamed into place,
-//! so a failure never leaves a partial file or touches an existing one.
+//! Audio files. Output: WAV (16/24-bit integer, 32-bit float; 16-bit by our own streaming
+//! writer, the rest through `hound`) and FLAC (16/24-bit, `flacenc`), always written to a
+//! temporary file beside the target and renamed into place, so a failure never leaves a partial
+//! file or touches an existing one. Input: [`read`] decodes WAV, FLAC, MP3 and Ogg Vorbis.
+
+pub mod read;
+
+pub use read::{decode_audio, read_audio, DEFAULT_MAX_INPUT_S};
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -206,7 +211,16 @@ pub fn encode(audio: &AudioBuffer, format: OutputFormat, name: &Path) -> Result<
             stream
                 .write(&mut sink)
                 .map_err(|e| fmt_err(format!("FLAC encoder: {e:?}")))?;
-            Ok(sink.into_inner())
+            let mut bytes = sink.into_inner();
+            // STREAMINFO's minimum block size must exclude the last (short) block; flacenc
+            // counts it, which strict readers (symphonia) reject. Blocks are fixed-size, so the
+            // minimum is the maximum.
+            if bytes.len() >= 12 && bytes.starts_with(b"fLaC") {
+                let (max_hi, max_lo) = (bytes[10], bytes[11]);
+                bytes[8] = max_hi;
+                bytes[9] = max_lo;
+            }
+            Ok(bytes)
         }
     }
 }
