@@ -24,6 +24,7 @@ pub mod gain;
 pub mod io;
 pub mod midi;
 pub mod synth;
+pub mod waveform;
 
 pub use audio::AudioBuffer;
 pub use error::{Error, Result};
