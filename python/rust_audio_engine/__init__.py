@@ -17,6 +17,7 @@ from ._native import (
     AudioFormatError,
     LimitError,
     MidiError,
+    Peaks,
     RenderReport,
     RenderResult,
     SoundFont,
@@ -31,6 +32,7 @@ from ._native import (
     soundfont_cache_info,
     synthesize_midi,
     synthesize_midi_detailed,
+    waveform_peaks,
 )
 
 __all__ = [
@@ -38,6 +40,7 @@ __all__ = [
     "AudioFormatError",
     "LimitError",
     "MidiError",
+    "Peaks",
     "RenderReport",
     "RenderResult",
     "SoundFont",
@@ -53,6 +56,7 @@ __all__ = [
     "synthesize_midi",
     "synthesize_midi_async",
     "synthesize_midi_detailed",
+    "waveform_peaks",
 ]
 
 _PathLike = Union[str, "os.PathLike[str]"]

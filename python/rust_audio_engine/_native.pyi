@@ -27,6 +27,8 @@ __all__ = [
     "render_midi_detailed",
     "midi_info",
     "load_audio",
+    "waveform_peaks",
+    "Peaks",
     "default_soundfont",
     "soundfont_cache_info",
     "demo_midi",
@@ -148,6 +150,38 @@ def render_midi_detailed(
     polyphony: int = 256,
     use_gpu: bool = False,
 ) -> RenderResult: ...
+@final
+class Peaks:
+    @property
+    def sample_rate(self) -> int: ...
+    @property
+    def samples_per_pixel(self) -> int: ...
+    @property
+    def channels(self) -> int: ...
+    @property
+    def bits(self) -> int: ...
+    @property
+    def length(self) -> int: ...
+    @property
+    def duration_s(self) -> float: ...
+    @property
+    def min(self) -> npt.NDArray[np.int16]: ...
+    @property
+    def max(self) -> npt.NDArray[np.int16]: ...
+    def to_dat(self) -> bytes: ...
+    def to_json(self) -> str: ...
+    def to_wavesurfer(self) -> str: ...
+
+def waveform_peaks(
+    audio: Union[npt.NDArray[np.float32], _PathLike, bytes],
+    sample_rate: Optional[int] = None,
+    *,
+    samples_per_pixel: Optional[int] = None,
+    pixels_per_second: Optional[int] = None,
+    width: Optional[int] = None,
+    bits: int = 16,
+    split_channels: bool = False,
+) -> Peaks: ...
 def midi_info(midi: _MidiArg) -> dict[str, object]: ...
 def load_audio(
     audio: Union[_PathLike, bytes], *, max_seconds: float = ...  # 7200 s

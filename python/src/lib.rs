@@ -552,6 +552,178 @@ fn load_audio<'py>(
     Ok((to_numpy(py, buffer)?, sr))
 }
 
+/// Waveform peaks (min/max per pixel) for web players.
+#[pyclass(frozen, module = "rust_audio_engine")]
+struct Peaks {
+    inner: rae::waveform::Peaks,
+    duration: f64,
+}
+
+impl Peaks {
+    /// Every `offset`-th value (0 = min, 1 = max) laid out as (channels, length).
+    fn column<'py>(&self, py: Python<'py>, offset: usize) -> PyResult<Bound<'py, PyArray2<i16>>> {
+        let p = &self.inner;
+        let (ch, len) = (p.channels, p.length());
+        let mut out = Array2::<i16>::zeros((ch, len));
+        for (i, pair) in p.data.chunks_exact(2).enumerate() {
+            out[(i % ch.max(1), i / ch.max(1))] = pair[offset];
+        }
+        Ok(out.into_pyarray(py))
+    }
+}
+
+#[pymethods]
+impl Peaks {
+    #[getter]
+    fn sample_rate(&self) -> u32 {
+        self.inner.sample_rate
+    }
+    #[getter]
+    fn samples_per_pixel(&self) -> u32 {
+        self.inner.samples_per_pixel
+    }
+    #[getter]
+    fn channels(&self) -> usize {
+        self.inner.channels
+    }
+    #[getter]
+    fn bits(&self) -> u32 {
+        self.inner.bits.as_u32()
+    }
+    #[getter]
+    fn length(&self) -> usize {
+        self.inner.length()
+    }
+    /// Duration of the audio the peaks describe, in seconds.
+    #[getter]
+    fn duration_s(&self) -> f64 {
+        self.duration
+    }
+    /// Minimum per pixel, int16 array shaped (channels, length).
+    #[getter]
+    fn min<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<i16>>> {
+        self.column(py, 0)
+    }
+    /// Maximum per pixel, int16 array shaped (channels, length).
+    #[getter]
+    fn max<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<i16>>> {
+        self.column(py, 1)
+    }
+    /// audiowaveform binary format (peaks.js `dataUri.arraybuffer`).
+    fn to_dat<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.inner.to_dat())
+    }
+    /// audiowaveform JSON (peaks.js `dataUri.json`).
+    fn to_json(&self) -> String {
+        self.inner.to_json()
+    }
+    /// wavesurfer.js JSON: `{"duration": s, "peaks": [[...], ...]}`.
+    fn to_wavesurfer(&self) -> String {
+        self.inner.to_wavesurfer_json_with_duration(self.duration)
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "Peaks(length={}, channels={}, samples_per_pixel={}, bits={})",
+            self.inner.length(),
+            self.inner.channels,
+            self.inner.samples_per_pixel,
+            self.inner.bits.as_u32()
+        )
+    }
+}
+
+/// Audio given as a float32 array (with its sample rate), a path or bytes.
+fn audio_arg(
+    obj: &Bound<'_, PyAny>,
+    sample_rate: Option<u32>,
+) -> PyResult<Option<rae::AudioBuffer>> {
+    if let Ok(arr) = obj.extract::<numpy::PyReadonlyArrayDyn<'_, f32>>() {
+        let sr = sample_rate.ok_or_else(|| {
+            PyValueError::new_err("sample_rate is required when audio is an array")
+        })?;
+        let view = arr.as_array();
+        let channels: Vec<Vec<f32>> = match view.ndim() {
+            1 => vec![view.iter().copied().collect()],
+            2 => view
+                .outer_iter()
+                .map(|c| c.iter().copied().collect())
+                .collect(),
+            n => {
+                return Err(PyValueError::new_err(format!(
+                    "audio must be 1-D (mono) or 2-D (channels, samples), not {n}-D"
+                )))
+            }
+        };
+        return Ok(Some(rae::AudioBuffer {
+            channels,
+            sample_rate: sr,
+        }));
+    }
+    Ok(None)
+}
+
+/// Waveform peaks of audio (a float32 array with `sample_rate`, or a file path or bytes).
+/// Zoom by `samples_per_pixel` (default 256), `pixels_per_second` or `width`.
+#[pyfunction]
+#[pyo3(signature = (audio, sample_rate=None, *, samples_per_pixel=None, pixels_per_second=None,
+    width=None, bits=16, split_channels=false))]
+#[allow(clippy::too_many_arguments)]
+fn waveform_peaks(
+    py: Python<'_>,
+    audio: &Bound<'_, PyAny>,
+    sample_rate: Option<u32>,
+    samples_per_pixel: Option<u32>,
+    pixels_per_second: Option<u32>,
+    width: Option<u32>,
+    bits: u32,
+    split_channels: bool,
+) -> PyResult<Peaks> {
+    use rae::waveform::{peaks_of, Bits, Zoom};
+    let bits = Bits::from_u32(bits).map_err(|e| PyValueError::new_err(e.to_string()))?;
+    let zoom = match (samples_per_pixel, pixels_per_second, width) {
+        (Some(z), None, None) => Zoom::SamplesPerPixel(z),
+        (None, Some(p), None) => Zoom::PixelsPerSecond(p),
+        (None, None, Some(w)) => Zoom::Width(w),
+        (None, None, None) => Zoom::default(),
+        _ => {
+            return Err(PyValueError::new_err(
+                "give at most one of samples_per_pixel, pixels_per_second and width",
+            ))
+        }
+    };
+    let buffer = audio_arg(audio, sample_rate)?;
+    let input = match buffer {
+        Some(_) => None,
+        None => Some(input_arg(audio).map_err(|_| {
+            pyo3::exceptions::PyTypeError::new_err(
+                "audio must be a float32 numpy array, a path (str or os.PathLike) or bytes",
+            )
+        })?),
+    };
+    let (peaks, duration) = py
+        .detach(|| -> rae::Result<(rae::waveform::Peaks, f64)> {
+            let name = std::path::PathBuf::from("<audio>");
+            let (audio, name) = match (buffer, input) {
+                (Some(b), _) => (b, name),
+                (None, Some(InputArg::Path(p))) => {
+                    (rae::read_audio(&p, rae::io::DEFAULT_MAX_INPUT_S)?, p)
+                }
+                (None, Some(InputArg::Bytes(b))) => (
+                    rae::decode_audio(b, &name, rae::io::DEFAULT_MAX_INPUT_S)?,
+                    name,
+                ),
+                (None, None) => return Err(rae::Error::InvalidArgument("no audio".into())),
+            };
+            let peaks = peaks_of(&audio, zoom, bits, split_channels, &name)?;
+            Ok((peaks, audio.duration_s()))
+        })
+        .map_err(to_py_err)?;
+    Ok(Peaks {
+        inner: peaks,
+        duration,
+    })
+}
+
 /// The SoundFont the default search finds: its path, or "builtin".
 #[pyfunction]
 fn default_soundfont() -> String {
@@ -591,6 +763,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(render_midi_detailed, m)?)?;
     m.add_function(wrap_pyfunction!(midi_info, m)?)?;
     m.add_function(wrap_pyfunction!(load_audio, m)?)?;
+    m.add_function(wrap_pyfunction!(waveform_peaks, m)?)?;
+    m.add_class::<Peaks>()?;
     m.add_function(wrap_pyfunction!(default_soundfont, m)?)?;
     m.add_function(wrap_pyfunction!(soundfont_cache_info, m)?)?;
     m.add_function(wrap_pyfunction!(demo_midi, m)?)?;

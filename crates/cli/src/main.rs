@@ -31,6 +31,9 @@ enum Command {
         /// A .mid/.midi or .sf2/.sf3 file.
         file: PathBuf,
     },
+    /// Waveform peaks of an audio file for web players: audiowaveform .dat/.json (peaks.js) or
+    /// wavesurfer.js JSON. Option names follow audiowaveform's.
+    Waveform(WaveformArgs),
     /// Render the built-in demo piece (a gospel-style piano progression) with the best SoundFont
     /// available.
     Demo {
@@ -41,6 +44,36 @@ enum Command {
         #[arg(long)]
         quiet: bool,
     },
+}
+
+#[derive(Args)]
+struct WaveformArgs {
+    /// Audio file (WAV, FLAC, MP3, OGG).
+    input: PathBuf,
+    /// Output: .dat or .json (audiowaveform), or any name with --output-format wavesurfer.
+    #[arg(short, long)]
+    output: PathBuf,
+    /// dat, json or wavesurfer. Default: from the output's extension.
+    #[arg(long)]
+    output_format: Option<String>,
+    /// Audio frames per pixel (audiowaveform's default: 256).
+    #[arg(short, long, conflicts_with_all = ["pixels_per_second", "width"])]
+    zoom: Option<u32>,
+    /// Pixels per second of audio.
+    #[arg(long, conflicts_with = "width")]
+    pixels_per_second: Option<u32>,
+    /// Fit the whole input in this many pixels.
+    #[arg(short, long)]
+    width: Option<u32>,
+    /// Resolution of the peaks: 8 or 16.
+    #[arg(short, long, default_value_t = 16)]
+    bits: u32,
+    /// One waveform per channel instead of one for their mix.
+    #[arg(long)]
+    split_channels: bool,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 #[derive(Args)]
@@ -97,6 +130,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Render(args) => cmd_render(args),
         Command::Info { file } => cmd_info(&file),
+        Command::Waveform(args) => cmd_waveform(&args),
         Command::Demo { output, quiet } => cmd_demo(&output, quiet),
     };
     match result {
@@ -374,6 +408,61 @@ fn cmd_info(file: &Path) -> Result<(), Failure> {
     );
     if !s.track_names.is_empty() {
         println!("  track names: {}", s.track_names.join(" | "));
+    }
+    Ok(())
+}
+
+fn cmd_waveform(args: &WaveformArgs) -> Result<(), Failure> {
+    use rae::waveform::{peaks_of, Bits, Zoom};
+    let bits = Bits::from_u32(args.bits).map_err(|e| Failure::Usage(e.to_string()))?;
+    let zoom = match (args.zoom, args.pixels_per_second, args.width) {
+        (Some(z), _, _) => Zoom::SamplesPerPixel(z),
+        (_, Some(p), _) => Zoom::PixelsPerSecond(p),
+        (_, _, Some(w)) => Zoom::Width(w),
+        _ => Zoom::default(),
+    };
+    let ext = args
+        .output
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let format = match (args.output_format.as_deref(), ext.as_deref()) {
+        (Some(f), _) => f.to_ascii_lowercase(),
+        (None, Some("dat")) => "dat".into(),
+        (None, Some("json")) => "json".into(),
+        _ => {
+            return Err(Failure::Usage(format!(
+                "{}: cannot tell the output format from the name; use .dat or .json, or --output-format",
+                args.output.display()
+            )))
+        }
+    };
+    rae::synth::render::check_output_path(&args.output, &args.input)?;
+    let audio = rae::read_audio(&args.input, rae::io::DEFAULT_MAX_INPUT_S)?;
+    let peaks = peaks_of(&audio, zoom, bits, args.split_channels, &args.input)?;
+    let bytes = match format.as_str() {
+        "dat" => peaks.to_dat(),
+        "json" => peaks.to_json().into_bytes(),
+        "wavesurfer" => peaks
+            .to_wavesurfer_json_with_duration(audio.duration_s())
+            .into_bytes(),
+        other => {
+            return Err(Failure::Usage(format!(
+                "unknown output format '{other}' (expected dat, json or wavesurfer)"
+            )))
+        }
+    };
+    rae::io::write_atomic(&args.output, &bytes)?;
+    if !args.quiet {
+        println!(
+            "{} -> {}: {} pixels x {} channel(s), {} frames per pixel, {}-bit, {format}",
+            args.input.display(),
+            args.output.display(),
+            peaks.length(),
+            peaks.channels,
+            peaks.samples_per_pixel,
+            peaks.bits.as_u32(),
+        );
     }
     Ok(())
 }

@@ -162,3 +162,59 @@ fn demo_writes_midi_and_audio() {
     assert!(r.duration() > 44100 * 30);
     assert!(String::from_utf8_lossy(&o.stdout).contains("soundfont"));
 }
+
+#[test]
+fn waveform_writes_audiowaveform_and_wavesurfer_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let midi = write_demo(dir.path(), "d.mid");
+    let wav = dir.path().join("d.wav");
+    let o = rae(&[
+        "render",
+        &midi,
+        "-o",
+        wav.to_str().unwrap(),
+        "--soundfont",
+        "builtin",
+    ]);
+    assert!(o.status.success());
+    let frames = hound::WavReader::open(&wav).unwrap().duration();
+
+    let dat = dir.path().join("d.dat");
+    let o = rae(&[
+        "waveform",
+        wav.to_str().unwrap(),
+        "-o",
+        dat.to_str().unwrap(),
+        "-z",
+        "512",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let b = std::fs::read(&dat).unwrap();
+    let word = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+    assert_eq!(word(0), 1, "version 1 for one (merged) channel");
+    assert_eq!(word(4), 0, "16-bit");
+    assert_eq!(word(8), 44100);
+    assert_eq!(word(12), 512);
+    assert_eq!(word(16), frames.div_ceil(512));
+    assert_eq!(b.len(), 20 + 4 * frames.div_ceil(512) as usize);
+
+    let ws = dir.path().join("d.peaks");
+    let o = rae(&[
+        "waveform",
+        wav.to_str().unwrap(),
+        "-o",
+        ws.to_str().unwrap(),
+        "--output-format",
+        "wavesurfer",
+        "--width",
+        "400",
+        "--split-channels",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = std::fs::read_to_string(&ws).unwrap();
+    assert!(text.starts_with("{\"duration\":"), "{}", &text[..40]);
+    assert_eq!(text.matches('[').count(), 3, "two channel arrays");
+
+    let o = rae(&["waveform", wav.to_str().unwrap(), "-o", "x.png"]);
+    assert_eq!(o.status.code(), Some(2));
+}

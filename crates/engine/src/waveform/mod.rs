@@ -209,3 +209,51 @@ impl Peaks {
         Ok(())
     }
 }
+
+/// How wide a pixel is, in the three ways audiowaveform lets a user say it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Zoom {
+    /// `--zoom N`: N audio frames per pixel (audiowaveform's default is 256).
+    SamplesPerPixel(u32),
+    /// `--pixels-per-second N`.
+    PixelsPerSecond(u32),
+    /// `--width N`: the whole input in at most N pixels.
+    Width(u32),
+}
+
+impl Default for Zoom {
+    fn default() -> Self {
+        Zoom::SamplesPerPixel(256)
+    }
+}
+
+impl Zoom {
+    /// Frames per pixel for an input of `frames` frames at `sample_rate`.
+    pub fn samples_per_pixel(self, sample_rate: u32, frames: u64) -> Result<u32, WaveformError> {
+        match self {
+            Zoom::SamplesPerPixel(n) => Ok(n),
+            Zoom::PixelsPerSecond(pps) => {
+                builder::samples_per_pixel_for_pixels_per_second(sample_rate, pps)
+            }
+            Zoom::Width(w) => builder::samples_per_pixel_for_width(frames, w),
+        }
+    }
+}
+
+/// Peaks of an audio buffer at a zoom; `name` is used in error messages.
+pub fn peaks_of(
+    audio: &AudioBuffer,
+    zoom: Zoom,
+    bits: Bits,
+    split_channels: bool,
+    name: &std::path::Path,
+) -> crate::Result<Peaks> {
+    let err = |e: WaveformError| crate::Error::AudioFormat {
+        path: name.to_path_buf(),
+        message: format!("waveform: {e}"),
+    };
+    let spp = zoom
+        .samples_per_pixel(audio.sample_rate, audio.frames() as u64)
+        .map_err(err)?;
+    Peaks::from_buffer(audio, spp, bits, split_channels).map_err(err)
+}

@@ -1,0 +1,80 @@
+"""Waveform peaks as peaks.js and wavesurfer.js read them, checked against numpy and an
+independent .dat reader written with `struct`."""
+
+import json
+import struct
+
+import numpy as np
+import pytest
+
+import rust_audio_engine as rae
+
+
+def read_dat(blob: bytes):
+    """audiowaveform .dat reader, from its format description (not from our code)."""
+    version, flags, sr, spp, length = struct.unpack_from("<iIiiI", blob, 0)
+    offset, channels = 20, 1
+    if version == 2:
+        (channels,) = struct.unpack_from("<i", blob, 20)
+        offset = 24
+    dtype = np.int8 if flags & 1 else np.int16
+    data = np.frombuffer(blob, dtype=dtype, offset=offset).reshape(length, channels, 2)
+    return dict(version=version, bits=8 if flags & 1 else 16, sample_rate=sr,
+                samples_per_pixel=spp, channels=channels, min=data[:, :, 0].T, max=data[:, :, 1].T)
+
+
+def numpy_peaks(x: np.ndarray, spp: int):
+    """audiowaveform's arithmetic: float32 samples times 32767, truncated to int16; min/max per block."""
+    q = np.trunc(x * np.float32(32767)).astype(np.int16)  # float32 product, as audiowaveform
+    n = -(-len(q) // spp)
+    pad = np.concatenate([q, np.full(n * spp - len(q), q[-1], dtype=np.int16)])
+    blocks = pad.reshape(n, spp)
+    return blocks.min(axis=1), blocks.max(axis=1)
+
+
+@pytest.fixture(scope="module")
+def mono():
+    rng = np.random.default_rng(7)
+    t = np.arange(44100 * 3) / 44100
+    x = 0.6 * np.sin(2 * np.pi * 3 * t) * np.sin(2 * np.pi * 440 * t) + 0.01 * rng.standard_normal(t.size)
+    return x.astype(np.float32)
+
+
+def test_peaks_match_numpy_and_dat_round_trips(mono):
+    p = rae.waveform_peaks(mono, 44100, samples_per_pixel=512)
+    lo, hi = numpy_peaks(mono, 512)
+    assert p.channels == 1 and p.length == lo.size and p.samples_per_pixel == 512
+    assert np.array_equal(p.min[0], lo) and np.array_equal(p.max[0], hi)
+    d = read_dat(p.to_dat())
+    assert d["version"] == 1 and d["bits"] == 16 and d["sample_rate"] == 44100
+    assert np.array_equal(d["min"][0], lo) and np.array_equal(d["max"][0], hi)
+    j = json.loads(p.to_json())
+    assert j["version"] == 2 and j["length"] == lo.size and j["bits"] == 16
+    assert j["data"][:4] == [int(lo[0]), int(hi[0]), int(lo[1]), int(hi[1])]
+
+
+def test_split_8bit_and_zoom_options(tmp_path, mono):
+    stereo = np.stack([mono, -0.5 * mono])
+    p = rae.waveform_peaks(stereo, 44100, width=300, bits=8, split_channels=True)
+    assert p.channels == 2 and p.bits == 8 and p.length <= 300
+    d = read_dat(p.to_dat())
+    assert d["version"] == 2 and d["channels"] == 2
+    assert np.array_equal(d["max"], p.max) and np.array_equal(d["min"], p.min)
+    assert rae.waveform_peaks(stereo, 44100, pixels_per_second=100).samples_per_pixel == 441
+    with pytest.raises(ValueError):
+        rae.waveform_peaks(stereo, 44100, width=10, samples_per_pixel=3)
+    with pytest.raises(ValueError):
+        rae.waveform_peaks(stereo)  # an array needs its sample rate
+
+
+def test_wavesurfer_json_from_a_rendered_file(tmp_path):
+    midi = tmp_path / "d.mid"
+    midi.write_bytes(rae.demo_midi())
+    wav = tmp_path / "d.wav"
+    duration = rae.synthesize_midi(midi, wav, "builtin")
+    p = rae.waveform_peaks(wav, width=800)
+    ws = json.loads(p.to_wavesurfer())
+    assert ws["duration"] == pytest.approx(duration, abs=1e-6)
+    assert len(ws["peaks"]) == 1 and 0 < len(ws["peaks"][0]) <= 800
+    assert max(abs(v) for v in ws["peaks"][0]) <= 1.0
+    assert max(abs(v) for v in ws["peaks"][0]) > 0.05
