@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use numpy::ndarray::Array2;
-use numpy::{IntoPyArray, PyArray2};
+use numpy::{IntoPyArray, PyArray2, PyUntypedArrayMethods};
 use pyo3::exceptions::{PyFileNotFoundError, PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
@@ -632,36 +632,6 @@ impl Peaks {
     }
 }
 
-/// Audio given as a float32 array (with its sample rate), a path or bytes.
-fn audio_arg(
-    obj: &Bound<'_, PyAny>,
-    sample_rate: Option<u32>,
-) -> PyResult<Option<rae::AudioBuffer>> {
-    if let Ok(arr) = obj.extract::<numpy::PyReadonlyArrayDyn<'_, f32>>() {
-        let sr = sample_rate.ok_or_else(|| {
-            PyValueError::new_err("sample_rate is required when audio is an array")
-        })?;
-        let view = arr.as_array();
-        let channels: Vec<Vec<f32>> = match view.ndim() {
-            1 => vec![view.iter().copied().collect()],
-            2 => view
-                .outer_iter()
-                .map(|c| c.iter().copied().collect())
-                .collect(),
-            n => {
-                return Err(PyValueError::new_err(format!(
-                    "audio must be 1-D (mono) or 2-D (channels, samples), not {n}-D"
-                )))
-            }
-        };
-        return Ok(Some(rae::AudioBuffer {
-            channels,
-            sample_rate: sr,
-        }));
-    }
-    Ok(None)
-}
-
 /// Waveform peaks of audio (a float32 array with `sample_rate`, or a file path or bytes).
 /// Zoom by `samples_per_pixel` (default 256), `pixels_per_second` or `width`.
 #[pyfunction]
@@ -691,28 +661,61 @@ fn waveform_peaks(
             ))
         }
     };
-    let buffer = audio_arg(audio, sample_rate)?;
-    let input = match buffer {
-        Some(_) => None,
-        None => Some(input_arg(audio).map_err(|_| {
-            pyo3::exceptions::PyTypeError::new_err(
-                "audio must be a float32 numpy array, a path (str or os.PathLike) or bytes",
-            )
-        })?),
-    };
+    if let Ok(arr) = audio.extract::<numpy::PyReadonlyArrayDyn<'_, f32>>() {
+        let sr = sample_rate.ok_or_else(|| {
+            PyValueError::new_err("sample_rate is required when audio is an array")
+        })?;
+        let copied: Vec<Vec<f32>>;
+        // C-contiguous arrays (the usual case) are read in place, with the GIL released.
+        let planes: Vec<&[f32]> = match (arr.shape(), arr.as_slice()) {
+            ([_], Ok(flat)) => vec![flat],
+            ([_, n], Ok(flat)) => flat.chunks_exact((*n).max(1)).collect(),
+            ([_] | [_, _], Err(_)) => {
+                let view = arr.as_array();
+                copied = if view.ndim() == 1 {
+                    vec![view.iter().copied().collect()]
+                } else {
+                    view.outer_iter()
+                        .map(|c| c.iter().copied().collect())
+                        .collect()
+                };
+                copied.iter().map(Vec::as_slice).collect()
+            }
+            (shape, _) => {
+                return Err(PyValueError::new_err(format!(
+                    "audio must be 1-D (mono) or 2-D (channels, samples), not {}-D",
+                    shape.len()
+                )))
+            }
+        };
+        let name = std::path::PathBuf::from("<array>");
+        let peaks = py
+            .detach(|| {
+                rae::waveform::peaks_of_planar(&planes, sr, zoom, bits, split_channels, &name)
+            })
+            .map_err(to_py_err)?;
+        let frames = planes.first().map_or(0, |p| p.len());
+        return Ok(Peaks {
+            inner: peaks,
+            duration: frames as f64 / f64::from(sr.max(1)),
+        });
+    }
+    let input = input_arg(audio).map_err(|_| {
+        pyo3::exceptions::PyTypeError::new_err(
+            "audio must be a float32 numpy array, a path (str or os.PathLike) or bytes",
+        )
+    })?;
     let (peaks, duration) = py
         .detach(|| -> rae::Result<(rae::waveform::Peaks, f64)> {
-            let name = std::path::PathBuf::from("<audio>");
-            let (audio, name) = match (buffer, input) {
-                (Some(b), _) => (b, name),
-                (None, Some(InputArg::Path(p))) => {
-                    (rae::read_audio(&p, rae::io::DEFAULT_MAX_INPUT_S)?, p)
+            let (audio, name) = match input {
+                InputArg::Path(p) => (rae::read_audio(&p, rae::io::DEFAULT_MAX_INPUT_S)?, p),
+                InputArg::Bytes(b) => {
+                    let name = std::path::PathBuf::from("<bytes>");
+                    (
+                        rae::decode_audio(b, &name, rae::io::DEFAULT_MAX_INPUT_S)?,
+                        name,
+                    )
                 }
-                (None, Some(InputArg::Bytes(b))) => (
-                    rae::decode_audio(b, &name, rae::io::DEFAULT_MAX_INPUT_S)?,
-                    name,
-                ),
-                (None, None) => return Err(rae::Error::InvalidArgument("no audio".into())),
             };
             let peaks = peaks_of(&audio, zoom, bits, split_channels, &name)?;
             Ok((peaks, audio.duration_s()))

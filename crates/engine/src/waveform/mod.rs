@@ -25,6 +25,8 @@
 
 mod builder;
 mod format;
+pub mod png;
+pub mod spectrogram;
 #[cfg(test)]
 mod tests;
 
@@ -248,12 +250,29 @@ pub fn peaks_of(
     split_channels: bool,
     name: &std::path::Path,
 ) -> crate::Result<Peaks> {
+    let planes: Vec<&[f32]> = audio.channels.iter().map(Vec::as_slice).collect();
+    peaks_of_planar(&planes, audio.sample_rate, zoom, bits, split_channels, name)
+}
+
+/// Peaks of planar channels borrowed from elsewhere (a numpy array, say), without a copy.
+pub fn peaks_of_planar(
+    channels: &[&[f32]],
+    sample_rate: u32,
+    zoom: Zoom,
+    bits: Bits,
+    split_channels: bool,
+    name: &std::path::Path,
+) -> crate::Result<Peaks> {
     let err = |e: WaveformError| crate::Error::AudioFormat {
         path: name.to_path_buf(),
         message: format!("waveform: {e}"),
     };
+    let frames = channels.first().map_or(0, |c| c.len());
     let spp = zoom
-        .samples_per_pixel(audio.sample_rate, audio.frames() as u64)
+        .samples_per_pixel(sample_rate, frames as u64)
         .map_err(err)?;
-    Peaks::from_buffer(audio, spp, bits, split_channels).map_err(err)
+    let mut builder =
+        PeaksBuilder::new(sample_rate, channels.len(), spp, bits, split_channels).map_err(err)?;
+    builder.push(channels).map_err(err)?;
+    Ok(builder.finish())
 }

@@ -213,41 +213,48 @@ fn chunk_size_independence() {
 /// Reference implementation: a literal transcription of audiowaveform's per-frame loop.
 #[test]
 fn matches_literal_audiowaveform_loop() {
-    let chans = [noise(3001, 5), noise(3001, 6), noise(3001, 7)];
-    let refs: Vec<&[f32]> = chans.iter().map(Vec::as_slice).collect();
-    for split in [false, true] {
-        let spp = 100usize;
-        let out = if split { 3 } else { 1 };
-        let mut want = Vec::new();
-        let (mut mn, mut mx, mut count) = (vec![32767i32; out], vec![-32768i32; out], 0);
-        for i in 0..3001 {
-            let s: Vec<i32> = chans
-                .iter()
-                .map(|c| (c[i] * 32767.0) as i16 as i32)
-                .collect();
-            if split {
-                for c in 0..3 {
-                    mn[c] = mn[c].min(s[c]);
-                    mx[c] = mx[c].max(s[c]);
+    // Stereo (its own fast path) and three channels (the general one), with NaN and
+    // out-of-range samples mixed in.
+    for nch in [2usize, 3] {
+        let mut chans: Vec<Vec<f32>> = (0..nch).map(|c| noise(3001, 5 + c as u32)).collect();
+        chans[0][17] = f32::NAN;
+        chans[nch - 1][1234] = 3.5;
+        chans[0][2000] = -7.0;
+        let refs: Vec<&[f32]> = chans.iter().map(Vec::as_slice).collect();
+        for split in [false, true] {
+            let spp = 100usize;
+            let out = if split { nch } else { 1 };
+            let mut want = Vec::new();
+            let (mut mn, mut mx, mut count) = (vec![32767i32; out], vec![-32768i32; out], 0);
+            for i in 0..3001 {
+                let s: Vec<i32> = chans
+                    .iter()
+                    .map(|c| (c[i] * 32767.0) as i16 as i32)
+                    .collect();
+                if split {
+                    for c in 0..nch {
+                        mn[c] = mn[c].min(s[c]);
+                        mx[c] = mx[c].max(s[c]);
+                    }
+                } else {
+                    let m = (s.iter().sum::<i32>() / nch as i32).clamp(-32768, 32767);
+                    mn[0] = mn[0].min(m);
+                    mx[0] = mx[0].max(m);
                 }
-            } else {
-                let m = (s.iter().sum::<i32>() / 3).clamp(-32768, 32767);
-                mn[0] = mn[0].min(m);
-                mx[0] = mx[0].max(m);
-            }
-            count += 1;
-            if count == spp || i == 3000 {
-                for c in 0..out {
-                    want.push(mn[c] as i16);
-                    want.push(mx[c] as i16);
-                    mn[c] = 32767;
-                    mx[c] = -32768;
+                count += 1;
+                if count == spp || i == 3000 {
+                    for c in 0..out {
+                        want.push(mn[c] as i16);
+                        want.push(mx[c] as i16);
+                        mn[c] = 32767;
+                        mx[c] = -32768;
+                    }
+                    count = 0;
                 }
-                count = 0;
             }
+            let p = build(&refs, spp as u32, Bits::Sixteen, split);
+            assert_eq!(p.data, want, "{nch} channels, split {split}");
         }
-        let p = build(&refs, spp as u32, Bits::Sixteen, split);
-        assert_eq!(p.data, want, "split {split}");
     }
 }
 
