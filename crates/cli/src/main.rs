@@ -31,8 +31,9 @@ enum Command {
         /// A .mid/.midi or .sf2/.sf3 file.
         file: PathBuf,
     },
-    /// Waveform peaks of an audio file for web players: audiowaveform .dat/.json (peaks.js) or
-    /// wavesurfer.js JSON. Option names follow audiowaveform's.
+    /// Waveform of an audio file for web players: audiowaveform .dat/.json (peaks.js),
+    /// wavesurfer.js JSON, or a PNG picture (waveform or spectrogram). Option names follow
+    /// audiowaveform's.
     Waveform(WaveformArgs),
     /// Render the built-in demo piece (a gospel-style piano progression) with the best SoundFont
     /// available.
@@ -50,10 +51,10 @@ enum Command {
 struct WaveformArgs {
     /// Audio file (WAV, FLAC, MP3, OGG).
     input: PathBuf,
-    /// Output: .dat or .json (audiowaveform), or any name with --output-format wavesurfer.
+    /// Output: .dat or .json (audiowaveform), .png, or any name with --output-format.
     #[arg(short, long)]
     output: PathBuf,
-    /// dat, json or wavesurfer. Default: from the output's extension.
+    /// dat, json, wavesurfer, png or spectrogram (a PNG). Default: from the output's extension.
     #[arg(long)]
     output_format: Option<String>,
     /// Audio frames per pixel (audiowaveform's default: 256).
@@ -62,9 +63,26 @@ struct WaveformArgs {
     /// Pixels per second of audio.
     #[arg(long, conflicts_with = "width")]
     pixels_per_second: Option<u32>,
-    /// Fit the whole input in this many pixels.
+    /// Fit the whole input in this many pixels (for pictures: the image width, default 800).
     #[arg(short, long)]
     width: Option<u32>,
+    /// Picture height in pixels.
+    #[arg(long, default_value_t = 250)]
+    height: u32,
+    /// Picture colours as rrggbb or rrggbbaa (audiowaveform's defaults).
+    #[arg(long, default_value = "3f4d9b")]
+    waveform_color: String,
+    #[arg(long, default_value = "d6d6d6")]
+    background_color: String,
+    /// Draw a border and a time axis on the waveform picture.
+    #[arg(long)]
+    with_axis_labels: bool,
+    /// Multiply the waveform's amplitude in the picture.
+    #[arg(long, default_value_t = 1.0)]
+    amplitude_scale: f32,
+    /// Spectrogram rows on a logarithmic frequency scale.
+    #[arg(long)]
+    log_frequency: bool,
     /// Resolution of the peaks: 8 or 16.
     #[arg(short, long, default_value_t = 16)]
     bits: u32,
@@ -428,17 +446,49 @@ fn cmd_waveform(args: &WaveformArgs) -> Result<(), Failure> {
         .map(str::to_ascii_lowercase);
     let format = match (args.output_format.as_deref(), ext.as_deref()) {
         (Some(f), _) => f.to_ascii_lowercase(),
-        (None, Some("dat")) => "dat".into(),
-        (None, Some("json")) => "json".into(),
+        (None, Some(e @ ("dat" | "json" | "png"))) => e.to_string(),
         _ => {
             return Err(Failure::Usage(format!(
-                "{}: cannot tell the output format from the name; use .dat or .json, or --output-format",
+                "{}: cannot tell the output format from the name; use .dat, .json or .png, or --output-format",
                 args.output.display()
             )))
         }
     };
+    if !["dat", "json", "wavesurfer", "png", "spectrogram"].contains(&format.as_str()) {
+        return Err(Failure::Usage(format!(
+            "unknown output format '{format}' (expected dat, json, wavesurfer, png or spectrogram)"
+        )));
+    }
+    let color = |s: &str| rae::waveform::png::parse_color(s).map_err(Failure::Usage);
+    let image_width = args.width.unwrap_or(800);
+    let zoom = if format == "png" && args.zoom.is_none() && args.pixels_per_second.is_none() {
+        Zoom::Width(image_width)
+    } else {
+        zoom
+    };
     rae::synth::render::check_output_path(&args.output, &args.input)?;
     let audio = rae::read_audio(&args.input, rae::io::DEFAULT_MAX_INPUT_S)?;
+    if format == "spectrogram" {
+        let opts = rae::waveform::spectrogram::SpectrogramOptions {
+            width: image_width,
+            height: args.height,
+            log_frequency: args.log_frequency,
+            ..Default::default()
+        };
+        let png = rae::waveform::spectrogram::render_spectrogram_png(&audio, &opts)?;
+        rae::io::write_atomic(&args.output, &png)?;
+        if !args.quiet {
+            println!(
+                "{} -> {}: spectrogram {}x{}, {} frequency scale",
+                args.input.display(),
+                args.output.display(),
+                image_width,
+                args.height,
+                if args.log_frequency { "log" } else { "linear" }
+            );
+        }
+        return Ok(());
+    }
     let peaks = peaks_of(&audio, zoom, bits, args.split_channels, &args.input)?;
     let bytes = match format.as_str() {
         "dat" => peaks.to_dat(),
@@ -446,10 +496,17 @@ fn cmd_waveform(args: &WaveformArgs) -> Result<(), Failure> {
         "wavesurfer" => peaks
             .to_wavesurfer_json_with_duration(audio.duration_s())
             .into_bytes(),
-        other => {
-            return Err(Failure::Usage(format!(
-                "unknown output format '{other}' (expected dat, json or wavesurfer)"
-            )))
+        _ => {
+            let opts = rae::waveform::png::WaveformImageOptions {
+                width: image_width,
+                height: args.height,
+                waveform_color: color(&args.waveform_color)?,
+                background: color(&args.background_color)?,
+                with_axis_labels: args.with_axis_labels,
+                amplitude_scale: args.amplitude_scale,
+                ..Default::default()
+            };
+            rae::waveform::png::render_waveform_png(&peaks, &opts)?
         }
     };
     rae::io::write_atomic(&args.output, &bytes)?;

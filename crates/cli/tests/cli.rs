@@ -215,6 +215,45 @@ fn waveform_writes_audiowaveform_and_wavesurfer_files() {
     assert!(text.starts_with("{\"duration\":"), "{}", &text[..40]);
     assert_eq!(text.matches('[').count(), 3, "two channel arrays");
 
-    let o = rae(&["waveform", wav.to_str().unwrap(), "-o", "x.png"]);
+    let png = dir.path().join("d.png");
+    let o = rae(&[
+        "waveform",
+        wav.to_str().unwrap(),
+        "-o",
+        png.to_str().unwrap(),
+        "--width",
+        "640",
+        "--height",
+        "120",
+        "--with-axis-labels",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let b = std::fs::read(&png).unwrap();
+    assert_eq!(&b[1..4], b"PNG");
+    let be = |i: usize| u32::from_be_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+    assert_eq!((be(16), be(20)), (640, 120), "IHDR width and height");
+    let spec = dir.path().join("s.png");
+    let o = rae(&[
+        "waveform",
+        wav.to_str().unwrap(),
+        "-o",
+        spec.to_str().unwrap(),
+        "--output-format",
+        "spectrogram",
+        "--log-frequency",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(&std::fs::read(&spec).unwrap()[1..4], b"PNG");
+
+    let o = rae(&["waveform", wav.to_str().unwrap(), "-o", "x.txt"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = rae(&[
+        "waveform",
+        wav.to_str().unwrap(),
+        "-o",
+        "x.png",
+        "--waveform-color",
+        "blue",
+    ]);
     assert_eq!(o.status.code(), Some(2));
 }
