@@ -28,6 +28,8 @@ __all__ = [
     "midi_info",
     "load_audio",
     "waveform_peaks",
+    "render_waveform_png",
+    "render_spectrogram_png",
     "Peaks",
     "default_soundfont",
     "soundfont_cache_info",
@@ -182,6 +184,29 @@ def waveform_peaks(
     bits: int = 16,
     split_channels: bool = False,
 ) -> Peaks: ...
+def render_waveform_png(
+    audio: Union[npt.NDArray[np.float32], _PathLike, bytes],
+    sample_rate: Optional[int] = None,
+    *,
+    width: int = 800,
+    height: int = 250,
+    split_channels: bool = False,
+    waveform_color: str = "3f4d9b",
+    background_color: str = "d6d6d6",
+    axis_labels: bool = False,
+    amplitude_scale: float = 1.0,
+) -> bytes: ...
+def render_spectrogram_png(
+    audio: Union[npt.NDArray[np.float32], _PathLike, bytes],
+    sample_rate: Optional[int] = None,
+    *,
+    width: int = 800,
+    height: int = 250,
+    log_frequency: bool = False,
+    fft_size: int = 2048,
+    min_db: float = ...,  # -100.0
+    max_db: float = 0.0,
+) -> bytes: ...
 def midi_info(midi: _MidiArg) -> dict[str, object]: ...
 def load_audio(
     audio: Union[_PathLike, bytes], *, max_seconds: float = ...  # 7200 s

@@ -727,6 +727,125 @@ fn waveform_peaks(
     })
 }
 
+/// Audio for the picture functions: a float32 array (copied) with its rate, or a path or bytes.
+fn audio_buffer(
+    py: Python<'_>,
+    audio: &Bound<'_, PyAny>,
+    sample_rate: Option<u32>,
+) -> PyResult<rae::AudioBuffer> {
+    if let Ok(arr) = audio.extract::<numpy::PyReadonlyArrayDyn<'_, f32>>() {
+        let sr = sample_rate.ok_or_else(|| {
+            PyValueError::new_err("sample_rate is required when audio is an array")
+        })?;
+        let view = arr.as_array();
+        let channels: Vec<Vec<f32>> = match view.ndim() {
+            1 => vec![view.iter().copied().collect()],
+            2 => view
+                .outer_iter()
+                .map(|c| c.iter().copied().collect())
+                .collect(),
+            n => {
+                return Err(PyValueError::new_err(format!(
+                    "audio must be 1-D (mono) or 2-D (channels, samples), not {n}-D"
+                )))
+            }
+        };
+        return Ok(rae::AudioBuffer {
+            channels,
+            sample_rate: sr,
+        });
+    }
+    let input = input_arg(audio).map_err(|_| {
+        pyo3::exceptions::PyTypeError::new_err(
+            "audio must be a float32 numpy array, a path (str or os.PathLike) or bytes",
+        )
+    })?;
+    py.detach(|| match input {
+        InputArg::Path(p) => rae::read_audio(&p, rae::io::DEFAULT_MAX_INPUT_S),
+        InputArg::Bytes(b) => rae::decode_audio(
+            b,
+            std::path::Path::new("<bytes>"),
+            rae::io::DEFAULT_MAX_INPUT_S,
+        ),
+    })
+    .map_err(to_py_err)
+}
+
+/// A PNG picture of the waveform (audiowaveform's default look), as bytes.
+#[pyfunction]
+#[pyo3(signature = (audio, sample_rate=None, *, width=800, height=250, split_channels=false,
+    waveform_color="3f4d9b", background_color="d6d6d6", axis_labels=false, amplitude_scale=1.0))]
+#[allow(clippy::too_many_arguments)]
+fn render_waveform_png<'py>(
+    py: Python<'py>,
+    audio: &Bound<'py, PyAny>,
+    sample_rate: Option<u32>,
+    width: u32,
+    height: u32,
+    split_channels: bool,
+    waveform_color: &str,
+    background_color: &str,
+    axis_labels: bool,
+    amplitude_scale: f32,
+) -> PyResult<Bound<'py, PyBytes>> {
+    use rae::waveform::png::{parse_color, render_waveform_png as render, WaveformImageOptions};
+    let opts = WaveformImageOptions {
+        width,
+        height,
+        waveform_color: parse_color(waveform_color).map_err(PyValueError::new_err)?,
+        background: parse_color(background_color).map_err(PyValueError::new_err)?,
+        with_axis_labels: axis_labels,
+        amplitude_scale,
+        ..Default::default()
+    };
+    let buffer = audio_buffer(py, audio, sample_rate)?;
+    let png = py
+        .detach(|| -> rae::Result<Vec<u8>> {
+            let name = std::path::Path::new("<audio>");
+            let peaks = rae::waveform::peaks_of(
+                &buffer,
+                rae::waveform::Zoom::Width(width),
+                rae::waveform::Bits::Sixteen,
+                split_channels,
+                name,
+            )?;
+            render(&peaks, &opts)
+        })
+        .map_err(to_py_err)?;
+    Ok(PyBytes::new(py, &png))
+}
+
+/// A PNG spectrogram (magma colours, low frequencies at the bottom), as bytes.
+#[pyfunction]
+#[pyo3(signature = (audio, sample_rate=None, *, width=800, height=250, log_frequency=false,
+    fft_size=2048, min_db=-100.0, max_db=0.0))]
+#[allow(clippy::too_many_arguments)]
+fn render_spectrogram_png<'py>(
+    py: Python<'py>,
+    audio: &Bound<'py, PyAny>,
+    sample_rate: Option<u32>,
+    width: u32,
+    height: u32,
+    log_frequency: bool,
+    fft_size: usize,
+    min_db: f32,
+    max_db: f32,
+) -> PyResult<Bound<'py, PyBytes>> {
+    use rae::waveform::spectrogram::{render_spectrogram_png as render, SpectrogramOptions};
+    let opts = SpectrogramOptions {
+        width,
+        height,
+        log_frequency,
+        fft_size,
+        min_db,
+        max_db,
+        ..Default::default()
+    };
+    let buffer = audio_buffer(py, audio, sample_rate)?;
+    let png = py.detach(|| render(&buffer, &opts)).map_err(to_py_err)?;
+    Ok(PyBytes::new(py, &png))
+}
+
 /// The SoundFont the default search finds: its path, or "builtin".
 #[pyfunction]
 fn default_soundfont() -> String {
@@ -767,6 +886,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(midi_info, m)?)?;
     m.add_function(wrap_pyfunction!(load_audio, m)?)?;
     m.add_function(wrap_pyfunction!(waveform_peaks, m)?)?;
+    m.add_function(wrap_pyfunction!(render_waveform_png, m)?)?;
+    m.add_function(wrap_pyfunction!(render_spectrogram_png, m)?)?;
     m.add_class::<Peaks>()?;
     m.add_function(wrap_pyfunction!(default_soundfont, m)?)?;
     m.add_function(wrap_pyfunction!(soundfont_cache_info, m)?)?;

@@ -78,3 +78,16 @@ def test_wavesurfer_json_from_a_rendered_file(tmp_path):
     assert len(ws["peaks"]) == 1 and 0 < len(ws["peaks"][0]) <= 800
     assert max(abs(v) for v in ws["peaks"][0]) <= 1.0
     assert max(abs(v) for v in ws["peaks"][0]) > 0.05
+
+
+def test_pictures(tmp_path, mono):
+    png = rae.render_waveform_png(mono, 44100, width=400, height=100, axis_labels=True)
+    assert png[1:4] == b"PNG" and struct.unpack(">II", png[16:24]) == (400, 100)
+    spec = rae.render_spectrogram_png(mono, 44100, width=300, height=120, log_frequency=True)
+    assert spec[1:4] == b"PNG" and struct.unpack(">II", spec[16:24]) == (300, 120)
+    wav = tmp_path / "m.wav"
+    wav.write_bytes(b"")
+    with pytest.raises(ValueError):
+        rae.render_waveform_png(mono, 44100, waveform_color="nope")
+    with pytest.raises(rae.AudioFormatError):
+        rae.render_spectrogram_png(wav)
