@@ -138,6 +138,10 @@ struct RenderArgs {
     /// Longest tail after the last event, in seconds.
     #[arg(long, default_value_t = 10.0)]
     max_tail: f64,
+    /// Also write the waveform of each render: .json (audiowaveform), .dat or .png. With several
+    /// inputs, the extension is used for files named after each input in the output directory.
+    #[arg(long)]
+    waveform: Option<PathBuf>,
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
@@ -307,7 +311,17 @@ fn cmd_render(args: RenderArgs) -> Result<(), Failure> {
                 let Some((input, output)) = jobs.get(i) else {
                     break;
                 };
-                let r = rae::render_to_file(input, output, &soundfont, &opts, format);
+                let r = match &args.waveform {
+                    None => rae::render_to_file(input, output, &soundfont, &opts, format),
+                    Some(w) => {
+                        let wf = if jobs.len() > 1 {
+                            output.with_extension(w.extension().unwrap_or_default())
+                        } else {
+                            w.clone()
+                        };
+                        render_with_waveform(input, output, &wf, &soundfont, &opts, format)
+                    }
+                };
                 match r {
                     Ok(rep) => lock(&reports).push((i, rep)),
                     Err(e) => lock(&failures).push((i, e)),
@@ -357,6 +371,53 @@ fn cmd_render(args: RenderArgs) -> Result<(), Failure> {
             ))))
         }
     }
+}
+
+/// Renders, writes the audio, and writes the waveform of the same audio beside it.
+fn render_with_waveform(
+    input: &Path,
+    output: &Path,
+    waveform: &Path,
+    soundfont: &rae::SoundFontSource,
+    opts: &rae::RenderOptions,
+    format: Option<rae::OutputFormat>,
+) -> rae::Result<rae::RenderReport> {
+    use rae::waveform::{peaks_of, Bits, Zoom};
+    rae::synth::render::check_output_path(output, input)?;
+    rae::synth::render::check_output_path(waveform, input)?;
+    if waveform == output {
+        return Err(rae::Error::InvalidArgument(
+            "the waveform and the audio cannot be the same file".into(),
+        ));
+    }
+    let ext = waveform
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    if !["json", "dat", "png"].contains(&ext.as_str()) {
+        return Err(rae::Error::InvalidArgument(format!(
+            "{}: the waveform must be .json, .dat or .png",
+            waveform.display()
+        )));
+    }
+    let rendered = rae::render(rae::MidiSource::Path(input), soundfont, opts)?;
+    let audio = &rendered.audio;
+    let fmt = format.unwrap_or_else(|| rae::OutputFormat::from_path(output));
+    rae::write_audio(output, audio, fmt)?;
+    let bytes = if ext == "png" {
+        let peaks = peaks_of(audio, Zoom::Width(800), Bits::Sixteen, false, input)?;
+        rae::waveform::png::render_waveform_png(&peaks, &Default::default())?
+    } else {
+        let peaks = peaks_of(audio, Zoom::default(), Bits::Sixteen, false, input)?;
+        if ext == "dat" {
+            peaks.to_dat()
+        } else {
+            peaks.to_json().into_bytes()
+        }
+    };
+    rae::io::write_atomic(waveform, &bytes)?;
+    Ok(rendered.report)
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

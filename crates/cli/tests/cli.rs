@@ -257,3 +257,44 @@ fn waveform_writes_audiowaveform_and_wavesurfer_files() {
     ]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn render_writes_the_waveform_beside_the_audio() {
+    let dir = tempfile::tempdir().unwrap();
+    let midi = write_demo(dir.path(), "d.mid");
+    let wav = dir.path().join("d.wav");
+    let json = dir.path().join("d.json");
+    let o = rae(&[
+        "render",
+        &midi,
+        "-o",
+        wav.to_str().unwrap(),
+        "--soundfont",
+        "builtin",
+        "--waveform",
+        json.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let frames = hound::WavReader::open(&wav).unwrap().duration();
+    let text = std::fs::read_to_string(&json).unwrap();
+    let expected = format!(
+        "{{\"version\":2,\"channels\":1,\"sample_rate\":44100,\"samples_per_pixel\":256,\"bits\":16,\"length\":{},\"data\":[",
+        frames.div_ceil(256)
+    );
+    assert!(
+        text.starts_with(&expected),
+        "{}",
+        &text[..120.min(text.len())]
+    );
+    let o = rae(&[
+        "render",
+        &midi,
+        "-o",
+        wav.to_str().unwrap(),
+        "--soundfont",
+        "builtin",
+        "--waveform",
+        "w.txt",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+}
