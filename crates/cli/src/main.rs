@@ -14,7 +14,7 @@ use rust_audio_engine as rae;
 #[command(
     name = "rae",
     version,
-    about = "rust-audio-engine: render MIDI through SoundFonts to WAV/FLAC"
+    about = "rust-audio-engine: MIDI to WAV/FLAC through SoundFonts, and waveforms for web players"
 )]
 struct Cli {
     #[command(subcommand)]
