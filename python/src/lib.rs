@@ -539,17 +539,18 @@ fn load_audio<'py>(
     audio: &Bound<'py, PyAny>,
     max_seconds: f64,
 ) -> PyResult<(Bound<'py, PyArray2<f32>>, u32)> {
-    let input = input_arg(audio)?;
-    let buffer = py
-        .detach(|| match input {
-            InputArg::Path(p) => rae::read_audio(&p, max_seconds),
-            InputArg::Bytes(b) => {
-                rae::decode_audio(b, std::path::Path::new("<bytes>"), max_seconds)
-            }
-        })
-        .map_err(to_py_err)?;
+    let buffer = decode_input(py, input_arg(audio)?, max_seconds)?;
     let sr = buffer.sample_rate;
     Ok((to_numpy(py, buffer)?, sr))
+}
+
+/// Decodes an audio file given as a path or bytes, with the GIL released.
+fn decode_input(py: Python<'_>, input: InputArg, max_seconds: f64) -> PyResult<rae::AudioBuffer> {
+    py.detach(|| match input {
+        InputArg::Path(p) => rae::read_audio(&p, max_seconds),
+        InputArg::Bytes(b) => rae::decode_audio(b, std::path::Path::new("<bytes>"), max_seconds),
+    })
+    .map_err(to_py_err)
 }
 
 /// Waveform peaks (min/max per pixel) for web players.
@@ -661,69 +662,37 @@ fn waveform_peaks(
             ))
         }
     };
+    let name = std::path::Path::new("<audio>");
     if let Ok(arr) = audio.extract::<numpy::PyReadonlyArrayDyn<'_, f32>>() {
-        let sr = sample_rate.ok_or_else(|| {
-            PyValueError::new_err("sample_rate is required when audio is an array")
-        })?;
-        let copied: Vec<Vec<f32>>;
         // C-contiguous arrays (the usual case) are read in place, with the GIL released.
-        let planes: Vec<&[f32]> = match (arr.shape(), arr.as_slice()) {
-            ([_], Ok(flat)) => vec![flat],
-            ([_, n], Ok(flat)) => flat.chunks_exact((*n).max(1)).collect(),
-            ([_] | [_, _], Err(_)) => {
-                let view = arr.as_array();
-                copied = if view.ndim() == 1 {
-                    vec![view.iter().copied().collect()]
-                } else {
-                    view.outer_iter()
-                        .map(|c| c.iter().copied().collect())
-                        .collect()
-                };
-                copied.iter().map(Vec::as_slice).collect()
-            }
-            (shape, _) => {
-                return Err(PyValueError::new_err(format!(
-                    "audio must be 1-D (mono) or 2-D (channels, samples), not {}-D",
-                    shape.len()
-                )))
-            }
+        // `as_slice` also accepts Fortran order, whose memory is not channel after channel.
+        let flat = arr.as_slice().ok().filter(|_| arr.is_c_contiguous());
+        let planes: Option<Vec<&[f32]>> = match (arr.shape(), flat) {
+            ([_], Some(flat)) => Some(vec![flat]),
+            ([_, n], Some(flat)) => Some(flat.chunks_exact((*n).max(1)).collect()),
+            _ => None,
         };
-        let name = std::path::PathBuf::from("<array>");
-        let peaks = py
-            .detach(|| {
-                rae::waveform::peaks_of_planar(&planes, sr, zoom, bits, split_channels, &name)
-            })
-            .map_err(to_py_err)?;
-        let frames = planes.first().map_or(0, |p| p.len());
-        return Ok(Peaks {
-            inner: peaks,
-            duration: frames as f64 / f64::from(sr.max(1)),
-        });
+        if let (Some(planes), Some(sr)) = (planes, sample_rate) {
+            let peaks = py
+                .detach(|| {
+                    rae::waveform::peaks_of_planar(&planes, sr, zoom, bits, split_channels, name)
+                })
+                .map_err(to_py_err)?;
+            let frames = planes.first().map_or(0, |p| p.len());
+            return Ok(Peaks {
+                inner: peaks,
+                duration: frames as f64 / f64::from(sr.max(1)),
+            });
+        }
     }
-    let input = input_arg(audio).map_err(|_| {
-        pyo3::exceptions::PyTypeError::new_err(
-            "audio must be a float32 numpy array, a path (str or os.PathLike) or bytes",
-        )
-    })?;
-    let (peaks, duration) = py
-        .detach(|| -> rae::Result<(rae::waveform::Peaks, f64)> {
-            let (audio, name) = match input {
-                InputArg::Path(p) => (rae::read_audio(&p, rae::io::DEFAULT_MAX_INPUT_S)?, p),
-                InputArg::Bytes(b) => {
-                    let name = std::path::PathBuf::from("<bytes>");
-                    (
-                        rae::decode_audio(b, &name, rae::io::DEFAULT_MAX_INPUT_S)?,
-                        name,
-                    )
-                }
-            };
-            let peaks = peaks_of(&audio, zoom, bits, split_channels, &name)?;
-            Ok((peaks, audio.duration_s()))
-        })
+    // Other arrays are copied; files and bytes are decoded.
+    let buffer = audio_buffer(py, audio, sample_rate)?;
+    let peaks = py
+        .detach(|| peaks_of(&buffer, zoom, bits, split_channels, name))
         .map_err(to_py_err)?;
     Ok(Peaks {
         inner: peaks,
-        duration,
+        duration: buffer.duration_s(),
     })
 }
 
@@ -760,15 +729,7 @@ fn audio_buffer(
             "audio must be a float32 numpy array, a path (str or os.PathLike) or bytes",
         )
     })?;
-    py.detach(|| match input {
-        InputArg::Path(p) => rae::read_audio(&p, rae::io::DEFAULT_MAX_INPUT_S),
-        InputArg::Bytes(b) => rae::decode_audio(
-            b,
-            std::path::Path::new("<bytes>"),
-            rae::io::DEFAULT_MAX_INPUT_S,
-        ),
-    })
-    .map_err(to_py_err)
+    decode_input(py, input, rae::io::DEFAULT_MAX_INPUT_S)
 }
 
 /// A PNG picture of the waveform (audiowaveform's default look), as bytes.

@@ -91,3 +91,14 @@ def test_pictures(tmp_path, mono):
         rae.render_waveform_png(mono, 44100, waveform_color="nope")
     with pytest.raises(rae.AudioFormatError):
         rae.render_spectrogram_png(wav)
+
+
+def test_array_memory_order_does_not_matter(mono):
+    stereo = np.stack([mono, -0.5 * mono])
+    for split in (False, True):
+        c = rae.waveform_peaks(stereo, 44100, samples_per_pixel=300, split_channels=split)
+        f = rae.waveform_peaks(np.asfortranarray(stereo), 44100, samples_per_pixel=300,
+                               split_channels=split)
+        s = rae.waveform_peaks(stereo[:, ::2], 22050, samples_per_pixel=150, split_channels=split)
+        assert np.array_equal(c.min, f.min) and np.array_equal(c.max, f.max)
+        assert s.length == c.length
