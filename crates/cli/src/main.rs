@@ -373,6 +373,40 @@ fn cmd_render(args: RenderArgs) -> Result<(), Failure> {
     }
 }
 
+/// Encodes the waveform of `audio` as `format` (dat, json, wavesurfer or png). Without a `zoom`,
+/// a picture fits the whole audio in its width and peaks use audiowaveform's default zoom.
+fn waveform_bytes(
+    audio: &rae::AudioBuffer,
+    format: &str,
+    zoom: Option<rae::waveform::Zoom>,
+    bits: rae::waveform::Bits,
+    split_channels: bool,
+    image: &rae::waveform::png::WaveformImageOptions,
+    name: &Path,
+) -> rae::Result<(Vec<u8>, rae::waveform::Peaks)> {
+    use rae::waveform::Zoom;
+    let zoom = zoom.unwrap_or(if format == "png" {
+        Zoom::Width(image.width)
+    } else {
+        Zoom::default()
+    });
+    let peaks = rae::waveform::peaks_of(audio, zoom, bits, split_channels, name)?;
+    let bytes = match format {
+        "dat" => peaks.to_dat(),
+        "json" => peaks.to_json().into_bytes(),
+        "wavesurfer" => peaks
+            .to_wavesurfer_json_with_duration(audio.duration_s())
+            .into_bytes(),
+        "png" => rae::waveform::png::render_waveform_png(&peaks, image)?,
+        other => {
+            return Err(rae::Error::InvalidArgument(format!(
+                "unknown waveform format '{other}'"
+            )))
+        }
+    };
+    Ok((bytes, peaks))
+}
+
 /// Renders, writes the audio, and writes the waveform of the same audio beside it.
 fn render_with_waveform(
     input: &Path,
@@ -382,7 +416,7 @@ fn render_with_waveform(
     opts: &rae::RenderOptions,
     format: Option<rae::OutputFormat>,
 ) -> rae::Result<rae::RenderReport> {
-    use rae::waveform::{peaks_of, Bits, Zoom};
+    use rae::waveform::Bits;
     rae::synth::render::check_output_path(output, input)?;
     rae::synth::render::check_output_path(waveform, input)?;
     if waveform == output {
@@ -405,17 +439,15 @@ fn render_with_waveform(
     let audio = &rendered.audio;
     let fmt = format.unwrap_or_else(|| rae::OutputFormat::from_path(output));
     rae::write_audio(output, audio, fmt)?;
-    let bytes = if ext == "png" {
-        let peaks = peaks_of(audio, Zoom::Width(800), Bits::Sixteen, false, input)?;
-        rae::waveform::png::render_waveform_png(&peaks, &Default::default())?
-    } else {
-        let peaks = peaks_of(audio, Zoom::default(), Bits::Sixteen, false, input)?;
-        if ext == "dat" {
-            peaks.to_dat()
-        } else {
-            peaks.to_json().into_bytes()
-        }
-    };
+    let (bytes, _) = waveform_bytes(
+        audio,
+        &ext,
+        None,
+        Bits::Sixteen,
+        false,
+        &Default::default(),
+        input,
+    )?;
     rae::io::write_atomic(waveform, &bytes)?;
     Ok(rendered.report)
 }
@@ -492,7 +524,7 @@ fn cmd_info(file: &Path) -> Result<(), Failure> {
 }
 
 fn cmd_waveform(args: &WaveformArgs) -> Result<(), Failure> {
-    use rae::waveform::{peaks_of, Bits, Zoom};
+    use rae::waveform::{Bits, Zoom};
     let bits = Bits::from_u32(args.bits).map_err(|e| Failure::Usage(e.to_string()))?;
     let zoom = match (args.zoom, args.pixels_per_second, args.width) {
         (Some(z), _, _) => Zoom::SamplesPerPixel(z),
@@ -522,11 +554,6 @@ fn cmd_waveform(args: &WaveformArgs) -> Result<(), Failure> {
     }
     let color = |s: &str| rae::waveform::png::parse_color(s).map_err(Failure::Usage);
     let image_width = args.width.unwrap_or(800);
-    let zoom = if format == "png" && args.zoom.is_none() && args.pixels_per_second.is_none() {
-        Zoom::Width(image_width)
-    } else {
-        zoom
-    };
     rae::synth::render::check_output_path(&args.output, &args.input)?;
     let audio = rae::read_audio(&args.input, rae::io::DEFAULT_MAX_INPUT_S)?;
     if format == "spectrogram" {
@@ -550,26 +577,26 @@ fn cmd_waveform(args: &WaveformArgs) -> Result<(), Failure> {
         }
         return Ok(());
     }
-    let peaks = peaks_of(&audio, zoom, bits, args.split_channels, &args.input)?;
-    let bytes = match format.as_str() {
-        "dat" => peaks.to_dat(),
-        "json" => peaks.to_json().into_bytes(),
-        "wavesurfer" => peaks
-            .to_wavesurfer_json_with_duration(audio.duration_s())
-            .into_bytes(),
-        _ => {
-            let opts = rae::waveform::png::WaveformImageOptions {
-                width: image_width,
-                height: args.height,
-                waveform_color: color(&args.waveform_color)?,
-                background: color(&args.background_color)?,
-                with_axis_labels: args.with_axis_labels,
-                amplitude_scale: args.amplitude_scale,
-                ..Default::default()
-            };
-            rae::waveform::png::render_waveform_png(&peaks, &opts)?
-        }
+    let image = rae::waveform::png::WaveformImageOptions {
+        width: image_width,
+        height: args.height,
+        waveform_color: color(&args.waveform_color)?,
+        background: color(&args.background_color)?,
+        with_axis_labels: args.with_axis_labels,
+        amplitude_scale: args.amplitude_scale,
+        ..Default::default()
     };
+    let zoom = (args.zoom.is_some() || args.pixels_per_second.is_some() || format != "png")
+        .then_some(zoom);
+    let (bytes, peaks) = waveform_bytes(
+        &audio,
+        &format,
+        zoom,
+        bits,
+        args.split_channels,
+        &image,
+        &args.input,
+    )?;
     rae::io::write_atomic(&args.output, &bytes)?;
     if !args.quiet {
         println!(
