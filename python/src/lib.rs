@@ -11,6 +11,9 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 use rust_audio_engine as rae;
 
+mod analysis;
+mod effects;
+
 pyo3::create_exception!(
     rust_audio_engine,
     AudioEngineError,
@@ -42,7 +45,7 @@ pyo3::create_exception!(
     "A limit protecting against hostile input was exceeded."
 );
 
-fn to_py_err(e: rae::Error) -> PyErr {
+pub(crate) fn to_py_err(e: rae::Error) -> PyErr {
     let msg = e.to_string();
     match e {
         rae::Error::NotFound { path } => PyFileNotFoundError::new_err((
@@ -300,12 +303,12 @@ fn options(
 }
 
 /// A file given as a path or as bytes (MIDI or audio).
-enum InputArg {
+pub(crate) enum InputArg {
     Path(PathBuf),
     Bytes(Vec<u8>),
 }
 
-fn input_arg(obj: &Bound<'_, PyAny>) -> PyResult<InputArg> {
+pub(crate) fn input_arg(obj: &Bound<'_, PyAny>) -> PyResult<InputArg> {
     if let Ok(b) = obj.cast::<PyBytes>() {
         return Ok(InputArg::Bytes(b.as_bytes().to_vec()));
     }
@@ -336,7 +339,10 @@ fn render_impl(
     .map_err(to_py_err)
 }
 
-fn to_numpy<'py>(py: Python<'py>, audio: rae::AudioBuffer) -> PyResult<Bound<'py, PyArray2<f32>>> {
+pub(crate) fn to_numpy<'py>(
+    py: Python<'py>,
+    audio: rae::AudioBuffer,
+) -> PyResult<Bound<'py, PyArray2<f32>>> {
     let channels = audio.channel_count();
     let frames = audio.frames();
     let flat: Vec<f32> = py.detach(|| audio.channels.concat());
@@ -545,7 +551,11 @@ fn load_audio<'py>(
 }
 
 /// Decodes an audio file given as a path or bytes, with the GIL released.
-fn decode_input(py: Python<'_>, input: InputArg, max_seconds: f64) -> PyResult<rae::AudioBuffer> {
+pub(crate) fn decode_input(
+    py: Python<'_>,
+    input: InputArg,
+    max_seconds: f64,
+) -> PyResult<rae::AudioBuffer> {
     py.detach(|| match input {
         InputArg::Path(p) => rae::read_audio(&p, max_seconds),
         InputArg::Bytes(b) => rae::decode_audio(b, std::path::Path::new("<bytes>"), max_seconds),
@@ -697,7 +707,7 @@ fn waveform_peaks(
 }
 
 /// Audio for the picture functions: a float32 array (copied) with its rate, or a path or bytes.
-fn audio_buffer(
+pub(crate) fn audio_buffer(
     py: Python<'_>,
     audio: &Bound<'_, PyAny>,
     sample_rate: Option<u32>,
@@ -853,6 +863,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(default_soundfont, m)?)?;
     m.add_function(wrap_pyfunction!(soundfont_cache_info, m)?)?;
     m.add_function(wrap_pyfunction!(demo_midi, m)?)?;
+    effects::register(m)?;
+    analysis::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

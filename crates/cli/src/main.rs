@@ -10,6 +10,9 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rust_audio_engine as rae;
 
+mod analyze;
+mod fx;
+
 #[derive(Parser)]
 #[command(
     name = "rae",
@@ -35,6 +38,10 @@ enum Command {
     /// wavesurfer.js JSON, or a PNG picture (waveform or spectrogram). Option names follow
     /// audiowaveform's.
     Waveform(WaveformArgs),
+    /// Apply effects to an audio file: reverb, EQ, compression, limiting, loudness.
+    Fx(fx::FxArgs),
+    /// Analyse a performance: pitch, notes, onsets, dynamics, tempo.
+    Analyze(analyze::AnalyzeArgs),
     /// Render the built-in demo piece (a gospel-style piano progression) with the best SoundFont
     /// available.
     Demo {
@@ -153,6 +160,8 @@ fn main() -> ExitCode {
         Command::Render(args) => cmd_render(args),
         Command::Info { file } => cmd_info(&file),
         Command::Waveform(args) => cmd_waveform(&args),
+        Command::Fx(args) => fx::run(&args),
+        Command::Analyze(args) => analyze::run(&args),
         Command::Demo { output, quiet } => cmd_demo(&output, quiet),
     };
     match result {
@@ -168,7 +177,7 @@ fn main() -> ExitCode {
     }
 }
 
-enum Failure {
+pub(crate) enum Failure {
     Usage(String),
     Engine(rae::Error),
 }
@@ -236,7 +245,7 @@ fn render_options(args: &RenderArgs) -> Result<rae::RenderOptions, Failure> {
 
 /// A progress bar on stderr (drawn only when stderr is a terminal): a percentage of one long
 /// job (1000 steps), or a count of `files`.
-fn progress_bar(files: Option<u64>, quiet: bool) -> ProgressBar {
+pub(crate) fn progress_bar(files: Option<u64>, quiet: bool) -> ProgressBar {
     if quiet {
         return ProgressBar::hidden();
     }
@@ -452,7 +461,7 @@ fn render_with_waveform(
     Ok(rendered.report)
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 

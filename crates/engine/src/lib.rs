@@ -17,8 +17,10 @@
 //! # Ok::<(), rust_audio_engine::Error>(())
 //! ```
 
+pub mod analysis;
 pub mod audio;
 pub mod demo;
+pub mod effects;
 pub mod error;
 pub mod gain;
 pub mod io;

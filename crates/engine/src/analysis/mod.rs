@@ -1,0 +1,2 @@
+//! Analysis of a performance (issue 4): pitch (YIN, pYIN), notes, onsets, dynamics, tempo,
+//! offline and streaming.
