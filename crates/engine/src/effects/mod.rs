@@ -2,3 +2,161 @@
 //! reverb, RBJ biquad EQ, compressor, true-peak limiter, gain and loudness normalisation, and a
 //! `Chain` of effects that is itself an effect. Every effect processes planar `f32` audio of any
 //! channel count and sample rate, keeps its state between chunks, and is `Send + Sync`.
+//!
+//! Two ways to run an effect, as in pedalboard:
+//! - **Streaming** ([`Effect::process`]): a chunk of any length in, the same number of frames out,
+//!   state kept between calls. Output is delayed by [`Effect::latency_frames`] (a look-ahead
+//!   limiter's look-ahead, a partitioned convolution's block). Feeding the chunks of a signal
+//!   followed by `latency_frames() + tail_frames()` frames of silence gives the whole-buffer
+//!   result delayed by `latency_frames()` (within 1e-6).
+//! - **Whole buffer** ([`Effect::process_buffer`]): resets the state, processes everything and
+//!   returns the output aligned with the input (latency removed) followed by the effect's tail
+//!   (`tail_frames()`, e.g. the impulse response's length for a convolution). Effects may
+//!   override it with a faster offline method (FFT overlap-add for convolution).
+
+use crate::{AudioBuffer, Error, Result};
+
+/// An audio effect. Implementations keep per-channel state sized on first use and re-prepare
+/// (resetting state) when the channel count or sample rate changes.
+pub trait Effect: Send + Sync {
+    /// A short name for messages and reports, e.g. `"compressor"`.
+    fn name(&self) -> &'static str;
+
+    /// Processes one chunk in place (every channel has the same length; any length, including
+    /// zero). State is kept for the next call.
+    fn process(&mut self, channels: &mut [Vec<f32>], sample_rate: u32) -> Result<()>;
+
+    /// Clears all state (delay lines, envelopes, filter memories), as if newly made.
+    fn reset(&mut self);
+
+    /// Frames by which streaming output lags its input at `sample_rate`.
+    fn latency_frames(&self, sample_rate: u32) -> usize {
+        let _ = sample_rate;
+        0
+    }
+
+    /// Frames of output that follow the end of the input (a reverb's decay), at `sample_rate`.
+    /// Whole-buffer processing appends this many frames.
+    fn tail_frames(&self, sample_rate: u32) -> usize {
+        let _ = sample_rate;
+        0
+    }
+
+    /// Whole-buffer processing: resets, processes `audio` and returns it aligned with the
+    /// input, longer by `tail_frames()`. The default runs the streaming path on the input
+    /// followed by silence and drops the first `latency_frames()` frames.
+    fn process_buffer(&mut self, audio: &AudioBuffer) -> Result<AudioBuffer> {
+        check_finite(audio, self.name())?;
+        self.reset();
+        let sr = audio.sample_rate;
+        let latency = self.latency_frames(sr);
+        let tail = self.tail_frames(sr);
+        let frames = audio.frames();
+        let mut channels: Vec<Vec<f32>> = audio
+            .channels
+            .iter()
+            .map(|c| {
+                let mut v = Vec::with_capacity(frames + latency + tail);
+                v.extend_from_slice(c);
+                v.resize(frames + latency + tail, 0.0);
+                v
+            })
+            .collect();
+        self.process(&mut channels, sr)?;
+        for c in &mut channels {
+            c.drain(..latency.min(c.len()));
+        }
+        Ok(AudioBuffer {
+            channels,
+            sample_rate: sr,
+        })
+    }
+}
+
+/// Refuses NaN or infinite samples with an error naming the effect, the channel and the frame.
+pub fn check_finite(audio: &AudioBuffer, effect: &str) -> Result<()> {
+    check_finite_channels(&audio.channels, effect)
+}
+
+/// [`check_finite`] on bare channels.
+pub fn check_finite_channels(channels: &[Vec<f32>], effect: &str) -> Result<()> {
+    for (ci, c) in channels.iter().enumerate() {
+        // A sum is NaN or infinite when any term is; the fast check runs first.
+        let sum: f32 = c.iter().map(|x| x * 0.0).sum();
+        if sum.is_finite() {
+            continue;
+        }
+        if let Some(i) = c.iter().position(|x| !x.is_finite()) {
+            return Err(Error::InvalidArgument(format!(
+                "{effect}: input sample {i} of channel {ci} is {} (NaN or infinite samples \
+                 cannot be processed)",
+                c[i]
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Checks that every channel has the same length.
+pub fn check_shape(channels: &[Vec<f32>], effect: &str) -> Result<usize> {
+    let frames = channels.first().map_or(0, Vec::len);
+    if channels.iter().any(|c| c.len() != frames) {
+        return Err(Error::InvalidArgument(format!(
+            "{effect}: channels have different lengths"
+        )));
+    }
+    Ok(frames)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A one-sample delay: the smallest effect with latency, to test the default
+    /// whole-buffer method.
+    struct Delay1 {
+        last: Vec<f32>,
+    }
+
+    impl Effect for Delay1 {
+        fn name(&self) -> &'static str {
+            "delay1"
+        }
+        fn process(&mut self, channels: &mut [Vec<f32>], _sr: u32) -> Result<()> {
+            self.last.resize(channels.len(), 0.0);
+            for (c, last) in channels.iter_mut().zip(&mut self.last) {
+                for x in c.iter_mut() {
+                    std::mem::swap(x, last);
+                }
+            }
+            Ok(())
+        }
+        fn reset(&mut self) {
+            self.last.clear();
+        }
+        fn latency_frames(&self, _sr: u32) -> usize {
+            1
+        }
+    }
+
+    #[test]
+    fn whole_buffer_removes_latency() {
+        let mut d = Delay1 { last: vec![] };
+        let audio = AudioBuffer {
+            channels: vec![vec![1.0, 2.0, 3.0], vec![4.0, 5.0, 6.0]],
+            sample_rate: 48_000,
+        };
+        let out = d.process_buffer(&audio).unwrap();
+        assert_eq!(out, audio);
+    }
+
+    #[test]
+    fn nan_is_refused_with_position() {
+        let audio = AudioBuffer {
+            channels: vec![vec![0.0, 1.0], vec![0.5, f32::NAN]],
+            sample_rate: 44_100,
+        };
+        let e = check_finite(&audio, "gain").unwrap_err().to_string();
+        assert!(e.contains("sample 1 of channel 1"), "{e}");
+    }
+}
