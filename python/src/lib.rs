@@ -12,6 +12,7 @@ use pyo3::types::{PyBytes, PyDict};
 use rust_audio_engine as rae;
 
 mod analysis;
+mod analysis_events;
 mod effects;
 
 pyo3::create_exception!(
@@ -865,6 +866,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(demo_midi, m)?)?;
     effects::register(m)?;
     analysis::register(m)?;
+    analysis_events::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }
