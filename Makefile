@@ -12,7 +12,7 @@ RAE_CORPUS ?= $(abspath ../shared/corpus)
 export RAE_CORPUS
 APT_PACKAGES := fluidsynth fluid-soundfont-gm timgm6mb-soundfont musescore-general-soundfont-small
 
-.PHONY: help demo test deps apt-deps venv lint fmt rust-test wheel pytest stubtest bench fuzz
+.PHONY: help demo test deps apt-deps venv lint fmt rust-test wheel pytest stubtest bench fuzz browser-test
 
 help:
 	@echo "make demo   render the built-in demo piece to out/demo.wav"
@@ -22,7 +22,7 @@ help:
 demo:
 	$(CARGO) run --release -q -p rae-cli -- demo -o out
 
-test: deps lint rust-test wheel pytest stubtest
+test: deps lint rust-test wheel pytest stubtest browser-test
 
 deps: apt-deps venv
 
@@ -68,3 +68,18 @@ stubtest: wheel
 bench: venv
 	$(CARGO) build --release -q -p rae-cli
 	$(PY) bench/render_vs_fluidsynth.py
+
+# Headless-browser test: wavesurfer.js and peaks.js (npm, pinned in web/package-lock.json) draw the
+# peaks `rae waveform` writes, in Debian's chromium driven by playwright-core (no browser download).
+# Screenshots land in web/screenshots/.
+browser-test:
+	@need=""; command -v chromium >/dev/null 2>&1 || need="$$need chromium"; \
+	command -v node >/dev/null 2>&1 || need="$$need nodejs"; command -v npm >/dev/null 2>&1 || need="$$need npm"; \
+	if [ -n "$$need" ]; then \
+	  echo "installing:$$need"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$need >/dev/null; \
+	fi
+	$(CARGO) build -q --profile $(PROFILE) -p rae-cli
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	cd web && RAE_BIN=$(abspath $(or $(CARGO_TARGET_DIR),target))/$(PROFILE)/rae CHROMIUM=$$(command -v chromium) node browser_test.mjs
