@@ -5,7 +5,9 @@
 
 pub mod read;
 
-pub use read::{decode_audio, read_audio, DEFAULT_MAX_INPUT_S};
+pub use read::{
+    decode_audio, read_audio, stream_audio, stream_audio_bytes, StreamInfo, DEFAULT_MAX_INPUT_S,
+};
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -1,14 +1,15 @@
 //! Audio file input: WAV, FLAC, MP3 and Ogg Vorbis decoded with `symphonia` into an
-//! [`AudioBuffer`] (planar f32 at the file's own rate). A length limit guards memory against
-//! hostile files; a corrupt stream is an [`Error::AudioFormat`] naming the file.
+//! [`AudioBuffer`] (planar f32 at the file's own rate), or streamed chunk by chunk through a
+//! callback ([`stream_audio`]) so long files pass in constant memory. A length limit guards
+//! memory against hostile files; a corrupt stream is an [`Error::AudioFormat`] naming the file.
 
 use std::path::Path;
 
-use symphonia::core::audio::SampleBuffer;
+use symphonia::core::audio::{AudioBuffer as SymphoniaBuffer, AudioBufferRef};
 use symphonia::core::codecs::{DecoderOptions, CODEC_TYPE_NULL};
 use symphonia::core::errors::Error as SymphoniaError;
 use symphonia::core::formats::FormatOptions;
-use symphonia::core::io::{MediaSourceStream, MediaSourceStreamOptions};
+use symphonia::core::io::{MediaSource, MediaSourceStream, MediaSourceStreamOptions};
 use symphonia::core::meta::MetadataOptions;
 use symphonia::core::probe::Hint;
 
@@ -18,17 +19,31 @@ use crate::error::{Error, Result};
 /// Longest input decoded by default, in seconds (two hours).
 pub const DEFAULT_MAX_INPUT_S: f64 = 7200.0;
 
+/// What a decoded stream is, passed with every chunk by [`stream_audio`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamInfo {
+    /// The track's sample rate in Hz.
+    pub sample_rate: u32,
+    /// Channels in every chunk.
+    pub channels: usize,
+    /// Frame count the container declares, if any: exact for WAV and FLAC, an estimate for some
+    /// compressed formats. Meant for progress reports, not for sizing.
+    pub frames_hint: Option<u64>,
+    /// Frames decoded so far, the current chunk included (the total once decoding returns).
+    pub frames: u64,
+}
+
 /// Decodes an audio file, refusing more than `max_seconds` of audio.
 pub fn read_audio(path: &Path, max_seconds: f64) -> Result<AudioBuffer> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let hint_ext = path.extension().and_then(|e| e.to_str()).map(str::to_owned);
-    decode(Box::new(file), hint_ext.as_deref(), path, max_seconds)
+    collect(Box::new(file), hint_ext.as_deref(), path, max_seconds)
 }
 
 /// Decodes audio file bytes (`name` is used in error messages and its extension as a hint).
 pub fn decode_audio(bytes: Vec<u8>, name: &Path, max_seconds: f64) -> Result<AudioBuffer> {
     let ext = name.extension().and_then(|e| e.to_str()).map(str::to_owned);
-    decode(
+    collect(
         Box::new(std::io::Cursor::new(bytes)),
         ext.as_deref(),
         name,
@@ -36,12 +51,77 @@ pub fn decode_audio(bytes: Vec<u8>, name: &Path, max_seconds: f64) -> Result<Aud
     )
 }
 
-fn decode(
-    source: Box<dyn symphonia::core::io::MediaSource>,
+/// Decodes an audio file packet by packet, handing each decoded packet to `on_chunk` as planar
+/// f32 (one slice per channel, all the same length) and keeping nothing: memory stays constant
+/// whatever the length. The samples, limits and errors are exactly those of [`read_audio`]
+/// (which is built on this). An error returned by `on_chunk` stops decoding and is returned.
+pub fn stream_audio(
+    path: &Path,
+    max_seconds: f64,
+    on_chunk: &mut dyn FnMut(&StreamInfo, &[&[f32]]) -> Result<()>,
+) -> Result<StreamInfo> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let hint_ext = path.extension().and_then(|e| e.to_str()).map(str::to_owned);
+    stream(
+        Box::new(file),
+        hint_ext.as_deref(),
+        path,
+        max_seconds,
+        on_chunk,
+    )
+}
+
+/// [`stream_audio`] over file bytes already in memory (`name` as in [`decode_audio`]). The
+/// bytes are shared, so a caller can decode them twice without a copy.
+pub fn stream_audio_bytes(
+    bytes: std::sync::Arc<[u8]>,
+    name: &Path,
+    max_seconds: f64,
+    on_chunk: &mut dyn FnMut(&StreamInfo, &[&[f32]]) -> Result<()>,
+) -> Result<StreamInfo> {
+    let ext = name.extension().and_then(|e| e.to_str()).map(str::to_owned);
+    stream(
+        Box::new(std::io::Cursor::new(bytes)),
+        ext.as_deref(),
+        name,
+        max_seconds,
+        on_chunk,
+    )
+}
+
+/// The whole stream in one buffer.
+fn collect(
+    source: Box<dyn MediaSource>,
     ext: Option<&str>,
     path: &Path,
     max_seconds: f64,
 ) -> Result<AudioBuffer> {
+    let mut channels: Vec<Vec<f32>> = Vec::new();
+    let info = stream(source, ext, path, max_seconds, &mut |_, chunk| {
+        if channels.is_empty() {
+            channels = vec![Vec::new(); chunk.len()];
+        }
+        for (c, x) in channels.iter_mut().zip(chunk) {
+            c.extend_from_slice(x);
+        }
+        Ok(())
+    })?;
+    if channels.is_empty() {
+        channels = vec![Vec::new(); info.channels];
+    }
+    Ok(AudioBuffer {
+        channels,
+        sample_rate: info.sample_rate,
+    })
+}
+
+fn stream(
+    source: Box<dyn MediaSource>,
+    ext: Option<&str>,
+    path: &Path,
+    max_seconds: f64,
+    on_chunk: &mut dyn FnMut(&StreamInfo, &[&[f32]]) -> Result<()>,
+) -> Result<StreamInfo> {
     let err = |message: String| Error::AudioFormat {
         path: path.to_path_buf(),
         message,
@@ -74,8 +154,8 @@ fn decode(
     let mut decoder = symphonia::default::get_codecs()
         .make(&params, &DecoderOptions::default())
         .map_err(|e| err(format!("unsupported codec ({e})")))?;
-    let max_frames = (max_seconds * f64::from(sample_rate)) as usize;
-    let limit = |frames: usize| {
+    let max_frames = (max_seconds * f64::from(sample_rate)) as u64;
+    let limit = |frames: u64| {
         Error::Limit {
         path: path.to_path_buf(),
         message: format!(
@@ -84,13 +164,14 @@ fn decode(
     }
     };
     if let Some(n) = params.n_frames {
-        if n as usize > max_frames {
-            return Err(limit(n as usize));
+        if n > max_frames {
+            return Err(limit(n));
         }
     }
 
-    let mut channels: Vec<Vec<f32>> = Vec::new();
-    let mut sample_buf: Option<SampleBuffer<f32>> = None;
+    let mut info: Option<StreamInfo> = None;
+    // Conversion target for integer codecs (f32 codecs are handed over in place).
+    let mut converted: Option<SymphoniaBuffer<f32>> = None;
     loop {
         let packet = match format.next_packet() {
             Ok(p) => p,
@@ -114,32 +195,39 @@ fn decode(
         if n_ch == 0 {
             return Err(err("stream has no channels".into()));
         }
-        if channels.is_empty() {
-            channels = vec![Vec::new(); n_ch];
-        } else if channels.len() != n_ch {
-            return Err(err("channel count changes inside the stream".into()));
-        }
-        let buf = match sample_buf.as_mut() {
-            Some(b) if b.capacity() >= decoded.capacity() * n_ch => b,
-            _ => sample_buf.insert(SampleBuffer::new(decoded.capacity() as u64, spec)),
-        };
-        buf.copy_interleaved_ref(decoded);
-        for frame in buf.samples().chunks_exact(n_ch) {
-            for (c, x) in channels.iter_mut().zip(frame) {
-                c.push(*x);
+        let info = match info.as_mut() {
+            None => info.insert(StreamInfo {
+                sample_rate,
+                channels: n_ch,
+                frames_hint: params.n_frames,
+                frames: 0,
+            }),
+            Some(i) if i.channels != n_ch => {
+                return Err(err("channel count changes inside the stream".into()))
             }
+            Some(i) => i,
+        };
+        let n = decoded.frames();
+        if n == 0 {
+            continue;
         }
-        if channels[0].len() > max_frames {
-            return Err(limit(channels[0].len()));
+        info.frames += n as u64;
+        if info.frames > max_frames {
+            return Err(limit(info.frames));
+        }
+        if let AudioBufferRef::F32(buf) = &decoded {
+            on_chunk(info, buf.planes().planes())?;
+        } else {
+            // `convert` requires the same spec and at least the source's capacity.
+            let dst = match converted.as_mut() {
+                Some(b) if *b.spec() == spec && b.capacity() >= decoded.capacity() => b,
+                _ => converted.insert(decoded.make_equivalent::<f32>()),
+            };
+            decoded.convert(dst);
+            on_chunk(info, dst.planes().planes())?;
         }
     }
-    if channels.is_empty() {
-        return Err(err("no audio in the file".into()));
-    }
-    Ok(AudioBuffer {
-        channels,
-        sample_rate,
-    })
+    info.ok_or_else(|| err("no audio in the file".into()))
 }
 
 #[cfg(test)]

@@ -276,3 +276,105 @@ pub fn peaks_of_planar(
     builder.push(channels).map_err(err)?;
     Ok(builder.finish())
 }
+
+/// Peaks of an audio file, decoded in a stream: memory stays constant whatever the file's
+/// length (a one-hour file never sits in memory), and the peaks are identical to
+/// [`peaks_of`] on the whole decoded file. Returns the peaks and the audio's exact duration in
+/// seconds (for [`Peaks::to_wavesurfer_json_with_duration`]).
+///
+/// `progress` receives the fraction decoded (0..=1), or `None` when the file declares no
+/// length. [`Zoom::Width`] needs the frame count before the first pixel, so it decodes the
+/// file twice (the first pass only counts; it reports the first half of the progress).
+pub fn peaks_of_file(
+    path: &std::path::Path,
+    zoom: Zoom,
+    bits: Bits,
+    split_channels: bool,
+    max_seconds: f64,
+    progress: &mut dyn FnMut(Option<f64>),
+) -> crate::Result<(Peaks, f64)> {
+    peaks_streamed(
+        &mut |on_chunk| crate::io::stream_audio(path, max_seconds, on_chunk),
+        path,
+        zoom,
+        bits,
+        split_channels,
+        progress,
+    )
+}
+
+/// [`peaks_of_file`] for encoded file bytes in memory (`name` for messages and the format hint).
+pub fn peaks_of_encoded(
+    bytes: std::sync::Arc<[u8]>,
+    name: &std::path::Path,
+    zoom: Zoom,
+    bits: Bits,
+    split_channels: bool,
+    max_seconds: f64,
+    progress: &mut dyn FnMut(Option<f64>),
+) -> crate::Result<(Peaks, f64)> {
+    peaks_streamed(
+        &mut |on_chunk| {
+            crate::io::stream_audio_bytes(bytes.clone(), name, max_seconds, on_chunk)
+        },
+        name,
+        zoom,
+        bits,
+        split_channels,
+        progress,
+    )
+}
+
+type ChunkSink<'a> = dyn FnMut(&crate::io::StreamInfo, &[&[f32]]) -> crate::Result<()> + 'a;
+
+fn peaks_streamed(
+    decode: &mut dyn FnMut(&mut ChunkSink<'_>) -> crate::Result<crate::io::StreamInfo>,
+    name: &std::path::Path,
+    zoom: Zoom,
+    bits: Bits,
+    split_channels: bool,
+    progress: &mut dyn FnMut(Option<f64>),
+) -> crate::Result<(Peaks, f64)> {
+    let err = |e: WaveformError| crate::Error::AudioFormat {
+        path: name.to_path_buf(),
+        message: format!("waveform: {e}"),
+    };
+    let fraction = |info: &crate::io::StreamInfo| {
+        info.frames_hint
+            .filter(|&n| n > 0)
+            .map(|n| (info.frames as f64 / n as f64).min(1.0))
+    };
+    // Only a width needs the length up front; count it in a first pass.
+    let (known_frames, first_share) = match zoom {
+        Zoom::Width(_) => {
+            let info = decode(&mut |info, _| {
+                progress(fraction(info).map(|f| f * 0.5));
+                Ok(())
+            })?;
+            (info.frames, 0.5)
+        }
+        _ => (0, 0.0),
+    };
+    let mut builder: Option<PeaksBuilder> = None;
+    let make = |info: &crate::io::StreamInfo| -> crate::Result<PeaksBuilder> {
+        let spp = zoom
+            .samples_per_pixel(info.sample_rate, known_frames)
+            .map_err(err)?;
+        PeaksBuilder::new(info.sample_rate, info.channels, spp, bits, split_channels).map_err(err)
+    };
+    let info = decode(&mut |info, chunk| {
+        let b = match builder.as_mut() {
+            Some(b) => b,
+            None => builder.insert(make(info)?),
+        };
+        b.push(chunk).map_err(err)?;
+        progress(fraction(info).map(|f| first_share + f * (1.0 - first_share)));
+        Ok(())
+    })?;
+    let builder = match builder {
+        Some(b) => b,
+        None => make(&info)?,
+    };
+    let duration_s = builder.duration_s();
+    Ok((builder.finish(), duration_s))
+}

@@ -475,3 +475,118 @@ fn json_parsing_variants_and_errors() {
     assert!(matches!(err("[]"), WaveformError::Json { offset: 0, .. }));
     assert!(matches!(err("{} x"), WaveformError::Json { offset: 3, .. }));
 }
+
+/// Streamed decode + peaks must give the same bytes as decoding the whole file first, for every
+/// codec (integer PCM goes through a conversion buffer, MP3/Vorbis hand over f32 in place) and
+/// every zoom kind (a width decodes twice).
+#[test]
+fn streamed_file_peaks_equal_whole_decode() {
+    use crate::io::{encode, OutputFormat};
+    use std::path::{Path, PathBuf};
+    let dir = tempfile::tempdir().unwrap();
+    let frames = 44_100 * 3 + 77;
+    let audio = AudioBuffer {
+        channels: vec![noise(frames, 3), noise(frames, 4)],
+        sample_rate: 44_100,
+    };
+    let mut files: Vec<PathBuf> = Vec::new();
+    for (fmt, name) in [
+        (OutputFormat::Wav16, "n16.wav"),
+        (OutputFormat::Wav24, "n24.wav"),
+        (OutputFormat::Wav32Float, "nf.wav"),
+        (OutputFormat::Flac16, "n16.flac"),
+    ] {
+        let p = dir.path().join(name);
+        std::fs::write(&p, encode(&audio, fmt, Path::new(name)).unwrap()).unwrap();
+        files.push(p);
+    }
+    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
+    files.push(Path::new(data).join("tone_stereo.mp3"));
+    files.push(Path::new(data).join("tone_stereo.ogg"));
+    for path in &files {
+        let whole = crate::io::read_audio(path, 60.0).unwrap();
+        assert!(whole.frames() > 40_000, "{}", path.display());
+        for (zoom, bits, split) in [
+            (Zoom::default(), Bits::Sixteen, false),
+            (Zoom::SamplesPerPixel(1000), Bits::Eight, true),
+            (Zoom::PixelsPerSecond(30), Bits::Sixteen, false),
+            (Zoom::Width(777), Bits::Eight, false),
+        ] {
+            let want = peaks_of(&whole, zoom, bits, split, path).unwrap();
+            let mut last = None;
+            let (got, duration_s) =
+                peaks_of_file(path, zoom, bits, split, 60.0, &mut |f| last = f).unwrap();
+            let what = format!("{} {zoom:?} {bits:?} split={split}", path.display());
+            assert_eq!(got.to_dat(), want.to_dat(), "{what}");
+            assert_eq!(got.to_json(), want.to_json(), "{what}");
+            assert_eq!(duration_s, whole.duration_s(), "{what}");
+            let bytes: std::sync::Arc<[u8]> = std::fs::read(path).unwrap().into();
+            let (from_bytes, _) =
+                peaks_of_encoded(bytes, path, zoom, bits, split, 60.0, &mut |_| {}).unwrap();
+            assert_eq!(from_bytes, want, "{what}");
+            if path.extension().is_some_and(|e| e == "wav" || e == "flac") {
+                assert_eq!(last, Some(1.0), "{what}: progress must end at 1");
+            }
+        }
+    }
+}
+
+#[test]
+fn streamed_decode_limits_and_errors() {
+    use crate::io::{encode, stream_audio, OutputFormat};
+    use std::path::Path;
+    let dir = tempfile::tempdir().unwrap();
+    let audio = AudioBuffer {
+        channels: vec![noise(48_000 * 3, 9)],
+        sample_rate: 48_000,
+    };
+    let p = dir.path().join("three.wav");
+    std::fs::write(&p, encode(&audio, OutputFormat::Wav16, &p).unwrap()).unwrap();
+    // Chunks concatenated are the whole decode; the info is right.
+    let mut joined = Vec::new();
+    let info = stream_audio(&p, 10.0, &mut |info, chunk| {
+        assert_eq!(chunk.len(), 1);
+        assert_eq!(info.sample_rate, 48_000);
+        joined.extend_from_slice(chunk[0]);
+        assert_eq!(info.frames, joined.len() as u64);
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(info.frames, 48_000 * 3);
+    assert_eq!(info.frames_hint, Some(48_000 * 3));
+    assert_eq!(joined, crate::io::read_audio(&p, 10.0).unwrap().channels[0]);
+    // Too long: the typed limit error, from the streaming path too.
+    let e = peaks_of_file(&p, Zoom::default(), Bits::Sixteen, false, 1.0, &mut |_| {}).unwrap_err();
+    assert!(matches!(e, crate::Error::Limit { .. }), "{e}");
+    // The callback's error stops decoding and comes back unchanged.
+    let mut calls = 0;
+    let e = stream_audio(&p, 10.0, &mut |_, _| {
+        calls += 1;
+        Err(crate::Error::InvalidArgument("stop".into()))
+    })
+    .unwrap_err();
+    assert_eq!(calls, 1);
+    assert!(matches!(e, crate::Error::InvalidArgument(ref m) if m == "stop"));
+    // Not audio, missing: the same errors as read_audio.
+    let junk = dir.path().join("junk.wav");
+    std::fs::write(&junk, b"not audio at all").unwrap();
+    let e = peaks_of_file(&junk, Zoom::default(), Bits::Sixteen, false, 10.0, &mut |_| {})
+        .unwrap_err();
+    assert!(matches!(e, crate::Error::AudioFormat { .. }), "{e}");
+    let e = peaks_of_file(
+        Path::new("/nonexistent/a.wav"),
+        Zoom::default(),
+        Bits::Sixteen,
+        false,
+        10.0,
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert!(matches!(e, crate::Error::NotFound { .. }), "{e}");
+    // Truncated files never panic on the streaming path either.
+    let bytes = encode(&audio, OutputFormat::Flac16, Path::new("t.flac")).unwrap();
+    for n in (0..bytes.len()).step_by(4099) {
+        let cut: std::sync::Arc<[u8]> = bytes[..n].into();
+        let _ = peaks_of_encoded(cut, Path::new("t.flac"), Zoom::default(), Bits::Sixteen, false, 10.0, &mut |_| {});
+    }
+}
