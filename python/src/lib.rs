@@ -696,14 +696,46 @@ fn waveform_peaks(
             });
         }
     }
-    // Other arrays are copied; files and bytes are decoded.
-    let buffer = audio_buffer(py, audio, sample_rate)?;
-    let peaks = py
-        .detach(|| peaks_of(&buffer, zoom, bits, split_channels, name))
+    if audio
+        .extract::<numpy::PyReadonlyArrayDyn<'_, f32>>()
+        .is_ok()
+    {
+        // Other float32 arrays (Fortran order, strided, no sample_rate) take the copying path.
+        let buffer = audio_buffer(py, audio, sample_rate)?;
+        let peaks = py
+            .detach(|| peaks_of(&buffer, zoom, bits, split_channels, name))
+            .map_err(to_py_err)?;
+        return Ok(Peaks {
+            inner: peaks,
+            duration: buffer.duration_s(),
+        });
+    }
+    // Files and bytes are decoded in a stream straight into the peaks: constant memory.
+    let input = input_arg(audio).map_err(|_| {
+        pyo3::exceptions::PyTypeError::new_err(
+            "audio must be a float32 numpy array, a path (str or os.PathLike) or bytes",
+        )
+    })?;
+    let max_s = rae::io::DEFAULT_MAX_INPUT_S;
+    let (peaks, duration) = py
+        .detach(|| match input {
+            InputArg::Path(p) => {
+                rae::waveform::peaks_of_file(&p, zoom, bits, split_channels, max_s, &mut |_| {})
+            }
+            InputArg::Bytes(b) => rae::waveform::peaks_of_encoded(
+                b.into(),
+                std::path::Path::new("<bytes>"),
+                zoom,
+                bits,
+                split_channels,
+                max_s,
+                &mut |_| {},
+            ),
+        })
         .map_err(to_py_err)?;
     Ok(Peaks {
         inner: peaks,
-        duration: buffer.duration_s(),
+        duration,
     })
 }
 

@@ -102,3 +102,25 @@ def test_array_memory_order_does_not_matter(mono):
         s = rae.waveform_peaks(stereo[:, ::2], 22050, samples_per_pixel=150, split_channels=split)
         assert np.array_equal(c.min, f.min) and np.array_equal(c.max, f.max)
         assert s.length == c.length
+
+
+@pytest.mark.parametrize("kwargs", [dict(), dict(samples_per_pixel=1000, bits=8, split_channels=True),
+                                    dict(width=333)])
+def test_files_stream_to_the_same_peaks_as_decoded_arrays(tmp_path, mono, kwargs):
+    """Paths and bytes are decoded in a stream; the peaks must equal those of the decoded array."""
+    import scipy.io.wavfile
+
+    stereo = np.stack([mono, -0.5 * mono])
+    wav = tmp_path / "s.wav"
+    scipy.io.wavfile.write(wav, 44100, stereo.T.copy())
+    arr, sr = rae.load_audio(wav)
+    want = rae.waveform_peaks(arr, sr, **kwargs)
+    for source in (wav, str(wav), wav.read_bytes()):
+        got = rae.waveform_peaks(source, **kwargs)
+        assert got.to_dat() == want.to_dat()
+        assert got.to_json() == want.to_json()
+        assert got.to_wavesurfer() == want.to_wavesurfer()
+    with pytest.raises(rae.AudioFormatError):
+        rae.waveform_peaks(b"not audio")
+    with pytest.raises(FileNotFoundError):
+        rae.waveform_peaks(tmp_path / "missing.wav")

@@ -564,6 +564,40 @@ fn cmd_waveform(args: &WaveformArgs) -> Result<(), Failure> {
     let color = |s: &str| rae::waveform::png::parse_color(s).map_err(Failure::Usage);
     let image_width = args.width.unwrap_or(800);
     rae::synth::render::check_output_path(&args.output, &args.input)?;
+    if ["dat", "json", "wavesurfer"].contains(&format.as_str()) {
+        // Peaks stream: the file is decoded chunk by chunk into the builder, never held whole.
+        let bar = progress_bar(None, args.quiet);
+        if let Ok(style) = ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {wide_bar} {percent:>3}% reading",
+        ) {
+            bar.set_style(style);
+        }
+        let (peaks, duration_s) = rae::waveform::peaks_of_file(
+            &args.input,
+            zoom,
+            bits,
+            args.split_channels,
+            rae::io::DEFAULT_MAX_INPUT_S,
+            &mut |fraction| match fraction {
+                Some(f) => bar.set_position((f * 1000.0) as u64),
+                None => bar.tick(),
+            },
+        )?;
+        bar.finish_and_clear();
+        let bytes = match format.as_str() {
+            "dat" => peaks.to_dat(),
+            "json" => peaks.to_json().into_bytes(),
+            _ => peaks
+                .to_wavesurfer_json_with_duration(duration_s)
+                .into_bytes(),
+        };
+        rae::io::write_atomic(&args.output, &bytes)?;
+        if !args.quiet {
+            print_peaks_summary(args, &peaks, &format);
+        }
+        return Ok(());
+    }
+    // Pictures look at the whole signal (a spectrogram's FFT frames, a fitted width): decoded whole.
     let audio = rae::read_audio(&args.input, rae::io::DEFAULT_MAX_INPUT_S)?;
     if format == "spectrogram" {
         let opts = rae::waveform::spectrogram::SpectrogramOptions {
@@ -608,17 +642,21 @@ fn cmd_waveform(args: &WaveformArgs) -> Result<(), Failure> {
     )?;
     rae::io::write_atomic(&args.output, &bytes)?;
     if !args.quiet {
-        println!(
-            "{} -> {}: {} pixels x {} channel(s), {} frames per pixel, {}-bit, {format}",
-            args.input.display(),
-            args.output.display(),
-            peaks.length(),
-            peaks.channels,
-            peaks.samples_per_pixel,
-            peaks.bits.as_u32(),
-        );
+        print_peaks_summary(args, &peaks, &format);
     }
     Ok(())
+}
+
+fn print_peaks_summary(args: &WaveformArgs, peaks: &rae::waveform::Peaks, format: &str) {
+    println!(
+        "{} -> {}: {} pixels x {} channel(s), {} frames per pixel, {}-bit, {format}",
+        args.input.display(),
+        args.output.display(),
+        peaks.length(),
+        peaks.channels,
+        peaks.samples_per_pixel,
+        peaks.bits.as_u32(),
+    );
 }
 
 fn cmd_demo(dir: &Path, quiet: bool) -> Result<(), Failure> {

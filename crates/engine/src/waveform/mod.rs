@@ -314,9 +314,7 @@ pub fn peaks_of_encoded(
     progress: &mut dyn FnMut(Option<f64>),
 ) -> crate::Result<(Peaks, f64)> {
     peaks_streamed(
-        &mut |on_chunk| {
-            crate::io::stream_audio_bytes(bytes.clone(), name, max_seconds, on_chunk)
-        },
+        &mut |on_chunk| crate::io::stream_audio_bytes(bytes.clone(), name, max_seconds, on_chunk),
         name,
         zoom,
         bits,

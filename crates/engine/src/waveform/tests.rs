@@ -570,8 +570,15 @@ fn streamed_decode_limits_and_errors() {
     // Not audio, missing: the same errors as read_audio.
     let junk = dir.path().join("junk.wav");
     std::fs::write(&junk, b"not audio at all").unwrap();
-    let e = peaks_of_file(&junk, Zoom::default(), Bits::Sixteen, false, 10.0, &mut |_| {})
-        .unwrap_err();
+    let e = peaks_of_file(
+        &junk,
+        Zoom::default(),
+        Bits::Sixteen,
+        false,
+        10.0,
+        &mut |_| {},
+    )
+    .unwrap_err();
     assert!(matches!(e, crate::Error::AudioFormat { .. }), "{e}");
     let e = peaks_of_file(
         Path::new("/nonexistent/a.wav"),
@@ -587,6 +594,14 @@ fn streamed_decode_limits_and_errors() {
     let bytes = encode(&audio, OutputFormat::Flac16, Path::new("t.flac")).unwrap();
     for n in (0..bytes.len()).step_by(4099) {
         let cut: std::sync::Arc<[u8]> = bytes[..n].into();
-        let _ = peaks_of_encoded(cut, Path::new("t.flac"), Zoom::default(), Bits::Sixteen, false, 10.0, &mut |_| {});
+        let _ = peaks_of_encoded(
+            cut,
+            Path::new("t.flac"),
+            Zoom::default(),
+            Bits::Sixteen,
+            false,
+            10.0,
+            &mut |_| {},
+        );
     }
 }
