@@ -6,6 +6,8 @@ use super::{Bits, Peaks, WaveformError, MAX_CHANNELS};
 const MERGE_BLOCK: usize = 1024;
 /// Independent accumulators in the min/max loop, so the compiler can keep them in SIMD lanes.
 const LANES: usize = 16;
+/// The stereo merge needs more registers per lane; 8 keeps its accumulators out of memory.
+const STEREO_LANES: usize = 8;
 
 /// audiowaveform's float-to-16-bit conversion: `static_cast<short>(x * 32767)` (truncation
 /// toward zero). Rust's `as` also saturates out-of-range values and maps NaN to 0, where C++
@@ -57,28 +59,83 @@ fn min_max_f32(seg: &[f32]) -> (i16, i16) {
     (lo, hi)
 }
 
-/// Min and max of a block of merged (already averaged) samples.
-fn min_max_i32(seg: &[i32]) -> (i32, i32) {
-    let mut mn = [i32::MAX; LANES];
-    let mut mx = [i32::MIN; LANES];
+/// Min and max of a block of per-frame channel sums (integers held exactly in f32, never NaN).
+fn min_max_sums(seg: &[f32]) -> (i32, i32) {
+    let mut mn = [f32::INFINITY; LANES];
+    let mut mx = [f32::NEG_INFINITY; LANES];
     let mut blocks = seg.chunks_exact(LANES);
     for block in &mut blocks {
         for i in 0..LANES {
-            mn[i] = mn[i].min(block[i]);
-            mx[i] = mx[i].max(block[i]);
+            mn[i] = if block[i] < mn[i] { block[i] } else { mn[i] };
+            mx[i] = if block[i] > mx[i] { block[i] } else { mx[i] };
+        }
+    }
+    let mut lo = f32::INFINITY;
+    let mut hi = f32::NEG_INFINITY;
+    for &v in blocks.remainder().iter().chain(&mn) {
+        lo = lo.min(v);
+    }
+    for &v in blocks.remainder().iter().chain(&mx) {
+        hi = hi.max(v);
+    }
+    (lo as i32, hi as i32)
+}
+
+/// `to_i16(x)` computed in f32 without a float-to-int conversion: Rust's saturating `as` is
+/// not vectorised on x86 (each lane becomes a scalar `cvttss2si` with NaN and range fix-ups),
+/// while this is nine plain SSE2 lane operations. NaN becomes 0 and out-of-range values saturate,
+/// exactly as `to_i16`; truncation toward zero is the magnitude rounded with the 2^23 trick,
+/// minus one where that rounded up, with the sign put back (a test checks every 16-bit
+/// boundary).
+#[inline(always)]
+fn to_i16_f32(x: f32) -> f32 {
+    const ROUND: f32 = 8_388_608.0; // 2^23: adding it leaves no fraction bits
+    let y = x * 32767.0;
+    #[allow(clippy::eq_op)] // the NaN test
+    let y = if y == y { y } else { 0.0 };
+    let y = if y < -32768.0 { -32768.0 } else { y };
+    let y = if y > 32767.0 { 32767.0 } else { y };
+    let a = y.abs();
+    let r = (a + ROUND) - ROUND;
+    let t = r - if r > a { 1.0 } else { 0.0 };
+    // `t` is not negative: or-ing in the sign bit of `y` is `copysign` without its masking.
+    f32::from_bits(t.to_bits() | (y.to_bits() & 0x8000_0000))
+}
+
+/// Smallest and largest per-frame sum `to_i16(l) + to_i16(r)`, or `None` when empty.
+///
+/// Everything stays in f32 lanes (the sum of two 16-bit values is exact in f32), with
+/// independent accumulators, so it vectorises on the SSE2 baseline every x86-64 wheel targets,
+/// which has no packed i32 min/max either.
+fn stereo_sum_range(left: &[f32], right: &[f32]) -> Option<(i32, i32)> {
+    if left.is_empty() {
+        return None;
+    }
+    let mut mn = [f32::INFINITY; STEREO_LANES];
+    let mut mx = [f32::NEG_INFINITY; STEREO_LANES];
+    let mut lc = left.chunks_exact(STEREO_LANES);
+    let mut rc = right.chunks_exact(STEREO_LANES);
+    for (l, r) in (&mut lc).zip(&mut rc) {
+        for i in 0..STEREO_LANES {
+            let s = to_i16_f32(l[i]) + to_i16_f32(r[i]);
+            mn[i] = if s < mn[i] { s } else { mn[i] };
+            mx[i] = if s > mx[i] { s } else { mx[i] };
         }
     }
     let mut lo = i32::MAX;
     let mut hi = i32::MIN;
-    for &v in blocks.remainder() {
-        lo = lo.min(v);
-        hi = hi.max(v);
+    for (&a, &b) in lc.remainder().iter().zip(rc.remainder()) {
+        let s = i32::from(to_i16(a)) + i32::from(to_i16(b));
+        lo = lo.min(s);
+        hi = hi.max(s);
     }
-    for i in 0..LANES {
-        lo = lo.min(mn[i]);
-        hi = hi.max(mx[i]);
+    for i in 0..STEREO_LANES {
+        if mn[i] <= mx[i] {
+            lo = lo.min(mn[i] as i32);
+            hi = hi.max(mx[i] as i32);
+        }
     }
-    (lo, hi)
+    Some((lo, hi))
 }
 
 /// `samples_per_pixel` for a zoom given in pixels per second: `sample_rate / pixels_per_second`
@@ -122,7 +179,7 @@ pub struct PeaksBuilder {
     count: u32,
     frames: u64,
     data: Vec<i16>,
-    scratch: Vec<i32>,
+    scratch: Vec<f32>,
 }
 
 impl PeaksBuilder {
@@ -162,7 +219,7 @@ impl PeaksBuilder {
             count: 0,
             frames: 0,
             data: Vec::new(),
-            scratch: vec![0; scratch_len],
+            scratch: vec![0.0; scratch_len],
         })
     }
 
@@ -226,36 +283,31 @@ impl PeaksBuilder {
         // the channel count, exactly as audiowaveform's WaveformGenerator::process.
         let channels = self.in_channels as i32;
         if let [left, right] = chunk {
-            // Stereo, the common case: one fused pass the compiler vectorises.
-            let (mut lo, mut hi) = (i32::MAX, i32::MIN);
-            // Same values as `to_i16` (NaN gives 0, out-of-range saturates), written as a
-            // clamp and an i32 conversion, which vectorise.
-            let q = |x: f32| (x * 32767.0).clamp(-32768.0, 32767.0) as i32;
-            for (&a, &b) in left[start..end].iter().zip(&right[start..end]) {
-                let v = (q(a) + q(b)) / 2;
-                lo = lo.min(v);
-                hi = hi.max(v);
+            // Stereo, the common case: see `stereo_sum_range`.
+            if let Some((lo, hi)) = stereo_sum_range(&left[start..end], &right[start..end]) {
+                // trunc(sum / 2) is monotonic in the sum, so the extremes of the per-frame
+                // averages are the averages of the extreme sums.
+                self.cur_min[0] = self.cur_min[0].min(lo / 2);
+                self.cur_max[0] = self.cur_max[0].max(hi / 2);
             }
-            self.cur_min[0] = self.cur_min[0].min(lo);
-            self.cur_max[0] = self.cur_max[0].max(hi);
             return;
         }
+        // More channels: sums in a scratch block, then the same monotonic argument.
         let mut s = start;
         while s < end {
             let e = end.min(s + self.scratch.len());
             let acc = &mut self.scratch[..e - s];
             for (a, &x) in acc.iter_mut().zip(&chunk[0][s..e]) {
-                *a = i32::from(to_i16(x));
+                *a = to_i16_f32(x);
             }
             for samples in &chunk[1..] {
                 for (a, &x) in acc.iter_mut().zip(&samples[s..e]) {
-                    *a += i32::from(to_i16(x));
+                    *a += to_i16_f32(x);
                 }
             }
-            acc.iter_mut().for_each(|a| *a /= channels);
-            let (lo, hi) = min_max_i32(acc);
-            self.cur_min[0] = self.cur_min[0].min(lo);
-            self.cur_max[0] = self.cur_max[0].max(hi);
+            let (lo, hi) = min_max_sums(acc);
+            self.cur_min[0] = self.cur_min[0].min(lo / channels);
+            self.cur_max[0] = self.cur_max[0].max(hi / channels);
             s = e;
         }
     }
@@ -326,5 +378,64 @@ impl MultiPeaksBuilder {
             .into_iter()
             .map(PeaksBuilder::finish)
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(x: f32) {
+        let want = f32::from(to_i16(x));
+        let got = to_i16_f32(x);
+        assert!(
+            got == want,
+            "x = {x:e} ({:#010x}): {got} vs {want}",
+            x.to_bits()
+        );
+    }
+
+    #[test]
+    fn float_truncation_equals_the_integer_conversion() {
+        // Around every value whose product with 32767 lands on or next to a 16-bit boundary,
+        // a few floats either side (where rounding and truncation differ), past both ends.
+        for k in -32_800i32..=32_800 {
+            let mut x = k as f32 / 32767.0;
+            for _ in 0..4 {
+                x = x.next_down();
+            }
+            for _ in 0..9 {
+                check(x);
+                check(x + 0.5 / 32767.0);
+                x = x.next_up();
+            }
+        }
+        for x in [
+            0.0,
+            -0.0,
+            f32::NAN,
+            -f32::NAN,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            f32::MAX,
+            f32::MIN,
+            f32::MIN_POSITIVE,
+            -f32::MIN_POSITIVE,
+            1e-40,
+            -1e-40,
+            1.0,
+            -1.0,
+            1e10,
+            -1e10,
+        ] {
+            check(x);
+        }
+        // And a dense sweep of ordinary samples.
+        let mut s = 1u32;
+        for _ in 0..2_000_000 {
+            s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            check(f32::from_bits(s));
+            check((s >> 8) as f32 / (1u32 << 24) as f32 * 2.2 - 1.1);
+        }
     }
 }

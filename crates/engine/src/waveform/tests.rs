@@ -215,7 +215,7 @@ fn chunk_size_independence() {
 fn matches_literal_audiowaveform_loop() {
     // Stereo (its own fast path) and three channels (the general one), with NaN and
     // out-of-range samples mixed in.
-    for nch in [2usize, 3] {
+    for nch in [2usize, 3, 5, 24] {
         let mut chans: Vec<Vec<f32>> = (0..nch).map(|c| noise(3001, 5 + c as u32)).collect();
         chans[0][17] = f32::NAN;
         chans[nch - 1][1234] = 3.5;
