@@ -258,6 +258,69 @@ fn waveform_writes_audiowaveform_and_wavesurfer_files() {
     assert_eq!(o.status.code(), Some(2));
 }
 
+/// `rae waveform` streams the decode into the peaks; its files must be byte-equal to the peaks of
+/// the whole decoded file, for WAV, FLAC and MP3.
+#[test]
+fn waveform_stream_equals_whole_decode() {
+    use rust_audio_engine::waveform::{peaks_of, Bits, Zoom};
+    let dir = tempfile::tempdir().unwrap();
+    let midi = write_demo(dir.path(), "d.mid");
+    let mut inputs = Vec::new();
+    for name in ["d.wav", "d.flac"] {
+        let out = dir.path().join(name);
+        let o = rae(&[
+            "render",
+            &midi,
+            "-o",
+            out.to_str().unwrap(),
+            "--soundfont",
+            "builtin",
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        inputs.push(out);
+    }
+    inputs.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("../engine/tests/data/tone_stereo.mp3"));
+    for input in &inputs {
+        let audio = rust_audio_engine::read_audio(input, 7200.0).unwrap();
+        for (ext, extra) in [
+            ("dat", vec!["-z", "300"]),
+            ("json", vec!["-b", "8", "--split-channels"]),
+        ] {
+            let out = dir.path().join(format!("w.{ext}"));
+            let mut args = vec![
+                "waveform",
+                input.to_str().unwrap(),
+                "-o",
+                out.to_str().unwrap(),
+            ];
+            args.extend(extra.iter().copied());
+            let o = rae(&args);
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            assert!(
+                o.stderr.is_empty(),
+                "no progress bar when stderr is not a terminal"
+            );
+            let (zoom, bits, split) = if ext == "dat" {
+                (Zoom::SamplesPerPixel(300), Bits::Sixteen, false)
+            } else {
+                (Zoom::SamplesPerPixel(256), Bits::Eight, true)
+            };
+            let want = peaks_of(&audio, zoom, bits, split, input).unwrap();
+            let want = if ext == "dat" {
+                want.to_dat()
+            } else {
+                want.to_json().into_bytes()
+            };
+            assert_eq!(
+                std::fs::read(&out).unwrap(),
+                want,
+                "{} {ext}",
+                input.display()
+            );
+        }
+    }
+}
+
 #[test]
 fn render_writes_the_waveform_beside_the_audio() {
     let dir = tempfile::tempdir().unwrap();
