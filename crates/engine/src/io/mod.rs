@@ -6,7 +6,8 @@
 pub mod read;
 
 pub use read::{
-    decode_audio, read_audio, stream_audio, stream_audio_bytes, StreamInfo, DEFAULT_MAX_INPUT_S,
+    decode_audio, read_audio, stream_audio, stream_audio_bytes, OnChunk, StreamInfo,
+    DEFAULT_MAX_INPUT_S,
 };
 
 use std::io::Write;

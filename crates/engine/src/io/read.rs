@@ -33,6 +33,10 @@ pub struct StreamInfo {
     pub frames: u64,
 }
 
+/// The callback of [`stream_audio`]: the stream's info and one planar chunk (one slice per
+/// channel, all the same length).
+pub type OnChunk<'a> = dyn FnMut(&StreamInfo, &[&[f32]]) -> Result<()> + 'a;
+
 /// Decodes an audio file, refusing more than `max_seconds` of audio.
 pub fn read_audio(path: &Path, max_seconds: f64) -> Result<AudioBuffer> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
@@ -58,7 +62,7 @@ pub fn decode_audio(bytes: Vec<u8>, name: &Path, max_seconds: f64) -> Result<Aud
 pub fn stream_audio(
     path: &Path,
     max_seconds: f64,
-    on_chunk: &mut dyn FnMut(&StreamInfo, &[&[f32]]) -> Result<()>,
+    on_chunk: &mut OnChunk<'_>,
 ) -> Result<StreamInfo> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let hint_ext = path.extension().and_then(|e| e.to_str()).map(str::to_owned);
@@ -77,7 +81,7 @@ pub fn stream_audio_bytes(
     bytes: std::sync::Arc<[u8]>,
     name: &Path,
     max_seconds: f64,
-    on_chunk: &mut dyn FnMut(&StreamInfo, &[&[f32]]) -> Result<()>,
+    on_chunk: &mut OnChunk<'_>,
 ) -> Result<StreamInfo> {
     let ext = name.extension().and_then(|e| e.to_str()).map(str::to_owned);
     stream(
@@ -120,7 +124,7 @@ fn stream(
     ext: Option<&str>,
     path: &Path,
     max_seconds: f64,
-    on_chunk: &mut dyn FnMut(&StreamInfo, &[&[f32]]) -> Result<()>,
+    on_chunk: &mut OnChunk<'_>,
 ) -> Result<StreamInfo> {
     let err = |message: String| Error::AudioFormat {
         path: path.to_path_buf(),

@@ -323,10 +323,8 @@ pub fn peaks_of_encoded(
     )
 }
 
-type ChunkSink<'a> = dyn FnMut(&crate::io::StreamInfo, &[&[f32]]) -> crate::Result<()> + 'a;
-
 fn peaks_streamed(
-    decode: &mut dyn FnMut(&mut ChunkSink<'_>) -> crate::Result<crate::io::StreamInfo>,
+    decode: &mut dyn FnMut(&mut crate::io::OnChunk<'_>) -> crate::Result<crate::io::StreamInfo>,
     name: &std::path::Path,
     zoom: Zoom,
     bits: Bits,
