@@ -37,8 +37,9 @@ function amplitudeAt(t) {
   return AMP_START + ((AMP_END - AMP_START) * (t - TONE_START_S)) / (TONE_END_S - TONE_START_S);
 }
 
-// 16-bit PCM stereo WAV, both channels equal, so the merged waveform is the envelope itself.
-function writeTestWav(path) {
+// 16-bit PCM stereo WAV. Both channels equal, so the merged waveform is the envelope itself;
+// or (rightSilent) the right channel silent, to see which channel a split view draws where.
+function writeTestWav(path, rightSilent = false) {
   const frames = Math.round(SAMPLE_RATE * DURATION_S);
   const channels = 2;
   const data = Buffer.alloc(frames * channels * 2);
@@ -47,7 +48,7 @@ function writeTestWav(path) {
     const x = amplitudeAt(t) * Math.sin(2 * Math.PI * TONE_HZ * t);
     const v = Math.max(-32768, Math.min(32767, Math.round(x * 32767)));
     data.writeInt16LE(v, i * 4);
-    data.writeInt16LE(v, i * 4 + 2);
+    data.writeInt16LE(rightSilent ? 0 : v, i * 4 + 2);
   }
   const h = Buffer.alloc(44);
   h.write('RIFF', 0);
@@ -111,6 +112,8 @@ async function columnExtents(page, png) {
     g.drawImage(img, 0, 0);
     const { data, width, height } = g.getImageData(0, 0, img.width, img.height);
     const heights = [];
+    const tops = [];
+    const bottoms = [];
     let ink = 0;
     for (let x = 0; x < width; x++) {
       let top = -1;
@@ -125,8 +128,10 @@ async function columnExtents(page, png) {
         }
       }
       heights.push(top < 0 ? 0 : bottom - top + 1);
+      tops.push(top);
+      bottoms.push(bottom);
     }
-    return { width, height, heights, ink };
+    return { width, height, heights, tops, bottoms, ink };
   }, png.toString('base64'));
 }
 
@@ -179,6 +184,20 @@ function checkEnvelope(name, { width, height, heights, ink }) {
   return { failures, summary };
 }
 
+// Split stereo with a silent right channel: the upper half (left) carries the envelope, at the
+// same scale (amplitude 1 fills the half), and the lower half (right) stays empty.
+function checkHalves(name, cols) {
+  const centre = cols.height / 2;
+  const upper = cols.tops.map((t) => (t < 0 ? 0 : Math.max(0, Math.round(centre - t))));
+  const lower = cols.bottoms.map((b) => (b < 0 ? 0 : Math.max(0, Math.round(b + 1 - centre))));
+  // Doubled, the upper extent is comparable with a full mirrored height.
+  const r = checkEnvelope(name, { ...cols, heights: upper.map((u) => 2 * u) });
+  const lowMax = Math.max(...lower);
+  if (lowMax > 2) r.failures.push(`the silent right channel is drawn ${lowMax} px below the centre`);
+  r.summary += `; right channel (lower half) at most ${lowMax} px`;
+  return r;
+}
+
 async function main() {
   const t0 = Date.now();
   if (!existsSync(raeBin)) throw new Error(`${raeBin} not found: build it (cargo build --profile ci -p rae-cli) or set RAE_BIN`);
@@ -195,9 +214,15 @@ async function main() {
   rae([wav, '-o', join(dataDir, 'ramp8.json'), ...peaksArgs]);
   rae([wav, '-o', join(dataDir, 'ramp8.dat'), ...peaksArgs]);
   rae([wav, '-o', join(dataDir, 'ramp.wavesurfer.json'), '--output-format', 'wavesurfer']);
+  // Split stereo, right channel silent: wavesurfer draws peaks[0] (left) above the centre line
+  // and peaks[1] (right) below it.
+  const leftOnly = join(dataDir, 'left.wav');
+  writeTestWav(leftOnly, true);
+  rae([leftOnly, '-o', join(dataDir, 'left.wavesurfer.json'), '--output-format', 'wavesurfer', '--split-channels']);
 
   const cases = [
     { name: 'wavesurfer', page: 'wavesurfer.html', data: 'ramp.wavesurfer.json', el: '#wave' },
+    { name: 'wavesurfer-split', page: 'wavesurfer.html', data: 'left.wavesurfer.json', el: '#wave', halves: true },
     { name: 'peaks-json-dataUri', page: 'peaks.html', data: 'ramp8.json', el: '#overview' },
     { name: 'peaks-dat-dataUri', page: 'peaks.html', data: 'ramp8.dat', el: '#overview' },
     { name: 'peaks-json-waveformData', page: 'peaks.html', data: 'ramp8.json', mode: 'waveformData', el: '#overview' },
@@ -228,7 +253,8 @@ async function main() {
         // Let the canvas settle after the player's own render callback.
         await page.waitForTimeout(300);
         const png = await page.locator(c.el).screenshot({ path: join(shotsDir, `${c.name}.png`) });
-        result = checkEnvelope(c.name, await columnExtents(page, png));
+        const cols = await columnExtents(page, png);
+        result = c.halves ? checkHalves(c.name, cols) : checkEnvelope(c.name, cols);
       } catch (e) {
         result = { failures: [String(e)], summary: `${c.name}: did not render` };
       }
