@@ -246,11 +246,18 @@ fn write_atomic_with(
     if !dir.is_dir() {
         return Err(Error::NotFound { path: dir });
     }
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".rae-")
-        .suffix(".part")
-        .tempfile_in(&dir)
-        .map_err(|e| Error::io(path, e))?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".rae-").suffix(".part");
+    // A temporary file is private (0600); the output should get the mode any new file gets
+    // (0666 less the umask), or keep the mode of the file it replaces, so a web server
+    // running as another user can read it.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).map_or(0o666, |m| m.permissions().mode() & 0o7777);
+        builder.permissions(std::fs::Permissions::from_mode(mode));
+    }
+    let mut tmp = builder.tempfile_in(&dir).map_err(|e| Error::io(path, e))?;
     {
         let mut w = std::io::BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
         fill(&mut w).map_err(|e| Error::io(path, e))?;
@@ -404,5 +411,27 @@ mod tests {
         assert_eq!(std::fs::read(&target).unwrap(), b"old");
         write_audio(&target, &sine(10), OutputFormat::Wav16).unwrap();
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn outputs_are_readable_by_others_and_keep_a_replaced_files_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let new = dir.path().join("new.dat");
+        write_atomic(&new, b"x").unwrap();
+        let mode = std::fs::metadata(&new).unwrap().permissions().mode() & 0o777;
+        // A new output gets the mode of any newly created file (0666 less the umask), not
+        // the temporary file's private 0600.
+        let plain = dir.path().join("plain");
+        std::fs::write(&plain, b"x").unwrap();
+        let expected = std::fs::metadata(&plain).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, expected, "mode {mode:o}, expected {expected:o}");
+        let old = dir.path().join("old.dat");
+        std::fs::write(&old, b"old").unwrap();
+        std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o640)).unwrap();
+        write_atomic(&old, b"new").unwrap();
+        let mode = std::fs::metadata(&old).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o640);
     }
 }
