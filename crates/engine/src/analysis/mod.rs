@@ -5,6 +5,11 @@
 //! onsets, dynamics and tempo in `onsets`, `dynamics`, `tempo`. All take planar audio of any
 //! channel count (mixed to mono with [`to_mono`] where an algorithm needs one signal).
 
+pub mod pitch;
+pub mod pyin;
+
+pub use pitch::{analyze_pitch, analyze_pitch_mono, PitchMethod, PitchParams, PitchTrack};
+
 use crate::{AudioBuffer, Error, Result};
 
 /// The average of all channels, after checking every sample is finite (NaN or infinite
