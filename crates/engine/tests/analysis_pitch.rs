@@ -326,3 +326,63 @@ fn non_finite_samples_and_bad_parameters_are_errors() {
         Err(Error::InvalidArgument(_))
     ));
 }
+
+/// A melody of harmonic notes with gaps, legato steps and vibrato: the notes come back with
+/// their MIDI numbers, times within 30 ms and levels in order.
+#[test]
+fn notes_of_a_synthetic_melody() {
+    use rust_audio_engine::analysis::{detect_notes, NoteParams};
+    let sr = 44100u32;
+    // (midi, start, duration, amplitude, vibrato cents)
+    let plan = [
+        (60u8, 0.20, 0.40, 0.5, 0.0),
+        (64, 0.65, 0.30, 0.25, 0.0),
+        (67, 0.95, 0.30, 0.25, 40.0), // legato after 64
+        (72, 1.40, 0.50, 0.05, 30.0),
+        (55, 2.00, 0.25, 0.5, 0.0),
+    ];
+    let n = (2.5 * f64::from(sr)) as usize;
+    let mut x = vec![0.0f32; n];
+    for &(midi, start, dur, amp, vib) in &plan {
+        let f0 = 440.0 * 2f64.powf((f64::from(midi) - 69.0) / 12.0);
+        let s0 = (start * f64::from(sr)) as usize;
+        let len = (dur * f64::from(sr)) as usize;
+        let mut phase = 0.0f64;
+        for i in 0..len {
+            let t = i as f64 / f64::from(sr);
+            let f = f0 * 2f64.powf(vib / 1200.0 * (2.0 * PI * 5.5 * t).sin());
+            phase += 2.0 * PI * f / f64::from(sr);
+            let env = (t / 0.01).min(1.0) * ((dur - t) / 0.01).min(1.0);
+            let s = phase.sin() + 0.5 * (2.0 * phase).sin() + 0.25 * (3.0 * phase).sin();
+            x[s0 + i] += (amp * env * s / 1.75) as f32;
+        }
+    }
+    let audio = AudioBuffer {
+        channels: vec![x],
+        sample_rate: sr,
+    };
+    let p = PitchParams {
+        hop_length: Some(441),
+        ..Default::default()
+    };
+    let (_, notes) = detect_notes(&audio, &p, &NoteParams::default()).unwrap();
+    assert_eq!(notes.len(), plan.len(), "{notes:#?}");
+    for (note, &(midi, start, dur, amp, vib)) in notes.iter().zip(&plan) {
+        assert_eq!(note.midi, midi, "{note:?}");
+        // A note holding a cycle and a half of vibrato has its median off-centre.
+        let tolerance = if vib > 0.0 { 15.0 } else { 3.0 };
+        assert!(note.cents.abs() < tolerance, "{note:?}");
+        assert!((note.start_s - start).abs() < 0.03, "{note:?} vs {start}");
+        assert!(
+            (note.end_s - (start + dur)).abs() < 0.03,
+            "{note:?} vs {}",
+            start + dur
+        );
+        // RMS of the tone is about amp * 0.47; the level is within 2 dB of it.
+        let expect = 20.0 * (amp * 0.47).log10();
+        assert!(
+            (f64::from(note.level_db) - expect).abs() < 2.0,
+            "{note:?} vs {expect}"
+        );
+    }
+}

@@ -5,9 +5,11 @@
 //! onsets, dynamics and tempo in `onsets`, `dynamics`, `tempo`. All take planar audio of any
 //! channel count (mixed to mono with [`to_mono`] where an algorithm needs one signal).
 
+pub mod notes;
 pub mod pitch;
 pub mod pyin;
 
+pub use notes::{detect_notes, notes_from_track, Note, NoteParams};
 pub use pitch::{analyze_pitch, analyze_pitch_mono, PitchMethod, PitchParams, PitchTrack};
 
 use crate::{AudioBuffer, Error, Result};
