@@ -381,27 +381,11 @@ pub fn notes_from_track(
         .collect();
     for n in &mut notes {
         n.level_db = match mono {
-            Some(m) => span_level_db(m, track.sample_rate, n.start_s, n.end_s),
+            Some(m) => super::level_db(m, track.sample_rate, n.start_s, n.end_s),
             None => f32::NAN,
         };
     }
     Ok(notes)
-}
-
-/// Mean level (RMS in dBFS) of `mono` between two times.
-pub(crate) fn span_level_db(mono: &[f32], sample_rate: u32, start_s: f64, end_s: f64) -> f32 {
-    let sr = f64::from(sample_rate);
-    let a = ((start_s * sr).round().max(0.0) as usize).min(mono.len());
-    let b = ((end_s * sr).round().max(0.0) as usize).min(mono.len());
-    if b <= a {
-        return f32::NEG_INFINITY;
-    }
-    let ms = mono[a..b]
-        .iter()
-        .map(|&x| f64::from(x) * f64::from(x))
-        .sum::<f64>()
-        / (b - a) as f64;
-    (10.0 * ms.max(1e-20).log10()) as f32
 }
 
 /// Pitch track and notes of a recording (channels mixed to mono).
