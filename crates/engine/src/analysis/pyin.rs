@@ -386,7 +386,6 @@ impl Hmm {
 /// Fixed-lag Viterbi: frame `t` is decided when frame `t + lag` arrives, by tracing back from
 /// the best state then. Memory is `lag + 1` columns.
 #[derive(Debug, Clone)]
-#[allow(dead_code)] // the streaming analyser uses it
 pub(crate) struct FixedLag {
     hmm: Hmm,
     lag: usize,
@@ -395,7 +394,6 @@ pub(crate) struct FixedLag {
     count: usize,
 }
 
-#[allow(dead_code)]
 impl FixedLag {
     pub(crate) fn new(hmm: Hmm, lag: usize) -> Self {
         Self {
@@ -404,6 +402,10 @@ impl FixedLag {
             ring: vec![Column::default(); lag + 1],
             count: 0,
         }
+    }
+
+    pub(crate) fn hmm(&self) -> &Hmm {
+        &self.hmm
     }
 
     /// Adds a frame; returns the decision for frame `count - 1 - lag` once there is one, as
