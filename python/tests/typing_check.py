@@ -13,3 +13,11 @@ def use_api() -> float:
     report: rae.RenderReport = res.report
     d: float = rae.synthesize_midi("a.mid", "b.wav", soundfont_path=None, use_gpu=True, reverb=True)
     return d + report.duration_s + float(audio.shape[1])
+
+
+def use_onsets_dynamics_tempo(x: npt.NDArray[np.float32]) -> float:
+    on: rae.Onsets = rae.detect_onsets(x, 44100, method="energy", backtrack=True)
+    times: npt.NDArray[np.float64] = on.times_s
+    dyn: rae.Dynamics = rae.analyze_dynamics("a.wav")
+    tempo: rae.Tempo = rae.estimate_tempo(x, 44100, start_bpm=100.0)
+    return float(times.sum()) + dyn.integrated_lufs + tempo.bpm + len(on)

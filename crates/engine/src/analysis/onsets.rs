@@ -294,7 +294,7 @@ pub struct OnsetTracker {
     cfg: Config,
     params: OnsetParams,
     /// Padded samples from `buf_start` on (padded index = sample index + n_fft / 2).
-    buf: VecDeque<f32>,
+    buf: Vec<f32>,
     buf_start: u64,
     /// Padded samples received so far (including the start padding once it is known).
     received: u64,
@@ -341,7 +341,7 @@ impl OnsetTracker {
             scratch,
             cfg,
             params,
-            buf: VecDeque::new(),
+            buf: Vec::new(),
             buf_start: 0,
             received: 0,
             started: false,
@@ -384,7 +384,7 @@ impl OnsetTracker {
             self.started = true;
             let first = if mono[0].is_finite() { mono[0] } else { 0.0 };
             let pad = self.cfg.n_fft / 2;
-            self.buf.extend(std::iter::repeat_n(first, pad));
+            self.buf.resize(pad, first);
             self.received = pad as u64;
         }
         let mut rest = mono;
@@ -437,7 +437,7 @@ impl OnsetTracker {
             scratch,
             cfg,
             params,
-            buf: VecDeque::new(),
+            buf: Vec::new(),
             buf_start: 0,
             received: 0,
             started: false,
@@ -480,10 +480,12 @@ impl OnsetTracker {
                 self.odf.pop_front();
                 self.odf_start += 1;
             }
+            // Drop samples no longer needed, in batches so the copying stays cheap.
             let keep_from = (self.next_frame * hop).saturating_sub(self.cfg.history() as u64);
-            while self.buf_start < keep_from && !self.buf.is_empty() {
-                self.buf.pop_front();
-                self.buf_start += 1;
+            let stale = (keep_from.saturating_sub(self.buf_start) as usize).min(self.buf.len());
+            if stale >= self.cfg.n_fft {
+                self.buf.drain(..stale);
+                self.buf_start += stale as u64;
             }
         }
     }
@@ -491,8 +493,9 @@ impl OnsetTracker {
     /// The detection function of frame `k`, whose samples are in the buffer.
     fn frame_value(&mut self, k: u64) -> f32 {
         let start = (k * self.cfg.hop as u64 - self.buf_start) as usize;
-        for (i, (d, w)) in self.fft_in.iter_mut().zip(&self.cfg.window).enumerate() {
-            *d = self.buf[start + i] * w;
+        let frame = &self.buf[start..start + self.cfg.n_fft];
+        for ((d, w), x) in self.fft_in.iter_mut().zip(&self.cfg.window).zip(frame) {
+            *d = x * w;
         }
         let cfg = &self.cfg;
         self.current.clear();
@@ -516,7 +519,7 @@ impl OnsetTracker {
                 // A full-scale sine has magnitude 1 at its bin.
                 let scale = 2.0 / (cfg.n_fft as f32 * 0.5);
                 for (m, c) in self.mags.iter_mut().zip(&self.fft_out) {
-                    *m = c.norm() * scale;
+                    *m = (c.re * c.re + c.im * c.im).sqrt() * scale;
                 }
                 let mut loudest = 0.0f32;
                 for band in &cfg.bands {
