@@ -37,6 +37,13 @@ __all__ = [
     "detect_onsets",
     "analyze_dynamics",
     "estimate_tempo",
+    "PitchTrack",
+    "Note",
+    "Analysis",
+    "StreamingAnalyzer",
+    "analyze_pitch",
+    "detect_notes",
+    "analyze",
     "default_soundfont",
     "soundfont_cache_info",
     "demo_midi",
@@ -295,6 +302,132 @@ def estimate_tempo(
     max_bpm: float = 300.0,
     tightness: float = 100.0,
 ) -> Tempo: ...
+@final
+class PitchTrack:
+    @property
+    def times_s(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def f0_hz(self) -> npt.NDArray[np.float32]: ...
+    @property
+    def voiced(self) -> npt.NDArray[np.bool_]: ...
+    @property
+    def voiced_prob(self) -> npt.NDArray[np.float32]: ...
+    @property
+    def sample_rate(self) -> int: ...
+    @property
+    def hop_length(self) -> int: ...
+    @property
+    def frame_length(self) -> int: ...
+    @property
+    def method(self) -> str: ...
+    def to_dict(self) -> dict[str, object]: ...
+    def __len__(self) -> int: ...
+
+@final
+class Note:
+    @property
+    def start_s(self) -> float: ...
+    @property
+    def end_s(self) -> float: ...
+    @property
+    def midi(self) -> int: ...
+    @property
+    def cents(self) -> float: ...
+    @property
+    def f0_hz(self) -> float: ...
+    @property
+    def level_db(self) -> float: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def duration_s(self) -> float: ...
+    def to_dict(self) -> dict[str, object]: ...
+
+@final
+class Analysis:
+    @property
+    def pitch(self) -> PitchTrack: ...
+    @property
+    def notes(self) -> list[Note]: ...
+    @property
+    def onsets(self) -> Optional[Onsets]: ...
+    @property
+    def dynamics(self) -> Optional[Dynamics]: ...
+    @property
+    def tempo(self) -> Optional[Tempo]: ...
+    @property
+    def duration_s(self) -> float: ...
+    @property
+    def sample_rate(self) -> int: ...
+    @property
+    def channels(self) -> int: ...
+    def to_dict(self) -> dict[str, object]: ...
+
+@final
+class StreamingAnalyzer:
+    def __new__(
+        cls,
+        sample_rate: int,
+        *,
+        fmin_hz: float = ...,
+        fmax_hz: float = ...,
+        frame_length: Optional[int] = None,
+        hop_length: Optional[int] = None,
+        lag_frames: int = 4,
+        onsets: bool = True,
+        min_note_s: float = 0.06,
+        split_semitones: float = 0.6,
+        split_hold_s: float = 0.05,
+    ) -> StreamingAnalyzer: ...
+    def process(self, chunk: npt.NDArray[np.float32]) -> list[dict[str, object]]: ...
+    def flush(self) -> list[dict[str, object]]: ...
+    def reset(self) -> None: ...
+    @property
+    def latency_s(self) -> float: ...
+    @property
+    def pitch_latency_s(self) -> float: ...
+    @property
+    def hop_s(self) -> float: ...
+    @property
+    def sample_rate(self) -> int: ...
+
+def analyze_pitch(
+    audio: _AudioArg,
+    sample_rate: Optional[int] = None,
+    *,
+    method: str = "pyin",
+    fmin_hz: float = ...,
+    fmax_hz: float = ...,
+    frame_length: Optional[int] = None,
+    hop_length: Optional[int] = None,
+    yin_threshold: float = 0.1,
+) -> PitchTrack: ...
+def detect_notes(
+    audio: _AudioArg,
+    sample_rate: Optional[int] = None,
+    *,
+    method: str = "pyin",
+    fmin_hz: float = ...,
+    fmax_hz: float = ...,
+    frame_length: Optional[int] = None,
+    hop_length: Optional[int] = None,
+    min_note_s: float = 0.06,
+    split_semitones: float = 0.6,
+    split_hold_s: float = 0.05,
+) -> list[Note]: ...
+def analyze(
+    audio: _AudioArg,
+    sample_rate: Optional[int] = None,
+    *,
+    method: str = "pyin",
+    fmin_hz: float = ...,
+    fmax_hz: float = ...,
+    frame_length: Optional[int] = None,
+    hop_length: Optional[int] = None,
+    onsets: bool = True,
+    dynamics: bool = True,
+    tempo: bool = True,
+) -> Analysis: ...
 def default_soundfont() -> str: ...
 def soundfont_cache_info() -> tuple[int, int, int]: ...
 def demo_midi() -> bytes: ...
