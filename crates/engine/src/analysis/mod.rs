@@ -16,7 +16,10 @@ pub mod tempo;
 pub use dynamics::{analyze_dynamics, level_db, Dynamics, DynamicsParams};
 pub use notes::{detect_notes, notes_from_track, Note, NoteParams};
 pub use onsets::{detect_onsets, onset_strength, Onset, OnsetMethod, OnsetParams, OnsetTracker};
-pub use pitch::{analyze_pitch, analyze_pitch_mono, PitchMethod, PitchParams, PitchTrack};
+pub use pitch::{
+    analyze_pitch, analyze_pitch_mono, analyze_pitch_mono_progress, PitchMethod, PitchParams,
+    PitchTrack,
+};
 pub use streaming::{Event, PitchFrame, StreamingAnalyzer, StreamingParams};
 pub use tempo::{estimate_tempo, Tempo, TempoParams};
 

@@ -467,6 +467,16 @@ pub fn analyze_pitch_mono(
     sample_rate: u32,
     params: &PitchParams,
 ) -> Result<PitchTrack> {
+    analyze_pitch_mono_progress(mono, sample_rate, params, &crate::Progress::default())
+}
+
+/// [`analyze_pitch_mono`] reporting the fraction of frames analysed (0..=1) as it goes.
+pub fn analyze_pitch_mono_progress(
+    mono: &[f32],
+    sample_rate: u32,
+    params: &PitchParams,
+    progress: &crate::Progress,
+) -> Result<PitchTrack> {
     let cfg = Resolved::new(sample_rate, params)?;
     if let Some(i) = mono.iter().position(|x| !x.is_finite()) {
         return Err(Error::InvalidArgument(format!(
@@ -475,7 +485,7 @@ pub fn analyze_pitch_mono(
         )));
     }
     let want_pyin = params.method == PitchMethod::Pyin;
-    let obs = observe(mono, &cfg, want_pyin)?;
+    let obs = observe(mono, &cfg, want_pyin, progress)?;
     let n = obs.len();
     let mut track = PitchTrack {
         times_s: (0..n)
@@ -514,7 +524,13 @@ pub fn analyze_pitch_mono(
 
 /// Per-frame observations of a whole signal, computed on up to four threads (frames are
 /// independent, so the result does not depend on the split).
-pub(crate) fn observe(mono: &[f32], cfg: &Resolved, want_pyin: bool) -> Result<Vec<FrameObs>> {
+pub(crate) fn observe(
+    mono: &[f32],
+    cfg: &Resolved,
+    want_pyin: bool,
+    progress: &crate::Progress,
+) -> Result<Vec<FrameObs>> {
+    let done = std::sync::atomic::AtomicUsize::new(0);
     let n_frames = cfg.frame_count(mono.len());
     let tables = Arc::new(PyinTables::new(cfg));
     let threads = std::thread::available_parallelism()
@@ -534,6 +550,12 @@ pub(crate) fn observe(mono: &[f32], cfg: &Resolved, want_pyin: bool) -> Result<V
             let mut o = FrameObs::default();
             fa.analyze(&frame, want_pyin, &mut o)?;
             out.push(o);
+            if out.len() % 256 == 0 {
+                if let Some(f) = &progress.0 {
+                    let d = done.fetch_add(256, std::sync::atomic::Ordering::Relaxed) + 256;
+                    f(d as f64 / n_frames.max(1) as f64);
+                }
+            }
         }
         Ok(out)
     };
