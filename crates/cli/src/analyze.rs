@@ -1,4 +1,4 @@
-//! `rae analyze`: pitch, notes, and optionally onsets and tempo of a recording (issue 4), as
+//! `rae analyze`: pitch, notes, and optionally onsets, tempo and dynamics of a recording, as
 //! JSON, as CSV files, or as a short summary for a person.
 
 use std::fmt::Write as _;
@@ -18,7 +18,7 @@ pub(crate) struct AnalyzeArgs {
     /// Write everything as one JSON document to this file.
     #[arg(long, value_name = "OUT.json", conflicts_with = "csv")]
     json: Option<PathBuf>,
-    /// Write pitch.csv, notes.csv (and onsets.csv, beats.csv) into this directory.
+    /// Write pitch.csv, notes.csv (and onsets.csv, beats.csv, dynamics.csv) into this directory.
     #[arg(long, value_name = "DIR")]
     csv: Option<PathBuf>,
     /// Pitch tracker: pyin (default; smoother, with voicing) or yin (faster).
@@ -33,6 +33,9 @@ pub(crate) struct AnalyzeArgs {
     /// Also estimate the tempo and beat times.
     #[arg(long)]
     tempo: bool,
+    /// Also measure levels: loudness (LUFS), loudness range, peaks, crest factor.
+    #[arg(long)]
+    dynamics: bool,
     /// No progress bar.
     #[arg(short, long)]
     quiet: bool,
@@ -50,6 +53,7 @@ struct Results {
     notes: Vec<an::Note>,
     onsets: Option<Vec<an::Onset>>,
     tempo: Option<an::Tempo>,
+    dynamics: Option<an::Dynamics>,
 }
 
 pub(crate) fn run(args: &AnalyzeArgs) -> Result<(), Failure> {
@@ -107,6 +111,16 @@ pub(crate) fn run(args: &AnalyzeArgs) -> Result<(), Failure> {
     } else {
         None
     };
+    let dynamics = if args.dynamics {
+        bar.set_message("dynamics");
+        bar.set_position(950);
+        Some(an::analyze_dynamics(
+            &audio,
+            &an::DynamicsParams::default(),
+        )?)
+    } else {
+        None
+    };
     bar.finish_and_clear();
     let r = Results {
         audio_s: audio.duration_s(),
@@ -120,6 +134,7 @@ pub(crate) fn run(args: &AnalyzeArgs) -> Result<(), Failure> {
         notes,
         onsets,
         tempo,
+        dynamics,
     };
     if let Some(path) = &args.json {
         write_file(path, json(&args.input, &r).as_bytes())?;
@@ -221,7 +236,26 @@ fn json(input: &Path, r: &Results) -> String {
             list(&tempo.beats_s, |&x| num(x))
         );
     }
+    if let Some(d) = &r.dynamics {
+        let _ = write!(
+            s,
+            ",\"dynamics\":{{\"integrated_lufs\":{},\"loudness_range_lu\":{},\"sample_peak_db\":{},\"true_peak_db\":{},\"rms_total_db\":{},\"crest_factor_db\":{}}}",
+            num(d.integrated_lufs),
+            num(d.loudness_range_lu),
+            num(d.sample_peak_db),
+            num(d.true_peak_db),
+            num(d.rms_total_db),
+            num(d.crest_factor_db)
+        );
+    }
     s.push_str("}\n");
+    if let Some(d) = &r.dynamics {
+        let _ = writeln!(
+            s,
+            "dynamics: {:.1} LUFS integrated, range {:.1} LU, true peak {:.1} dBTP, crest {:.1} dB",
+            d.integrated_lufs, d.loudness_range_lu, d.true_peak_db, d.crest_factor_db
+        );
+    }
     s
 }
 
@@ -277,6 +311,13 @@ fn write_csv(dir: &Path, r: &Results) -> Result<(), Failure> {
         }
         write_file(&dir.join("beats.csv"), s.as_bytes())?;
     }
+    if let Some(d) = &r.dynamics {
+        let s = format!(
+            "integrated_lufs,loudness_range_lu,sample_peak_db,true_peak_db,rms_total_db,crest_factor_db\n{},{},{},{},{},{}\n",
+            d.integrated_lufs, d.loudness_range_lu, d.sample_peak_db, d.true_peak_db, d.rms_total_db, d.crest_factor_db
+        );
+        write_file(&dir.join("dynamics.csv"), s.as_bytes())?;
+    }
     Ok(())
 }
 
@@ -326,6 +367,13 @@ fn summary(input: &Path, r: &Results) -> String {
             tempo.bpm,
             tempo.beats_s.len(),
             tempo.confidence
+        );
+    }
+    if let Some(d) = &r.dynamics {
+        let _ = writeln!(
+            s,
+            "dynamics: {:.1} LUFS integrated, range {:.1} LU, true peak {:.1} dBTP, crest {:.1} dB",
+            d.integrated_lufs, d.loudness_range_lu, d.true_peak_db, d.crest_factor_db
         );
     }
     s

@@ -349,6 +349,7 @@ fn analyze_prints_a_summary_and_writes_json_and_csv() {
         "yin",
         "--onsets",
         "--tempo",
+        "--dynamics",
         "--hop-ms",
         "10",
     ]);
@@ -363,6 +364,7 @@ fn analyze_prints_a_summary_and_writes_json_and_csv() {
         "\"midi\":60",
         "\"midi\":64",
         "\"midi\":67",
+        "\"dynamics\":{\"integrated_lufs\":",
     ] {
         assert!(text.contains(key), "{key} missing");
     }
