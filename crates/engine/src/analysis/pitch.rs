@@ -245,6 +245,7 @@ pub(crate) struct FrameAnalyzer {
     acf: Vec<f32>,
     cmnd: Vec<f32>,
     tables: Arc<PyinTables>,
+    scratch: pyin::Scratch,
 }
 
 impl FrameAnalyzer {
@@ -267,6 +268,7 @@ impl FrameAnalyzer {
             forward,
             inverse,
             tables,
+            scratch: pyin::Scratch::default(),
         }
     }
 
@@ -288,24 +290,20 @@ impl FrameAnalyzer {
         seg.copy_from_slice(&frame[start..start + span]);
         // Pitch is a property of the AC part: removing the segment's mean keeps DC offsets and
         // rumble from reading as a perfectly periodic signal.
-        let mean = seg.iter().map(|&x| f64::from(x)).sum::<f64>() / span as f64;
+        let mean = sum(seg) / span as f64;
         for x in seg.iter_mut() {
             *x -= mean as f32;
         }
         let half_hop = (cfg.hop_length / 2).max(1);
         let lo = centre.saturating_sub(half_hop);
         let hi = (centre + half_hop).min(n);
-        out.power = frame[lo..hi]
-            .iter()
-            .map(|&x| f64::from(x) * f64::from(x))
-            .sum::<f64>() as f32
-            / (hi - lo) as f32;
+        out.power = (sum_squares(&frame[lo..hi]) / (hi - lo) as f64) as f32;
         out.emission.clear();
         out.yin_f0 = f32::NAN;
         out.yin_voiced = false;
         out.yin_prob = 0.0;
 
-        let energy: f64 = seg[..w].iter().map(|&x| f64::from(x) * f64::from(x)).sum();
+        let energy = sum_squares(&seg[..w]);
         // Below about -140 dBFS there is nothing to analyse (and the normalised difference
         // would be 0/0).
         if energy <= 1e-14 * w as f64 {
@@ -342,14 +340,20 @@ impl FrameAnalyzer {
         let mut e_tau = energy;
         let mut cum = 0.0f64;
         self.cmnd[0] = 1.0;
+        // Two passes: the running sums are serial, the divisions then vectorise.
         for tau in 1..=maxp {
             let out_s = f64::from(seg[tau - 1]);
             let in_s = f64::from(seg[tau + w - 1]);
             e_tau += in_s * in_s - out_s * out_s;
             let d = (e0 + e_tau.max(0.0) - 2.0 * f64::from(self.acf[tau] * scale)).max(0.0);
             cum += d;
-            self.cmnd[tau] = if cum > 0.0 {
-                (d * tau as f64 / cum) as f32
+            self.cmnd[tau] = d as f32;
+            self.acf[tau] = cum as f32;
+        }
+        for tau in 1..=maxp {
+            let c = self.acf[tau];
+            self.cmnd[tau] = if c > 0.0 {
+                self.cmnd[tau] * tau as f32 / c
             } else {
                 1.0
             };
@@ -383,10 +387,18 @@ impl FrameAnalyzer {
                 &self.tables,
                 |tau| parabolic(cm, tau, minp, maxp),
                 &mut out.emission,
+                &mut self.scratch,
             );
             let sr = f64::from(cfg.sample_rate);
-            for c in out.emission.candidates.iter_mut() {
-                c.periodicity = periodicity(frame, centre, c.period, sr);
+            // Candidates come likeliest first; the short-window check matters only for those
+            // carrying real mass (it is averaged weighted by that mass).
+            let top = out.emission.candidates.first().map_or(0.0, |c| c.raw_prob);
+            for (i, c) in out.emission.candidates.iter_mut().enumerate() {
+                c.periodicity = if i < 4 && c.raw_prob >= 0.02 * top {
+                    periodicity(frame, centre, c.period, sr)
+                } else {
+                    f32::NAN
+                };
                 c.f0_hz = (sr / c.period) as f32;
             }
             pyin::finish_emission(&mut out.emission, &self.tables);
@@ -434,10 +446,44 @@ pub(crate) fn periodicity(frame: &[f32], centre: usize, period: f64, sr: f64) ->
     let first = centre as i64 - ((len as f64 + period) / 2.0) as i64;
     let first = first.max(0) as usize;
     let last = (first + len).min(frame.len().saturating_sub(t0 + 2));
-    let (mut sx, mut sy, mut sxy, mut sxx, mut syy) = (0.0f64, 0.0f64, 0.0f64, 0.0f64, 0.0f64);
-    for n in first..last {
-        let x = f64::from(frame[n]);
-        let y = f64::from(frame[n + t0] * (1.0 - frac) + frame[n + t0 + 1] * frac);
+    if last <= first {
+        return 0.0;
+    }
+    let xs = &frame[first..last];
+    let ya = &frame[first + t0..last + t0];
+    let yb = &frame[first + t0 + 1..last + t0 + 1];
+    // Eight independent lanes so the loop vectorises; f32 is ample for a ratio of sums over a
+    // few thousand samples.
+    let (mut sx, mut sy, mut sxy, mut sxx, mut syy) = (
+        [0.0f32; 8],
+        [0.0f32; 8],
+        [0.0f32; 8],
+        [0.0f32; 8],
+        [0.0f32; 8],
+    );
+    let (a, b) = (1.0 - frac, frac);
+    let n8 = xs.len() / 8 * 8;
+    for ((xc, ac), bc) in xs[..n8]
+        .chunks_exact(8)
+        .zip(ya[..n8].chunks_exact(8))
+        .zip(yb[..n8].chunks_exact(8))
+    {
+        for l in 0..8 {
+            let x = xc[l];
+            let y = ac[l] * a + bc[l] * b;
+            sx[l] += x;
+            sy[l] += y;
+            sxy[l] += x * y;
+            sxx[l] += x * x;
+            syy[l] += y * y;
+        }
+    }
+    let total = |v: [f32; 8]| v.iter().map(|&x| f64::from(x)).sum::<f64>();
+    let (mut sx, mut sy, mut sxy, mut sxx, mut syy) =
+        (total(sx), total(sy), total(sxy), total(sxx), total(syy));
+    for i in n8..xs.len() {
+        let x = f64::from(xs[i]);
+        let y = f64::from(ya[i] * a + yb[i] * b);
         sx += x;
         sy += y;
         sxy += x * y;
@@ -445,7 +491,7 @@ pub(crate) fn periodicity(frame: &[f32], centre: usize, period: f64, sr: f64) ->
         syy += y * y;
     }
     // Around each window's own mean, so an offset does not read as periodic.
-    let m = (last.saturating_sub(first)).max(1) as f64;
+    let m = xs.len() as f64;
     let xy = sxy - sx * sy / m;
     let e = (sxx - sx * sx / m) + (syy - sy * sy / m);
     if e <= 1e-20 {
@@ -453,6 +499,35 @@ pub(crate) fn periodicity(frame: &[f32], centre: usize, period: f64, sr: f64) ->
     } else {
         ((2.0 * xy / e) as f32).clamp(0.0, 1.0)
     }
+}
+
+/// Sum of squares in eight lanes (vectorises), accumulated in f64 at the end.
+fn sum_squares(x: &[f32]) -> f64 {
+    let mut acc = [0.0f32; 8];
+    let n8 = x.len() / 8 * 8;
+    for c in x[..n8].chunks_exact(8) {
+        for l in 0..8 {
+            acc[l] += c[l] * c[l];
+        }
+    }
+    acc.iter().map(|&v| f64::from(v)).sum::<f64>()
+        + x[n8..]
+            .iter()
+            .map(|&v| f64::from(v) * f64::from(v))
+            .sum::<f64>()
+}
+
+/// Sum in eight lanes.
+fn sum(x: &[f32]) -> f64 {
+    let mut acc = [0.0f32; 8];
+    let n8 = x.len() / 8 * 8;
+    for c in x[..n8].chunks_exact(8) {
+        for l in 0..8 {
+            acc[l] += c[l];
+        }
+    }
+    acc.iter().map(|&v| f64::from(v)).sum::<f64>()
+        + x[n8..].iter().map(|&v| f64::from(v)).sum::<f64>()
 }
 
 /// Pitch of a (multichannel) buffer: channels are averaged first.

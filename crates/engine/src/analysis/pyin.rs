@@ -62,6 +62,13 @@ impl Emission {
     }
 }
 
+/// Per-analyser buffers for [`candidates`], reused frame after frame.
+#[derive(Debug, Default)]
+pub(crate) struct Scratch {
+    troughs: Vec<(usize, f32)>,
+    probs: Vec<f64>,
+}
+
 /// Tables shared by every frame of one configuration.
 #[derive(Debug)]
 pub(crate) struct PyinTables {
@@ -70,6 +77,8 @@ pub(crate) struct PyinTables {
     /// Survival of the threshold prior: P(threshold > x) sampled at x = i / 1000.
     /// boltzmann[n][k]: weight of the k-th of n dips below a threshold.
     boltzmann: Vec<[f64; MAX_ORDER]>,
+    /// Thresholds from this index on carry no prior mass worth counting (< 1e-12 in all).
+    k_max: usize,
     fmin_hz: f64,
     n_bins: u32,
 }
@@ -110,11 +119,16 @@ impl PyinTables {
                 row
             })
             .collect();
+        let mut k_max = N_THRESHOLDS;
+        while k_max > 1 && beta_probs[k_max - 1..].iter().sum::<f64>() < 1e-12 {
+            k_max -= 1;
+        }
         let n_bins =
             (12.0 * BINS_PER_SEMITONE * (cfg.fmax_hz / cfg.fmin_hz).log2()).floor() as u32 + 1;
         Self {
             beta_probs,
             boltzmann,
+            k_max,
             fmin_hz: cfg.fmin_hz,
             n_bins,
         }
@@ -135,10 +149,12 @@ pub(crate) fn candidates(
     t: &PyinTables,
     refine: impl Fn(usize) -> f64,
     out: &mut Emission,
+    scratch: &mut Scratch,
 ) {
     out.clear();
     // Dips in lag order, and how many lie below each threshold.
-    let mut troughs: Vec<(usize, f32)> = Vec::new();
+    let troughs = &mut scratch.troughs;
+    troughs.clear();
     let mut below = [0usize; N_THRESHOLDS];
     for tau in minp..=maxp {
         if is_trough(cm, tau, minp) {
@@ -156,11 +172,13 @@ pub(crate) fn candidates(
     for k in 1..N_THRESHOLDS {
         below[k] += below[k - 1];
     }
-    let mut probs = vec![0.0f64; troughs.len()];
+    let probs = &mut scratch.probs;
+    probs.clear();
+    probs.resize(troughs.len(), 0.0);
     let mut order = [0usize; N_THRESHOLDS];
     for (i, &(_, h)) in troughs.iter().enumerate() {
         let k0 = ((h * N_THRESHOLDS as f32).floor().max(0.0)) as usize;
-        for k in k0..N_THRESHOLDS {
+        for k in k0..t.k_max {
             let pos = order[k];
             if pos >= MAX_ORDER {
                 continue;
@@ -215,12 +233,15 @@ pub(crate) fn finish_emission(e: &mut Emission, t: &PyinTables) {
     // The long frame says which candidate (its share of the mass); voicing is the larger of its
     // mass and the short-window evidence, so a note's first and last frames, half of whose long
     // frame is silence, still count as voiced when the sound at their centre is periodic.
-    let rho = e
+    // Mass-weighted over the candidates whose periodicity was measured (the likeliest).
+    let (num, den) = e
         .candidates
         .iter()
-        .map(|c| c.raw_prob * c.periodicity)
-        .sum::<f32>()
-        / vp_long;
+        .filter(|c| c.periodicity.is_finite())
+        .fold((0.0f32, 0.0f32), |(n, d), c| {
+            (n + c.raw_prob * c.periodicity, d + c.raw_prob)
+        });
+    let rho = if den > 0.0 { num / den } else { 0.0 };
     let vp = vp_long.max(periodic_evidence(rho)).min(1.0);
     for c in e.candidates.iter_mut() {
         c.bin = t.bin(f64::from(c.f0_hz));
