@@ -73,12 +73,16 @@ pub struct OnsetParams {
     pub dynamic_range_db: f32,
     /// A peak must exceed `mean_factor` times the mean of the detection function over the last
     /// `mean_window_s`, plus `delta`. `delta` in the detection function's unit (dB); `None`
-    /// picks the method's default: 0.3 dB mean rise per band (spectral flux), 2 dB (energy).
+    /// picks the method's default: 0.1 dB mean rise per band (spectral flux), 2 dB (energy).
     pub delta: Option<f32>,
     /// Default 1.5 (the threshold is 1.5 x the recent mean + delta). Range 0..=10.
     pub mean_factor: f32,
     /// Default 0.1 s. Range 0..=2.
     pub mean_window_s: f64,
+    /// A band's rise counts only beyond this many dB (default 0.5): smaller rises are the
+    /// frame-to-frame wobble of noise, so noise adds little to the detection function while
+    /// the delta can stay low enough for soft notes in dense polyphony. Range 0..=20.
+    pub band_threshold_db: f32,
     /// A peak must be the maximum over this much before it (default 0.03 s, range 0..=0.5) ...
     pub pre_max_s: f64,
     /// ... and this much after it (default 0.02 s, range 0..=0.04): the look-ahead that sets
@@ -103,6 +107,7 @@ impl Default for OnsetParams {
             delta: None,
             mean_factor: 1.5,
             mean_window_s: 0.1,
+            band_threshold_db: 0.5,
             pre_max_s: 0.03,
             post_max_s: 0.02,
             min_interval_s: 0.03,
@@ -198,6 +203,7 @@ struct Config {
     delta: f32,
     mean_factor: f32,
     mean_frames: usize,
+    band_threshold_db: f32,
     pre_max: usize,
     post_max: usize,
     min_interval: usize,
@@ -225,6 +231,7 @@ impl Config {
         check_range("dynamic_range_db", p.dynamic_range_db, 20.0, 200.0)?;
         check_range("mean_factor", p.mean_factor, 0.0, 10.0)?;
         check_range("mean_window_s", p.mean_window_s, 0.0, 2.0)?;
+        check_range("band_threshold_db", p.band_threshold_db, 0.0, 20.0)?;
         check_range("pre_max_s", p.pre_max_s, 0.0, 0.5)?;
         check_range("post_max_s", p.post_max_s, 0.0, 0.04)?;
         check_range("min_interval_s", p.min_interval_s, 0.0, 1.0)?;
@@ -233,7 +240,7 @@ impl Config {
                 check_range("delta", d, 0.0, 100.0)?;
                 d
             }
-            (None, OnsetMethod::SpectralFlux) => 0.3,
+            (None, OnsetMethod::SpectralFlux) => 0.1,
             (None, OnsetMethod::Energy) => 2.0,
         };
         let sr = f64::from(sample_rate);
@@ -263,6 +270,7 @@ impl Config {
             delta,
             mean_factor: p.mean_factor,
             mean_frames: frames(p.mean_window_s),
+            band_threshold_db: p.band_threshold_db,
             pre_max: frames(p.pre_max_s),
             post_max: frames(p.post_max_s),
             min_interval: frames(p.min_interval_s),
@@ -548,7 +556,7 @@ impl OnsetTracker {
                         .current
                         .iter()
                         .zip(prev)
-                        .map(|(c, p)| (c - p).max(0.0))
+                        .map(|(c, p)| (c - p - cfg.band_threshold_db).max(0.0))
                         .sum();
                     sum / self.current.len().max(1) as f32
                 }
