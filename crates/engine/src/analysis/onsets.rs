@@ -344,9 +344,13 @@ impl OnsetTracker {
     /// A tracker for mono audio at `sample_rate`; refuses parameters out of range.
     pub fn new(sample_rate: u32, params: OnsetParams) -> Result<Self> {
         let cfg = Config::new(sample_rate, &params)?;
+        Ok(Self::fresh(cfg, params))
+    }
+
+    fn fresh(cfg: Config, params: OnsetParams) -> Self {
         let fft_out = cfg.fft.make_output_vec();
         let scratch = cfg.fft.make_scratch_vec();
-        Ok(OnsetTracker {
+        OnsetTracker {
             fft_in: vec![0.0; cfg.n_fft],
             mags: vec![0.0; cfg.n_fft / 2 + 1],
             fft_out,
@@ -366,7 +370,7 @@ impl OnsetTracker {
             reference: 0.0,
             ending: false,
             record: None,
-        })
+        }
     }
 
     /// Time from a sample entering [`process`](Self::process) to the latest onset it can
@@ -439,30 +443,8 @@ impl OnsetTracker {
             }
         }
         let record = self.record.take();
-        let (cfg, params) = (self.cfg.clone(), self.params.clone());
-        let fft_out = cfg.fft.make_output_vec();
-        let scratch = cfg.fft.make_scratch_vec();
-        *self = OnsetTracker {
-            fft_in: vec![0.0; cfg.n_fft],
-            mags: vec![0.0; cfg.n_fft / 2 + 1],
-            fft_out,
-            scratch,
-            cfg,
-            params,
-            buf: Vec::new(),
-            buf_start: 0,
-            received: 0,
-            started: false,
-            next_frame: 0,
-            previous: VecDeque::new(),
-            current: Vec::new(),
-            odf: VecDeque::new(),
-            odf_start: 0,
-            last_onset: None,
-            reference: 0.0,
-            ending: false,
-            record,
-        };
+        *self = Self::fresh(self.cfg.clone(), self.params.clone());
+        self.record = record;
         out
     }
 
