@@ -102,21 +102,32 @@ pub fn analyze_dynamics(audio: &AudioBuffer, params: &DynamicsParams) -> Result<
     }
     let channels = audio.channels.len().max(1) as f64;
 
-    // Power summed over channels, as a prefix sum so each frame costs O(1).
-    let mut prefix = Vec::with_capacity(frames + 1);
-    prefix.push(0.0f64);
+    // Power summed over channels, as a prefix sum kept only at hop boundaries (8 bytes per hop,
+    // so hours of audio stay cheap); a frame edge between boundaries adds the partial block.
+    let power_at = |i: usize| -> f64 {
+        audio
+            .channels
+            .iter()
+            .map(|c| f64::from(c[i]) * f64::from(c[i]))
+            .sum()
+    };
+    let mut block_prefix = Vec::with_capacity(frames / hop + 2);
+    block_prefix.push(0.0f64);
     let mut acc = 0.0f64;
     let mut peak = 0.0f32;
-    for i in 0..frames {
-        let mut p = 0.0f64;
-        for c in &audio.channels {
-            let x = c[i];
-            p += f64::from(x) * f64::from(x);
-            peak = peak.max(x.abs());
+    for start in (0..frames).step_by(hop) {
+        for i in start..(start + hop).min(frames) {
+            acc += power_at(i);
         }
-        acc += p;
-        prefix.push(acc);
+        block_prefix.push(acc);
     }
+    for c in &audio.channels {
+        peak = c.iter().fold(peak, |m, x| m.max(x.abs()));
+    }
+    let prefix = |p: usize| -> f64 {
+        let b = p / hop;
+        block_prefix[b] + (b * hop..p).map(power_at).sum::<f64>()
+    };
     let n_frames = if frames == 0 { 0 } else { 1 + frames / hop };
     let half = frame_length / 2;
     let mut times_s = Vec::with_capacity(n_frames);
@@ -126,7 +137,7 @@ pub fn analyze_dynamics(audio: &AudioBuffer, params: &DynamicsParams) -> Result<
         // Zero padding outside the signal, as librosa's centred frames.
         let lo = centre.saturating_sub(half);
         let hi = (centre + frame_length - half).min(frames);
-        let power = (prefix[hi] - prefix[lo]) / (frame_length as f64 * channels);
+        let power = (prefix(hi) - prefix(lo)) / (frame_length as f64 * channels);
         times_s.push(centre as f64 / f64::from(sr));
         rms_db.push(floored(10.0 * power.max(0.0).log10()));
     }

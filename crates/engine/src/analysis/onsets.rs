@@ -73,12 +73,16 @@ pub struct OnsetParams {
     pub dynamic_range_db: f32,
     /// A peak must exceed `mean_factor` times the mean of the detection function over the last
     /// `mean_window_s`, plus `delta`. `delta` in the detection function's unit (dB); `None`
-    /// picks the method's default: 0.3 dB mean rise per band (spectral flux), 2 dB (energy).
+    /// picks the method's default: 0.1 dB mean rise per band (spectral flux), 2 dB (energy).
     pub delta: Option<f32>,
     /// Default 1.5 (the threshold is 1.5 x the recent mean + delta). Range 0..=10.
     pub mean_factor: f32,
     /// Default 0.1 s. Range 0..=2.
     pub mean_window_s: f64,
+    /// A band's rise counts only beyond this many dB (default 0.5): smaller rises are the
+    /// frame-to-frame wobble of noise, so noise adds little to the detection function while
+    /// the delta can stay low enough for soft notes in dense polyphony. Range 0..=20.
+    pub band_threshold_db: f32,
     /// A peak must be the maximum over this much before it (default 0.03 s, range 0..=0.5) ...
     pub pre_max_s: f64,
     /// ... and this much after it (default 0.02 s, range 0..=0.04): the look-ahead that sets
@@ -103,6 +107,7 @@ impl Default for OnsetParams {
             delta: None,
             mean_factor: 1.5,
             mean_window_s: 0.1,
+            band_threshold_db: 0.5,
             pre_max_s: 0.03,
             post_max_s: 0.02,
             min_interval_s: 0.03,
@@ -198,11 +203,14 @@ struct Config {
     delta: f32,
     mean_factor: f32,
     mean_frames: usize,
+    band_threshold_db: f32,
     pre_max: usize,
     post_max: usize,
     min_interval: usize,
     block: usize,
     bands: Vec<Band>,
+    /// FFT bins below the top of the highest band.
+    bins_used: usize,
     window: Vec<f32>,
     fft: Arc<dyn RealToComplex<f32>>,
 }
@@ -225,6 +233,7 @@ impl Config {
         check_range("dynamic_range_db", p.dynamic_range_db, 20.0, 200.0)?;
         check_range("mean_factor", p.mean_factor, 0.0, 10.0)?;
         check_range("mean_window_s", p.mean_window_s, 0.0, 2.0)?;
+        check_range("band_threshold_db", p.band_threshold_db, 0.0, 20.0)?;
         check_range("pre_max_s", p.pre_max_s, 0.0, 0.5)?;
         check_range("post_max_s", p.post_max_s, 0.0, 0.04)?;
         check_range("min_interval_s", p.min_interval_s, 0.0, 1.0)?;
@@ -233,7 +242,7 @@ impl Config {
                 check_range("delta", d, 0.0, 100.0)?;
                 d
             }
-            (None, OnsetMethod::SpectralFlux) => 0.3,
+            (None, OnsetMethod::SpectralFlux) => 0.1,
             (None, OnsetMethod::Energy) => 2.0,
         };
         let sr = f64::from(sample_rate);
@@ -249,6 +258,7 @@ impl Config {
             })
             .collect();
         let fft = RealFftPlanner::<f32>::new().plan_fft_forward(n_fft);
+        let bands = filterbank(n_fft, sample_rate, p.bands_per_octave);
         Ok(Config {
             sample_rate,
             method: p.method,
@@ -263,11 +273,13 @@ impl Config {
             delta,
             mean_factor: p.mean_factor,
             mean_frames: frames(p.mean_window_s),
+            band_threshold_db: p.band_threshold_db,
             pre_max: frames(p.pre_max_s),
             post_max: frames(p.post_max_s),
             min_interval: frames(p.min_interval_s),
             block: ((BACKTRACK_BLOCK_S * sr).round() as usize).max(1),
-            bands: filterbank(n_fft, sample_rate, p.bands_per_octave),
+            bins_used: bands.last().map_or(0, |b| b.start + b.weights.len()),
+            bands,
             window,
             fft,
         })
@@ -332,9 +344,13 @@ impl OnsetTracker {
     /// A tracker for mono audio at `sample_rate`; refuses parameters out of range.
     pub fn new(sample_rate: u32, params: OnsetParams) -> Result<Self> {
         let cfg = Config::new(sample_rate, &params)?;
+        Ok(Self::fresh(cfg, params))
+    }
+
+    fn fresh(cfg: Config, params: OnsetParams) -> Self {
         let fft_out = cfg.fft.make_output_vec();
         let scratch = cfg.fft.make_scratch_vec();
-        Ok(OnsetTracker {
+        OnsetTracker {
             fft_in: vec![0.0; cfg.n_fft],
             mags: vec![0.0; cfg.n_fft / 2 + 1],
             fft_out,
@@ -354,7 +370,7 @@ impl OnsetTracker {
             reference: 0.0,
             ending: false,
             record: None,
-        })
+        }
     }
 
     /// Time from a sample entering [`process`](Self::process) to the latest onset it can
@@ -427,30 +443,8 @@ impl OnsetTracker {
             }
         }
         let record = self.record.take();
-        let (cfg, params) = (self.cfg.clone(), self.params.clone());
-        let fft_out = cfg.fft.make_output_vec();
-        let scratch = cfg.fft.make_scratch_vec();
-        *self = OnsetTracker {
-            fft_in: vec![0.0; cfg.n_fft],
-            mags: vec![0.0; cfg.n_fft / 2 + 1],
-            fft_out,
-            scratch,
-            cfg,
-            params,
-            buf: Vec::new(),
-            buf_start: 0,
-            received: 0,
-            started: false,
-            next_frame: 0,
-            previous: VecDeque::new(),
-            current: Vec::new(),
-            odf: VecDeque::new(),
-            odf_start: 0,
-            last_onset: None,
-            reference: 0.0,
-            ending: false,
-            record,
-        };
+        *self = Self::fresh(self.cfg.clone(), self.params.clone());
+        self.record = record;
         out
     }
 
@@ -518,7 +512,7 @@ impl OnsetTracker {
                 );
                 // A full-scale sine has magnitude 1 at its bin.
                 let scale = 2.0 / (cfg.n_fft as f32 * 0.5);
-                for (m, c) in self.mags.iter_mut().zip(&self.fft_out) {
+                for (m, c) in self.mags[..cfg.bins_used].iter_mut().zip(&self.fft_out) {
                     *m = (c.re * c.re + c.im * c.im).sqrt() * scale;
                 }
                 let mut loudest = 0.0f32;
@@ -536,7 +530,9 @@ impl OnsetTracker {
                 let gamma = cfg.gamma.min(1.0 / (self.reference * cfg.range).max(1e-30));
                 let db_per_ln = 20.0 / std::f32::consts::LN_10;
                 for s in &mut self.current {
-                    *s = db_per_ln * (gamma * *s).ln_1p();
+                    // ln(1 + x) rather than ln_1p: eight times faster here, and the precision
+                    // ln_1p keeps for tiny x does not matter at a knee 60 dB down.
+                    *s = db_per_ln * (1.0 + gamma * *s).ln();
                 }
             }
         }
@@ -548,7 +544,7 @@ impl OnsetTracker {
                         .current
                         .iter()
                         .zip(prev)
-                        .map(|(c, p)| (c - p).max(0.0))
+                        .map(|(c, p)| (c - p - cfg.band_threshold_db).max(0.0))
                         .sum();
                     sum / self.current.len().max(1) as f32
                 }
@@ -739,6 +735,17 @@ mod tests {
         };
         assert!(OnsetTracker::new(44100, even).is_err());
         assert!(OnsetTracker::new(0, OnsetParams::default()).is_err());
+    }
+
+    #[test]
+    fn public_types_are_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<OnsetTracker>();
+        check::<OnsetParams>();
+        check::<Onset>();
+        check::<crate::analysis::Dynamics>();
+        check::<crate::analysis::Tempo>();
+        check::<crate::analysis::TempoParams>();
     }
 
     #[test]
