@@ -12,12 +12,13 @@ RAE_CORPUS ?= $(abspath ../shared/corpus)
 export RAE_CORPUS
 APT_PACKAGES := fluidsynth fluid-soundfont-gm timgm6mb-soundfont musescore-general-soundfont-small
 
-.PHONY: help demo test deps apt-deps venv lint fmt rust-test wheel pytest stubtest bench fuzz
+.PHONY: help demo test deps apt-deps venv lint fmt rust-test wheel pytest stubtest bench fuzz bench-analysis
 
 help:
 	@echo "make demo   render the built-in demo piece to out/demo.wav"
 	@echo "make test   install test dependencies and run every check (what CI runs)"
 	@echo "make bench  compare rendering speed with FluidSynth"
+	@echo "make bench-analysis  compare pitch/onset analysis with librosa and aubio"
 
 demo:
 	$(CARGO) run --release -q -p rae-cli -- demo -o out
@@ -68,3 +69,8 @@ stubtest: wheel
 bench: venv
 	$(CARGO) build --release -q -p rae-cli
 	$(PY) bench/render_vs_fluidsynth.py
+
+# Pitch (pYIN, YIN), onsets and the streaming analyser vs librosa and aubio on the corpus melody.
+bench-analysis: wheel
+	$(PY) -m pip install -q -r bench/requirements.txt
+	$(PY) bench/analysis_vs_peers.py
