@@ -414,6 +414,7 @@ def detect_notes(
     min_note_s: float = 0.06,
     split_semitones: float = 0.6,
     split_hold_s: float = 0.05,
+    split_on_onsets: bool = True,
 ) -> list[Note]: ...
 def analyze(
     audio: _AudioArg,

@@ -279,7 +279,8 @@ fn analyze_pitch(
 /// Notes of a recording: the pitch track cut at voicing gaps and held pitch changes.
 #[pyfunction]
 #[pyo3(signature = (audio, sample_rate=None, *, method="pyin", fmin_hz=FMIN_HZ, fmax_hz=FMAX_HZ,
-    frame_length=None, hop_length=None, min_note_s=0.06, split_semitones=0.6, split_hold_s=0.05))]
+    frame_length=None, hop_length=None, min_note_s=0.06, split_semitones=0.6, split_hold_s=0.05,
+    split_on_onsets=true))]
 #[allow(clippy::too_many_arguments)]
 fn detect_notes(
     py: Python<'_>,
@@ -293,12 +294,14 @@ fn detect_notes(
     min_note_s: f64,
     split_semitones: f64,
     split_hold_s: f64,
+    split_on_onsets: bool,
 ) -> PyResult<Vec<Note>> {
     let (params, _) = pitch_params(method, fmin_hz, fmax_hz, frame_length, hop_length, 0.1)?;
     let np = an::NoteParams {
         min_note_s,
         split_semitones,
         split_hold_s,
+        split_on_onsets,
     };
     let buffer = audio_buffer(py, audio, sample_rate)?;
     let (_, notes) = py
@@ -438,6 +441,7 @@ impl StreamingAnalyzer {
                 min_note_s,
                 split_semitones,
                 split_hold_s,
+                split_on_onsets: onsets,
             },
             onsets: onsets.then(an::OnsetParams::default),
         };

@@ -386,3 +386,45 @@ fn notes_of_a_synthetic_melody() {
         );
     }
 }
+
+/// A piano-like A3 struck three times without a gap (each strike decays, then the next one):
+/// the pitch never stops, the onsets split it into three notes.
+#[test]
+fn re_struck_notes_are_split_at_their_onsets() {
+    use rust_audio_engine::analysis::{detect_notes, NoteParams};
+    let sr = 44100u32;
+    let f0 = 220.0;
+    let strike = (0.4 * f64::from(sr)) as usize;
+    let mut x = Vec::new();
+    for _ in 0..3 {
+        for i in 0..strike {
+            let t = i as f64 / f64::from(sr);
+            let env = (t / 0.003).min(1.0) * (-t / 0.15).exp();
+            let s: f64 = (1..6)
+                .map(|k| (2.0 * PI * f0 * f64::from(k) * t).sin() / f64::from(k))
+                .sum();
+            x.push((0.4 * env * s) as f32);
+        }
+    }
+    x.extend(vec![0.0f32; sr as usize / 5]);
+    let audio = AudioBuffer {
+        channels: vec![x],
+        sample_rate: sr,
+    };
+    let p = PitchParams {
+        hop_length: Some(441),
+        ..Default::default()
+    };
+    let (_, notes) = detect_notes(&audio, &p, &NoteParams::default()).unwrap();
+    assert_eq!(notes.len(), 3, "{notes:#?}");
+    for (k, n) in notes.iter().enumerate() {
+        assert_eq!(n.midi, 57);
+        assert!((n.start_s - 0.4 * k as f64).abs() < 0.03, "{n:?}");
+    }
+    let joined = NoteParams {
+        split_on_onsets: false,
+        ..Default::default()
+    };
+    let (_, notes) = detect_notes(&audio, &p, &joined).unwrap();
+    assert_eq!(notes.len(), 1, "{notes:#?}");
+}

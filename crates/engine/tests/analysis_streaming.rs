@@ -259,3 +259,34 @@ fn silence_noise_and_bad_input() {
         1
     );
 }
+
+#[test]
+fn re_struck_notes_are_split_live() {
+    let f0 = 220.0;
+    let strike = (0.4 * f64::from(SR)) as usize;
+    let mut x = Vec::new();
+    for _ in 0..3 {
+        for i in 0..strike {
+            let t = i as f64 / f64::from(SR);
+            let env = (t / 0.003).min(1.0) * (-t / 0.15).exp();
+            let s: f64 = (1..6)
+                .map(|k| (2.0 * PI * f0 * f64::from(k) * t).sin() / f64::from(k))
+                .sum();
+            x.push((0.4 * env * s) as f32);
+        }
+    }
+    x.extend(vec![0.0f32; SR as usize / 5]);
+    let events = run(&x, &mut || 1000);
+    let ends: Vec<_> = events
+        .iter()
+        .filter_map(|e| {
+            if let Event::NoteEnd(n) = e {
+                Some(n.clone())
+            } else {
+                None
+            }
+        })
+        .collect();
+    assert_eq!(ends.len(), 3, "{ends:#?}");
+    assert!(ends.iter().all(|n| n.midi == 57));
+}

@@ -18,6 +18,9 @@ pub struct NoteParams {
     pub split_semitones: f64,
     /// ... held at least this long (default 50 ms) starts a new note.
     pub split_hold_s: f64,
+    /// Also start a new note at an onset inside a note (a re-struck or re-tongued note of the
+    /// same pitch), when the note has lasted `min_note_s` (default true).
+    pub split_on_onsets: bool,
 }
 
 impl Default for NoteParams {
@@ -26,6 +29,7 @@ impl Default for NoteParams {
             min_note_s: 0.06,
             split_semitones: 0.6,
             split_hold_s: 0.05,
+            split_on_onsets: true,
         }
     }
 }
@@ -200,6 +204,8 @@ pub(crate) struct NoteSegmenter {
     /// Frames that deviate from the note's median (at most `split_hold_s / hop + 1`).
     run: Vec<Pending>,
     max_run: usize,
+    /// An onset waiting for the first frame at or after it.
+    onset: Option<f64>,
 }
 
 impl NoteSegmenter {
@@ -213,6 +219,7 @@ impl NoteSegmenter {
             cur: None,
             run: Vec::with_capacity(max_run),
             max_run,
+            onset: None,
         })
     }
 
@@ -246,9 +253,37 @@ impl NoteSegmenter {
         self.run.clear();
     }
 
+    /// Reports an onset; give it before the first frame at or after its time.
+    pub(crate) fn onset(&mut self, time_s: f64) {
+        self.onset = Some(time_s);
+    }
+
     /// Feeds one frame: its time, f0 (NaN when unvoiced) and mean-square level.
     pub(crate) fn push(&mut self, time_s: f64, f0_hz: f32, power: f32, out: &mut Vec<NoteEvent>) {
         let power = f64::from(power);
+        if let Some(t) = self.onset {
+            if time_s >= t {
+                self.onset = None;
+                let voiced = f0_hz.is_finite() && f0_hz > 0.0;
+                // A re-struck note: end the sounding note at the onset, start anew here.
+                if let (true, Some(cur)) = (voiced, &self.cur) {
+                    let boundary = t.max(cur.last_s).min(time_s);
+                    if boundary - cur.start_s >= self.params.min_note_s {
+                        self.close(boundary, out);
+                        let c = cents_of(f64::from(f0_hz));
+                        self.cur = Some(Current {
+                            start_s: boundary,
+                            last_s: time_s,
+                            power_sum: power,
+                            frames: 1,
+                            started: false,
+                        });
+                        self.hist.add(c);
+                        return;
+                    }
+                }
+            }
+        }
         if !(f0_hz.is_finite() && f0_hz > 0.0) {
             if let Some(cur) = &self.cur {
                 let end = cur.last_s + self.half_hop_s;
@@ -345,8 +380,8 @@ impl NoteSegmenter {
     }
 }
 
-/// Notes of a pitch track. `mono` (the analysed signal) gives each note's level; without it
-/// levels are NaN.
+/// Notes of a pitch track. `mono` (the analysed signal) gives each note's level and, with
+/// `split_on_onsets`, the onsets that split re-struck notes; without it levels are NaN.
 pub fn notes_from_track(
     track: &PitchTrack,
     mono: Option<&[f32]>,
@@ -366,10 +401,25 @@ pub fn notes_from_track(
             (a.min(f64::from(f)), b.max(f64::from(f)))
         });
     let (lo, hi) = if lo <= hi { (lo, hi) } else { (20.0, 40.0) };
+    let onsets = match (params.split_on_onsets, mono) {
+        (true, Some(m)) => {
+            let audio = AudioBuffer {
+                channels: vec![m.to_vec()],
+                sample_rate: track.sample_rate,
+            };
+            super::detect_onsets(&audio, &super::OnsetParams::default())?
+        }
+        _ => Vec::new(),
+    };
     let mut seg = NoteSegmenter::new(params, hop_s, lo, hi)?;
     let mut events = Vec::new();
+    let mut next_onset = onsets.iter().peekable();
     for i in 0..track.len() {
-        seg.push(track.times_s[i], track.f0_hz[i], 0.0, &mut events);
+        let t = track.times_s[i];
+        while let Some(o) = next_onset.next_if(|o| o.time_s <= t) {
+            seg.onset(o.time_s);
+        }
+        seg.push(t, track.f0_hz[i], 0.0, &mut events);
     }
     seg.flush(&mut events);
     let mut notes: Vec<Note> = events
