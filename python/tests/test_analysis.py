@@ -252,6 +252,21 @@ def test_pyin_accuracy_on_the_corpus_melody() -> None:
     assert s["Raw Pitch Accuracy"] >= 0.985, s
     assert s["Voicing Recall"] >= 0.97, s
     assert s["Voicing False Alarm"] <= 0.10, s
+    yin = rae.analyze_pitch(str(path), method="yin", hop_length=441)
+    s = mir_scores(yin.times_s, yin.f0_hz, yin.voiced)
+    assert s["Raw Pitch Accuracy"] >= 0.97 and s["Voicing False Alarm"] <= 0.10, s
+
+
+def test_calls_from_many_threads_agree() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    sr = 22050
+    x, _ = melody(sr)
+    expected = rae.analyze_pitch(x, sr)
+    with ThreadPoolExecutor(8) as pool:
+        tracks = list(pool.map(lambda _: rae.analyze_pitch(x, sr), range(16)))
+    for t in tracks:
+        assert np.array_equal(t.f0_hz, expected.f0_hz, equal_nan=True)
 
 
 def test_streaming_accuracy_on_the_corpus_melody() -> None:

@@ -376,7 +376,12 @@ impl FrameAnalyzer {
         }
         let period = parabolic(cm, best, minp, maxp);
         out.yin_f0 = (f64::from(cfg.sample_rate) / period) as f32;
-        out.yin_voiced = found;
+        // Noise fills in the dips of a quiet note: without a dip below threshold, the deepest
+        // dip still counts when its period repeats around the frame's time (more than half the
+        // local power periodic, the same evidence pYIN uses).
+        out.yin_voiced = found
+            || (!want_pyin
+                && periodicity(frame, centre, period, f64::from(cfg.sample_rate)) >= 0.5);
         out.yin_prob = (1.0 - cm[best]).clamp(0.0, 1.0);
 
         if want_pyin {
