@@ -282,7 +282,7 @@ def detect_onsets(
     method: str = "spectral_flux",
     backtrack: bool = False,
     delta: Optional[float] = None,
-    frame_s: float = 0.046,
+    frame_s: float = 0.04644,
     hop_s: float = 0.005,
     min_interval_s: float = 0.03,
 ) -> Onsets: ...

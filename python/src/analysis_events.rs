@@ -195,7 +195,7 @@ fn onset_method(method: &str) -> PyResult<(an::OnsetMethod, &'static str)> {
 /// Note onsets of a recording (array with `sample_rate`, a path, or bytes).
 #[pyfunction]
 #[pyo3(signature = (audio, sample_rate=None, *, method="spectral_flux", backtrack=false,
-    delta=None, frame_s=0.046, hop_s=0.005, min_interval_s=0.03))]
+    delta=None, frame_s=0.04644, hop_s=0.005, min_interval_s=0.03))]
 #[allow(clippy::too_many_arguments)]
 fn detect_onsets(
     py: Python<'_>,

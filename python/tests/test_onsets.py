@@ -13,6 +13,9 @@ import scipy.io.wavfile
 import rust_audio_engine as rae
 from conftest import CORPUS
 
+# scipy warns about the PEAK chunk libsndfile writes in float WAVs.
+pytestmark = pytest.mark.filterwarnings("ignore:Chunk")
+
 AUDIO = CORPUS / "audio"
 SR = 44100
 
@@ -48,6 +51,19 @@ def test_melody_f_measure(method: str) -> None:
     np.testing.assert_array_equal(arr.times_s, on.times_s)
     from_bytes = rae.detect_onsets(path.read_bytes(), method=method)
     np.testing.assert_array_equal(from_bytes.times_s, on.times_s)
+
+
+@pytest.mark.parametrize("rate", [8000, 16000, 22050, 48000, 96000])
+def test_melody_at_other_sample_rates(rate: int) -> None:
+    import scipy.signal
+
+    path = need_audio("melody_mono_30s.wav")
+    ref = np.loadtxt(AUDIO / "melody_onsets.csv", skiprows=1)
+    sr, x = scipy.io.wavfile.read(path)
+    g = np.gcd(rate, sr)
+    y = scipy.signal.resample_poly(x.astype(np.float64), rate // g, sr // g).astype(np.float32)
+    f, p, r = mir_eval.onset.f_measure(ref, rae.detect_onsets(y, rate).times_s, window=0.05)
+    assert f >= 0.95, (rate, f, p, r)
 
 
 def test_click_times_and_backtracking() -> None:

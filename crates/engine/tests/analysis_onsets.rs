@@ -144,7 +144,7 @@ fn assert_close(found: &[f64], truth: &[f64], tol_s: f64, what: &str) {
 #[test]
 fn clicks_are_found_at_their_times() {
     let truth = [0.25, 0.61, 1.0, 1.333, 1.9];
-    for sr in [22050, 44100, 48000] {
+    for sr in [8000, 22050, 44100, 48000, 96000] {
         let x = click_track(sr, &truth, 2.3);
         for method in [OnsetMethod::SpectralFlux, OnsetMethod::Energy] {
             // Frame centres: within a frame's reach of the click.

@@ -50,8 +50,8 @@ pub struct OnsetParams {
     pub method: OnsetMethod,
     /// Move each onset back to the start of its energy rise (see the module docs).
     pub backtrack: bool,
-    /// Analysis window; the FFT uses the largest power of two up to 1.1 times this many
-    /// samples (default 0.046 s: 2048 samples at 44.1 and 48 kHz). Range 0.005..=0.2.
+    /// Analysis window (default 0.04644 s: 2048 samples at 44.1 kHz), rounded to the nearest
+    /// FFT length made of factors 2, 3 and 5. Range 0.005..=0.2.
     pub frame_s: f64,
     /// Step between frames (default 0.005 s). Range 0.001..=0.05.
     pub hop_s: f64,
@@ -97,7 +97,7 @@ impl Default for OnsetParams {
         OnsetParams {
             method: OnsetMethod::SpectralFlux,
             backtrack: false,
-            frame_s: 0.046,
+            frame_s: 0.04644,
             hop_s: 0.005,
             lag_frames: 1,
             max_filter_bands: 3,
@@ -142,19 +142,24 @@ struct Band {
     weights: Vec<f32>,
 }
 
-fn filterbank(n_fft: usize, sample_rate: u32, bands_per_octave: u32) -> Vec<Band> {
+/// The filterbank's bands below 0.475 x the sample rate, and how many bands the full 30 Hz to
+/// 17 kHz range has at this bin spacing: the flux is normalised by that full count, so a
+/// band-limited signal (a low sample rate) is judged as the same signal at 44.1 kHz would be.
+fn filterbank(n_fft: usize, sample_rate: u32, bands_per_octave: u32) -> (Vec<Band>, usize) {
     let bins = n_fft / 2 + 1;
     let sr = f64::from(sample_rate);
+    let top = ((0.475 * n_fft as f64).floor() as usize).min(bins - 1);
     if bands_per_octave == 0 {
-        return (1..bins)
+        let bands: Vec<Band> = (1..=top)
             .map(|b| Band {
                 start: b,
                 weights: vec![1.0],
             })
             .collect();
+        let full = ((FMAX_HZ * n_fft as f64 / sr).round() as usize).max(bands.len());
+        return (bands, full);
     }
-    let fmax = FMAX_HZ.min(0.475 * sr);
-    let octaves = (fmax / FMIN_HZ).log2();
+    let octaves = (FMAX_HZ / FMIN_HZ).log2();
     let steps = (octaves * f64::from(bands_per_octave)).floor() as usize;
     // Centre frequencies snapped to bins and de-duplicated, so low bands never get narrower
     // than one bin (madmom's unique_filters).
@@ -162,13 +167,17 @@ fn filterbank(n_fft: usize, sample_rate: u32, bands_per_octave: u32) -> Vec<Band
     for i in 0..=steps {
         let f = FMIN_HZ * 2f64.powf(i as f64 / f64::from(bands_per_octave));
         let b = (f * n_fft as f64 / sr).round() as usize;
-        if b >= 1 && b < bins && centres.last() != Some(&b) {
+        if b >= 1 && centres.last() != Some(&b) {
             centres.push(b);
         }
     }
+    let full = centres.len().saturating_sub(2);
     let mut bands = Vec::new();
     for w in centres.windows(3) {
         let (l, c, r) = (w[0], w[1], w[2]);
+        if r > top {
+            break;
+        }
         let mut weights = Vec::with_capacity(r - l + 1);
         for b in l..=r {
             let v = if b <= c {
@@ -184,7 +193,24 @@ fn filterbank(n_fft: usize, sample_rate: u32, bands_per_octave: u32) -> Vec<Band
         }
         bands.push(Band { start: l, weights });
     }
-    bands
+    (bands, full.max(1))
+}
+
+/// The FFT length nearest `target` whose only prime factors are 2, 3 and 5 (fast), and even.
+fn smooth_length(target: f64) -> usize {
+    let t = target.round().max(16.0) as usize;
+    let smooth = |mut n: usize| {
+        for p in [2, 3, 5] {
+            while n % p == 0 {
+                n /= p;
+            }
+        }
+        n == 1
+    };
+    (0..t)
+        .flat_map(|d| [t + d, t.saturating_sub(d)])
+        .find(|&n| n >= 16 && n % 2 == 0 && smooth(n))
+        .unwrap_or(16)
 }
 
 /// Everything fixed by the parameters and the sample rate.
@@ -209,6 +235,8 @@ struct Config {
     min_interval: usize,
     block: usize,
     bands: Vec<Band>,
+    /// Bands of the full-range filterbank (the flux's denominator).
+    full_bands: usize,
     /// FFT bins below the top of the highest band.
     bins_used: usize,
     window: Vec<f32>,
@@ -246,8 +274,9 @@ impl Config {
             (None, OnsetMethod::Energy) => 2.0,
         };
         let sr = f64::from(sample_rate);
-        // The largest power of two up to 10 % longer than asked: 2048 at 44.1 and 48 kHz.
-        let n_fft = 1usize << ((1.1 * p.frame_s * sr).log2().floor().max(4.0) as u32);
+        // The same duration at every rate, so bins are the same width in Hz and the
+        // filterbank the same bands.
+        let n_fft = smooth_length(p.frame_s * sr);
         let hop = ((p.hop_s * sr).round() as usize).max(1);
         let fps = sr / hop as f64;
         let frames = |s: f64| (s * fps).round() as usize;
@@ -258,7 +287,7 @@ impl Config {
             })
             .collect();
         let fft = RealFftPlanner::<f32>::new().plan_fft_forward(n_fft);
-        let bands = filterbank(n_fft, sample_rate, p.bands_per_octave);
+        let (bands, full_bands) = filterbank(n_fft, sample_rate, p.bands_per_octave);
         Ok(Config {
             sample_rate,
             method: p.method,
@@ -279,6 +308,7 @@ impl Config {
             min_interval: frames(p.min_interval_s),
             block: ((BACKTRACK_BLOCK_S * sr).round() as usize).max(1),
             bins_used: bands.last().map_or(0, |b| b.start + b.weights.len()),
+            full_bands,
             bands,
             window,
             fft,
@@ -546,7 +576,7 @@ impl OnsetTracker {
                         .zip(prev)
                         .map(|(c, p)| (c - p - cfg.band_threshold_db).max(0.0))
                         .sum();
-                    sum / self.current.len().max(1) as f32
+                    sum / cfg.full_bands as f32
                 }
             },
             _ => 0.0,
@@ -699,8 +729,14 @@ mod tests {
 
     #[test]
     fn filterbank_bands_are_normalised_and_increasing() {
-        let fb = filterbank(2048, 44100, 24);
+        let (fb, full) = filterbank(2048, 44100, 24);
         assert!(fb.len() > 100 && fb.len() < 200, "{}", fb.len());
+        assert_eq!(full, fb.len());
+        // Same window duration at 16 kHz: the same bands, cut at 7.6 kHz.
+        let (low, low_full) = filterbank(smooth_length(0.04644 * 16000.0), 16000, 24);
+        assert!(low.len() < fb.len() && (low_full as i64 - full as i64).abs() <= 3);
+        assert_eq!(smooth_length(2048.2), 2048);
+        assert_eq!(smooth_length(2229.0), 2250);
         for w in fb.windows(2) {
             assert!(w[1].start > w[0].start);
         }
