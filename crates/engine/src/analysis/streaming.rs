@@ -3,7 +3,7 @@
 //!
 //! Pitch uses the same per-frame YIN/pYIN analysis as the offline tracker, on a shorter frame
 //! (46 ms by default, so half of it, the look-ahead, is 23 ms) with a hop of 5 ms, and a
-//! fixed-lag Viterbi decoder that decides each frame five frames (25 ms) later. Notes are cut from the
+//! fixed-lag Viterbi decoder that decides each frame four frames (20 ms) later. Notes are cut from the
 //! decided frames by the same segmenter as offline. Onsets come from [`OnsetTracker`]. Events
 //! come out in time order (an onset waits for the pitch frames before it), and the sequence of
 //! events is a function of the samples alone, not of how they were chunked.
@@ -27,7 +27,7 @@ pub struct StreamingParams {
     pub frame_length: Option<usize>,
     /// Pitch hop in samples; `None` = 5 ms (the onset tracker's hop).
     pub hop_length: Option<usize>,
-    /// Frames the Viterbi decoder waits before deciding one (default 4).
+    /// Frames the Viterbi decoder waits before deciding one (default 4, 20 ms).
     pub lag_frames: usize,
     pub notes: NoteParams,
     /// Onset detection; `None` turns onset events off.
@@ -92,12 +92,26 @@ struct Waiting {
     power: f32,
 }
 
+/// A decided pitch frame not yet released.
+#[derive(Debug, Clone, Copy)]
+struct Decided {
+    frame: usize,
+    f0_hz: f32,
+    voiced_prob: f32,
+    power: f32,
+}
+
 /// Streaming pitch, notes and onsets of one mono signal.
 pub struct StreamingAnalyzer {
     cfg: Resolved,
     params: StreamingParams,
-    /// The decoder's lag: `lag_frames`, or more when the onset tracker needs longer.
     lag: usize,
+    /// Samples after a pitch frame's centre before every onset up to it is known.
+    onset_need: u64,
+    /// Decided pitch frames waiting for the onsets before them.
+    held: VecDeque<Decided>,
+    /// Pitch frames released so far.
+    released: usize,
     analyzer: FrameAnalyzer,
     decoder: FixedLag,
     segmenter: NoteSegmenter,
@@ -155,24 +169,30 @@ impl StreamingAnalyzer {
             Some(p) => Some(OnsetTracker::new(sample_rate, p.clone())?),
             None => None,
         };
-        // Onsets are released in time order with the pitch frames; for that order not to depend
-        // on the chunking, a pitch frame is decided only once every onset at or before it is
-        // known, so the decoder waits at least as long as the onset tracker.
-        let lag = match &onsets {
-            Some(o) => {
-                // An onset is released just before the first pitch frame after it, up to a hop
-                // after its time.
-                let onset_samples = (o.latency_s() * f64::from(sample_rate) - 1e-6).ceil() as usize
-                    + cfg.hop_length;
-                let extra = onset_samples.saturating_sub(cfg.frame_length / 2);
-                params.lag_frames.max(extra.div_ceil(cfg.hop_length))
+        // Events come out in time order. For that order not to depend on the chunking, a
+        // pitch frame is released only once every onset at or before it is known: `onset_need`
+        // samples after its centre (the tracker's latency, plus one sample of margin).
+        let onset_need = match (&onsets, &params.onsets) {
+            (Some(o), Some(p)) => {
+                if p.backtrack {
+                    return Err(Error::InvalidArgument(
+                        "onsets.backtrack is not supported by the streaming analyser (it would \
+                         move onsets behind events already returned)"
+                            .into(),
+                    ));
+                }
+                (o.latency_s() * f64::from(sample_rate) - 1e-6).ceil() as u64 + 1
             }
-            None => params.lag_frames,
+            _ => 0,
         };
+        let lag = params.lag_frames;
         let mut me = Self {
             analyzer: FrameAnalyzer::new(&cfg, tables),
             decoder: FixedLag::new(Hmm::new(&cfg), lag),
             lag,
+            onset_need,
+            held: VecDeque::new(),
+            released: 0,
             segmenter,
             onsets,
             buf: Vec::with_capacity(cfg.frame_length),
@@ -207,14 +227,15 @@ impl StreamingAnalyzer {
     }
 
     /// Latency of pitch events: from a sample arriving to the pitch frame centred on it being
-    /// returned (half a frame of look-ahead plus the decoder's lag).
+    /// returned: half a frame of look-ahead plus the decoder's lag, or the onset tracker's
+    /// latency if that is longer (events come out in time order).
     pub fn pitch_latency_s(&self) -> f64 {
-        (self.cfg.frame_length / 2 + self.lag * self.cfg.hop_length) as f64
-            / f64::from(self.cfg.sample_rate)
+        let decide = (self.cfg.frame_length / 2 + self.lag * self.cfg.hop_length) as u64;
+        decide.max(self.onset_need) as f64 / f64::from(self.cfg.sample_rate)
     }
 
-    /// Latency of onset events (0 when onsets are off): they are released in time order with
-    /// the pitch frames, so it is the pitch latency.
+    /// Latency of onset events (0 when onsets are off): at most the pitch latency, as an onset
+    /// may wait for the pitch frames before it.
     pub fn onset_latency_s(&self) -> f64 {
         if self.onsets.is_some() {
             self.pitch_latency_s()
@@ -253,6 +274,7 @@ impl StreamingAnalyzer {
                 self.run_frame(&mut out)?;
             }
         }
+        self.release(&mut out, false);
         Ok(out)
     }
 
@@ -278,28 +300,59 @@ impl StreamingAnalyzer {
         let Some(w) = self.waiting.pop_front() else {
             return;
         };
-        let time_s = (t * self.cfg.hop_length) as f64 / f64::from(self.cfg.sample_rate);
-        while self
-            .pending_onsets
-            .front()
-            .is_some_and(|o| o.time_s <= time_s)
-        {
-            if let Some(o) = self.pending_onsets.pop_front() {
-                out.push(Event::Onset(o));
-            }
-        }
-        let f0 = state
+        let f0_hz = state
             .and_then(|k| w.f0s.get(k).copied())
             .unwrap_or(f32::NAN);
-        out.push(Event::Pitch(PitchFrame {
-            time_s,
-            f0_hz: f0,
-            voiced: f0.is_finite(),
+        self.held.push_back(Decided {
+            frame: t,
+            f0_hz,
             voiced_prob: w.voiced_prob,
-        }));
-        self.segmenter
-            .push(time_s, f0, w.power, &mut self.note_events);
-        self.drain_notes(out);
+            power: w.power,
+        });
+        self.release(out, false);
+    }
+
+    fn frame_time(&self, frame: usize) -> f64 {
+        (frame * self.cfg.hop_length) as f64 / f64::from(self.cfg.sample_rate)
+    }
+
+    /// Emits, in time order, the onsets up to the next pitch frame and the pitch frames whose
+    /// onsets are all known (`all`: everything, at the end of the stream).
+    fn release(&mut self, out: &mut Vec<Event>, all: bool) {
+        loop {
+            let next_time = self.frame_time(self.released);
+            while self
+                .pending_onsets
+                .front()
+                .is_some_and(|o| o.time_s <= next_time)
+            {
+                if let Some(o) = self.pending_onsets.pop_front() {
+                    if self.params.notes.split_on_onsets {
+                        self.segmenter.onset(o.time_s);
+                    }
+                    out.push(Event::Onset(o));
+                }
+            }
+            let Some(d) = self.held.front().copied() else {
+                return;
+            };
+            let centre = (d.frame * self.cfg.hop_length) as u64;
+            if !all && self.received < centre + self.onset_need {
+                return;
+            }
+            self.held.pop_front();
+            self.released += 1;
+            let time_s = self.frame_time(d.frame);
+            out.push(Event::Pitch(PitchFrame {
+                time_s,
+                f0_hz: d.f0_hz,
+                voiced: d.f0_hz.is_finite(),
+                voiced_prob: d.voiced_prob,
+            }));
+            self.segmenter
+                .push(time_s, d.f0_hz, d.power, &mut self.note_events);
+            self.drain_notes(out);
+        }
     }
 
     fn drain_notes(&mut self, out: &mut Vec<Event>) {
@@ -323,14 +376,17 @@ impl StreamingAnalyzer {
                 self.buf.extend(std::iter::repeat_n(0.0, missing));
                 self.run_frame(&mut out)?;
             }
-            for (t, state) in self.decoder.flush() {
-                self.decided(t, state, &mut out);
-            }
-            self.segmenter.flush(&mut self.note_events);
-            self.drain_notes(&mut out);
         }
         if let Some(o) = self.onsets.as_mut() {
             self.pending_onsets.extend(o.flush());
+        }
+        if self.received > 0 {
+            for (t, state) in self.decoder.flush() {
+                self.decided(t, state, &mut out);
+            }
+            self.release(&mut out, true);
+            self.segmenter.flush(&mut self.note_events);
+            self.drain_notes(&mut out);
         }
         out.extend(self.pending_onsets.drain(..).map(Event::Onset));
         self.reset();
@@ -341,6 +397,8 @@ impl StreamingAnalyzer {
     pub fn reset(&mut self) {
         self.decoder = FixedLag::new(self.decoder.hmm().clone(), self.lag);
         self.waiting.clear();
+        self.held.clear();
+        self.released = 0;
         self.pending_onsets.clear();
         self.note_events.clear();
         self.frames = 0;
