@@ -432,6 +432,44 @@ mod tests {
     }
 
     #[test]
+    fn buffers_stay_bounded_over_a_long_stream() {
+        let sr = 22050u32;
+        let mut a = StreamingAnalyzer::new(sr, StreamingParams::default()).unwrap();
+        let mut seed = 9u64;
+        let hop = a.cfg.hop_length;
+        let held_bound = (a.onset_need as usize).div_ceil(hop) + a.lag + 2;
+        // Two minutes of notes (a new pitch every 0.25 s) over noise, in uneven chunks.
+        let total = 120 * sr as usize;
+        let mut pos = 0usize;
+        let mut events = 0usize;
+        while pos < total {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let n = 1 + (seed >> 52) as usize;
+            let chunk: Vec<f32> = (pos..pos + n)
+                .map(|i| {
+                    let f = 110.0 * (1 + (i / (sr as usize / 4)) % 7) as f32;
+                    0.3 * (std::f32::consts::TAU * f * i as f32 / sr as f32).sin()
+                })
+                .collect();
+            events += a.process(&chunk).unwrap().len();
+            pos += n;
+            assert!(a.buf.len() <= a.cfg.frame_length);
+            assert!(a.waiting.len() <= a.lag + 1, "{}", a.waiting.len());
+            assert!(
+                a.held.len() <= held_bound,
+                "{} > {held_bound}",
+                a.held.len()
+            );
+            assert!(a.pending_onsets.len() <= 8, "{}", a.pending_onsets.len());
+            assert!(a.note_events.is_empty());
+            assert!(a.buf.capacity() <= 2 * a.cfg.frame_length);
+        }
+        assert!(events > total / hop);
+    }
+
+    #[test]
     fn default_latency_is_under_50_ms() {
         for sr in [16000, 22050, 44100, 48000, 96000] {
             let a = StreamingAnalyzer::new(sr, StreamingParams::default()).unwrap();
