@@ -12,12 +12,13 @@ RAE_CORPUS ?= $(abspath ../shared/corpus)
 export RAE_CORPUS
 APT_PACKAGES := fluidsynth fluid-soundfont-gm timgm6mb-soundfont musescore-general-soundfont-small
 
-.PHONY: help demo test deps apt-deps venv lint fmt rust-test wheel pytest stubtest bench fuzz browser-test
+.PHONY: help demo test deps apt-deps venv lint fmt rust-test wheel pytest stubtest bench fuzz browser-test bench-analysis
 
 help:
 	@echo "make demo   render the built-in demo piece to out/demo.wav"
 	@echo "make test   install test dependencies and run every check (what CI runs)"
 	@echo "make bench  compare rendering speed with FluidSynth"
+	@echo "make bench-analysis  compare pitch/onset analysis with librosa and aubio"
 
 demo:
 	$(CARGO) run --release -q -p rae-cli -- demo -o out
@@ -83,3 +84,8 @@ browser-test:
 	$(CARGO) build -q --profile $(PROFILE) -p rae-cli
 	cd web && npm ci --no-audit --no-fund --loglevel=error
 	cd web && RAE_BIN=$(abspath $(or $(CARGO_TARGET_DIR),target))/$(PROFILE)/rae CHROMIUM=$$(command -v chromium) node browser_test.mjs
+
+# Pitch (pYIN, YIN), onsets and the streaming analyser vs librosa and aubio on the corpus melody.
+bench-analysis: wheel
+	$(PY) -m pip install -q -r bench/requirements.txt
+	$(PY) bench/analysis_vs_peers.py

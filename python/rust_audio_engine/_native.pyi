@@ -31,6 +31,19 @@ __all__ = [
     "render_waveform_png",
     "render_spectrogram_png",
     "Peaks",
+    "Onsets",
+    "Dynamics",
+    "Tempo",
+    "detect_onsets",
+    "analyze_dynamics",
+    "estimate_tempo",
+    "PitchTrack",
+    "Note",
+    "Analysis",
+    "StreamingAnalyzer",
+    "analyze_pitch",
+    "detect_notes",
+    "analyze",
     "default_soundfont",
     "soundfont_cache_info",
     "demo_midi",
@@ -211,6 +224,211 @@ def midi_info(midi: _MidiArg) -> dict[str, object]: ...
 def load_audio(
     audio: Union[_PathLike, bytes], *, max_seconds: float = ...  # 7200 s
 ) -> tuple[npt.NDArray[np.float32], int]: ...
+_AudioArg = Union[npt.NDArray[np.float32], _PathLike, bytes]
+
+@final
+class Onsets:
+    @property
+    def times_s(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def strengths(self) -> npt.NDArray[np.float32]: ...
+    @property
+    def method(self) -> str: ...
+    @property
+    def backtrack(self) -> bool: ...
+    def to_dict(self) -> dict[str, object]: ...
+    def __len__(self) -> int: ...
+
+@final
+class Dynamics:
+    @property
+    def times_s(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def rms_db(self) -> npt.NDArray[np.float32]: ...
+    @property
+    def loudness_times_s(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def momentary_lufs(self) -> npt.NDArray[np.float32]: ...
+    @property
+    def short_term_lufs(self) -> npt.NDArray[np.float32]: ...
+    @property
+    def sample_peak_db(self) -> float: ...
+    @property
+    def true_peak_db(self) -> float: ...
+    @property
+    def integrated_lufs(self) -> float: ...
+    @property
+    def loudness_range_lu(self) -> float: ...
+    @property
+    def rms_total_db(self) -> float: ...
+    @property
+    def crest_factor_db(self) -> float: ...
+    def to_dict(self) -> dict[str, object]: ...
+
+@final
+class Tempo:
+    @property
+    def bpm(self) -> float: ...
+    @property
+    def beats_s(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def confidence(self) -> float: ...
+    def to_dict(self) -> dict[str, object]: ...
+
+def detect_onsets(
+    audio: _AudioArg,
+    sample_rate: Optional[int] = None,
+    *,
+    method: str = "spectral_flux",
+    backtrack: bool = False,
+    delta: Optional[float] = None,
+    frame_s: float = 0.04644,
+    hop_s: float = 0.005,
+    min_interval_s: float = 0.03,
+) -> Onsets: ...
+def analyze_dynamics(
+    audio: _AudioArg,
+    sample_rate: Optional[int] = None,
+    *,
+    frame_length: Optional[int] = None,
+    hop_length: Optional[int] = None,
+) -> Dynamics: ...
+def estimate_tempo(
+    audio: _AudioArg,
+    sample_rate: Optional[int] = None,
+    *,
+    start_bpm: float = 120.0,
+    min_bpm: float = 30.0,
+    max_bpm: float = 300.0,
+    tightness: float = 100.0,
+) -> Tempo: ...
+@final
+class PitchTrack:
+    @property
+    def times_s(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def f0_hz(self) -> npt.NDArray[np.float32]: ...
+    @property
+    def voiced(self) -> npt.NDArray[np.bool_]: ...
+    @property
+    def voiced_prob(self) -> npt.NDArray[np.float32]: ...
+    @property
+    def sample_rate(self) -> int: ...
+    @property
+    def hop_length(self) -> int: ...
+    @property
+    def frame_length(self) -> int: ...
+    @property
+    def method(self) -> str: ...
+    def to_dict(self) -> dict[str, object]: ...
+    def __len__(self) -> int: ...
+
+@final
+class Note:
+    @property
+    def start_s(self) -> float: ...
+    @property
+    def end_s(self) -> float: ...
+    @property
+    def midi(self) -> int: ...
+    @property
+    def cents(self) -> float: ...
+    @property
+    def f0_hz(self) -> float: ...
+    @property
+    def level_db(self) -> float: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def duration_s(self) -> float: ...
+    def to_dict(self) -> dict[str, object]: ...
+
+@final
+class Analysis:
+    @property
+    def pitch(self) -> PitchTrack: ...
+    @property
+    def notes(self) -> list[Note]: ...
+    @property
+    def onsets(self) -> Optional[Onsets]: ...
+    @property
+    def dynamics(self) -> Optional[Dynamics]: ...
+    @property
+    def tempo(self) -> Optional[Tempo]: ...
+    @property
+    def duration_s(self) -> float: ...
+    @property
+    def sample_rate(self) -> int: ...
+    @property
+    def channels(self) -> int: ...
+    def to_dict(self) -> dict[str, object]: ...
+
+@final
+class StreamingAnalyzer:
+    def __new__(
+        cls,
+        sample_rate: int,
+        *,
+        fmin_hz: float = ...,
+        fmax_hz: float = ...,
+        frame_length: Optional[int] = None,
+        hop_length: Optional[int] = None,
+        lag_frames: int = 4,
+        onsets: bool = True,
+        min_note_s: float = 0.06,
+        split_semitones: float = 0.6,
+        split_hold_s: float = 0.05,
+    ) -> StreamingAnalyzer: ...
+    def process(self, chunk: npt.NDArray[np.float32]) -> list[dict[str, object]]: ...
+    def flush(self) -> list[dict[str, object]]: ...
+    def reset(self) -> None: ...
+    @property
+    def latency_s(self) -> float: ...
+    @property
+    def pitch_latency_s(self) -> float: ...
+    @property
+    def hop_s(self) -> float: ...
+    @property
+    def sample_rate(self) -> int: ...
+
+def analyze_pitch(
+    audio: _AudioArg,
+    sample_rate: Optional[int] = None,
+    *,
+    method: str = "pyin",
+    fmin_hz: float = ...,
+    fmax_hz: float = ...,
+    frame_length: Optional[int] = None,
+    hop_length: Optional[int] = None,
+    yin_threshold: float = 0.1,
+) -> PitchTrack: ...
+def detect_notes(
+    audio: _AudioArg,
+    sample_rate: Optional[int] = None,
+    *,
+    method: str = "pyin",
+    fmin_hz: float = ...,
+    fmax_hz: float = ...,
+    frame_length: Optional[int] = None,
+    hop_length: Optional[int] = None,
+    min_note_s: float = 0.06,
+    split_semitones: float = 0.6,
+    split_hold_s: float = 0.05,
+    split_on_onsets: bool = True,
+) -> list[Note]: ...
+def analyze(
+    audio: _AudioArg,
+    sample_rate: Optional[int] = None,
+    *,
+    method: str = "pyin",
+    fmin_hz: float = ...,
+    fmax_hz: float = ...,
+    frame_length: Optional[int] = None,
+    hop_length: Optional[int] = None,
+    onsets: bool = True,
+    dynamics: bool = True,
+    tempo: bool = True,
+) -> Analysis: ...
 def default_soundfont() -> str: ...
 def soundfont_cache_info() -> tuple[int, int, int]: ...
 def demo_midi() -> bytes: ...

@@ -13,3 +13,24 @@ def use_api() -> float:
     report: rae.RenderReport = res.report
     d: float = rae.synthesize_midi("a.mid", "b.wav", soundfont_path=None, use_gpu=True, reverb=True)
     return d + report.duration_s + float(audio.shape[1])
+
+
+def use_onsets_dynamics_tempo(x: npt.NDArray[np.float32]) -> float:
+    on: rae.Onsets = rae.detect_onsets(x, 44100, method="energy", backtrack=True)
+    times: npt.NDArray[np.float64] = on.times_s
+    dyn: rae.Dynamics = rae.analyze_dynamics("a.wav")
+    tempo: rae.Tempo = rae.estimate_tempo(x, 44100, start_bpm=100.0)
+    return float(times.sum()) + dyn.integrated_lufs + tempo.bpm + len(on)
+
+
+def use_pitch_notes_streaming(x: npt.NDArray[np.float32]) -> float:
+    track: rae.PitchTrack = rae.analyze_pitch(x, 44100, method="yin", hop_length=441)
+    f0: npt.NDArray[np.float32] = track.f0_hz
+    voiced: npt.NDArray[np.bool_] = track.voiced
+    notes: list[rae.Note] = rae.detect_notes("a.wav", min_note_s=0.08)
+    result: rae.Analysis = rae.analyze(x, 44100, tempo=False)
+    onsets = result.onsets
+    n_onsets = len(onsets) if onsets is not None else 0
+    live = rae.StreamingAnalyzer(44100, lag_frames=3)
+    events: list[dict[str, object]] = live.process(x) + live.flush()
+    return float(f0.sum()) + float(voiced.sum()) + len(notes) + n_onsets + len(events) + live.latency_s

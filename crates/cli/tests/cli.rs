@@ -361,3 +361,115 @@ fn render_writes_the_waveform_beside_the_audio() {
     ]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// A mono WAV of C4, E4, G4 (harmonic tones, 0.4 s each with 0.1 s gaps) at 44.1 kHz.
+fn write_melody(dir: &Path) -> String {
+    let p = dir.join("melody.wav");
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 44100,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(&p, spec).unwrap();
+    for midi in [60.0f64, 64.0, 67.0] {
+        let f0 = 440.0 * 2f64.powf((midi - 69.0) / 12.0);
+        for i in 0..22050usize {
+            let t = i as f64 / 44100.0;
+            let on = i < 17640;
+            let s = if on {
+                0.3 * ((2.0 * std::f64::consts::PI * f0 * t).sin()
+                    + 0.4 * (4.0 * std::f64::consts::PI * f0 * t).sin())
+            } else {
+                0.0
+            };
+            w.write_sample((s * 32767.0) as i16).unwrap();
+        }
+    }
+    w.finalize().unwrap();
+    p.to_string_lossy().into_owned()
+}
+
+#[test]
+fn analyze_prints_a_summary_and_writes_json_and_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = write_melody(dir.path());
+    let o = rae(&["analyze", &wav]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("notes: 3"), "{out}");
+    for name in ["C4", "E4", "G4"] {
+        assert!(out.contains(name), "{out}");
+    }
+
+    let json = dir.path().join("a.json");
+    let o = rae(&[
+        "analyze",
+        &wav,
+        "--json",
+        json.to_str().unwrap(),
+        "--pitch",
+        "yin",
+        "--onsets",
+        "--tempo",
+        "--dynamics",
+        "--hop-ms",
+        "10",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = std::fs::read_to_string(&json).unwrap();
+    for key in [
+        "\"pitch\":{\"method\":\"yin\"",
+        "\"hop_length\":441",
+        "\"notes\":[",
+        "\"onsets\":[",
+        "\"tempo\":{\"bpm\":",
+        "\"midi\":60",
+        "\"midi\":64",
+        "\"midi\":67",
+        "\"dynamics\":{\"integrated_lufs\":",
+    ] {
+        assert!(text.contains(key), "{key} missing");
+    }
+    assert!(!text.contains("NaN"), "JSON has no NaN");
+
+    let csv = dir.path().join("csv");
+    let o = rae(&[
+        "analyze",
+        &wav,
+        "--csv",
+        csv.to_str().unwrap(),
+        "--onsets",
+        "--tempo",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let notes = std::fs::read_to_string(csv.join("notes.csv")).unwrap();
+    assert_eq!(notes.lines().count(), 4, "{notes}");
+    assert!(notes.lines().nth(1).unwrap().contains(",60,C4,"), "{notes}");
+    assert!(std::fs::read_to_string(csv.join("pitch.csv"))
+        .unwrap()
+        .starts_with("time_s,f0_hz,voiced,voiced_prob\n"));
+    let onsets = std::fs::read_to_string(csv.join("onsets.csv")).unwrap();
+    assert!(onsets.lines().count() >= 4, "{onsets}");
+    assert!(csv.join("beats.csv").exists());
+}
+
+#[test]
+fn analyze_refuses_bad_arguments() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = write_melody(dir.path());
+    let o = rae(&["analyze", &wav, "--pitch", "crepe"]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("yin"));
+    let o = rae(&["analyze", &wav, "--json", "a.json", "--csv", "d"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = rae(&["analyze", &wav, "--hop-ms", "-3"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = rae(&["analyze", dir.path().join("missing.wav").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+}

@@ -5,6 +5,24 @@
 //! onsets, dynamics and tempo in `onsets`, `dynamics`, `tempo`. All take planar audio of any
 //! channel count (mixed to mono with [`to_mono`] where an algorithm needs one signal).
 
+pub mod dynamics;
+pub mod notes;
+pub mod onsets;
+pub mod pitch;
+pub mod pyin;
+pub mod streaming;
+pub mod tempo;
+
+pub use dynamics::{analyze_dynamics, level_db, Dynamics, DynamicsParams};
+pub use notes::{detect_notes, notes_from_track, Note, NoteParams};
+pub use onsets::{detect_onsets, onset_strength, Onset, OnsetMethod, OnsetParams, OnsetTracker};
+pub use pitch::{
+    analyze_pitch, analyze_pitch_mono, analyze_pitch_mono_progress, PitchMethod, PitchParams,
+    PitchTrack,
+};
+pub use streaming::{Event, PitchFrame, StreamingAnalyzer, StreamingParams};
+pub use tempo::{estimate_tempo, Tempo, TempoParams};
+
 use crate::{AudioBuffer, Error, Result};
 
 /// The average of all channels, after checking every sample is finite (NaN or infinite

@@ -1,0 +1,334 @@
+//! Levels and loudness of a performance: the RMS envelope, sample and true peak, momentary
+//! (400 ms), short-term (3 s) and integrated loudness and loudness range (ITU-R BS.1770-4 /
+//! EBU R128 through the `ebur128` crate, whose true peak is a 4x polyphase FIR interpolation
+//! below 96 kHz), the crest factor, and the level of a span of samples (a note's level).
+//!
+//! Silence conventions: scalar levels of digital silence are `-inf` (`f64::NEG_INFINITY`);
+//! integrated loudness is `-inf` when no 400 ms block passes the -70 LUFS gate; the envelopes
+//! (RMS, momentary, short-term) are floored at [`FLOOR_DB`] so they stay finite and plottable;
+//! the crest factor of silence is undefined and reported as NaN.
+
+use crate::{AudioBuffer, Error, Result};
+
+/// The lowest value the envelopes report, in dB (dBFS or LUFS).
+pub const FLOOR_DB: f32 = -120.0;
+
+/// Step of the momentary and short-term loudness series (the BS.1770 gating step).
+const LOUDNESS_STEP_S: f64 = 0.1;
+
+/// Parameters of [`analyze_dynamics`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DynamicsParams {
+    /// RMS window in samples; `None` is 2048 at 44.1 kHz scaled with the sample rate.
+    /// Range 16..=1_048_576.
+    pub frame_length: Option<usize>,
+    /// RMS step in samples; `None` is 512 at 44.1 kHz scaled with the sample rate.
+    /// Range 1..=frame_length.
+    pub hop_length: Option<usize>,
+}
+
+/// Levels and loudness of a signal.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dynamics {
+    /// Centre of each RMS frame (frame `k` is centred on sample `k * hop`), seconds.
+    pub times_s: Vec<f64>,
+    /// RMS level of each frame in dBFS (power averaged over channels; a full-scale sine is
+    /// -3.01 dBFS), floored at [`FLOOR_DB`].
+    pub rms_db: Vec<f32>,
+    /// Largest absolute sample over all channels, dBFS.
+    pub sample_peak_db: f64,
+    /// Largest 4x-oversampled peak over all channels, dBTP.
+    pub true_peak_db: f64,
+    /// Gated integrated loudness (BS.1770-4), LUFS.
+    pub integrated_lufs: f64,
+    /// End time of each momentary / short-term window, every 0.1 s, seconds.
+    pub loudness_times_s: Vec<f64>,
+    /// Loudness of the 400 ms ending at each `loudness_times_s`, LUFS (floored).
+    pub momentary_lufs: Vec<f32>,
+    /// Loudness of the 3 s ending at each `loudness_times_s`, LUFS (floored).
+    pub short_term_lufs: Vec<f32>,
+    /// Loudness range (EBU Tech 3342), LU; 0 for signals too short or quiet to measure.
+    pub loudness_range_lu: f64,
+    /// RMS of the whole signal (all channels), dBFS.
+    pub rms_total_db: f64,
+    /// Sample peak over whole-signal RMS, dB (3.01 dB for a sine).
+    pub crest_factor_db: f64,
+}
+
+fn amp_db(x: f64) -> f64 {
+    if x > 0.0 {
+        20.0 * x.log10()
+    } else {
+        f64::NEG_INFINITY
+    }
+}
+
+fn floored(db: f64) -> f32 {
+    if db.is_nan() {
+        FLOOR_DB
+    } else {
+        (db as f32).max(FLOOR_DB)
+    }
+}
+
+/// Levels and loudness of `audio` (any channel count and rate). NaN or infinite samples are an
+/// error. Loudness weights channels as `ebur128` does by default (L, R, C at 1; a fourth
+/// channel is ignored as LFE; surrounds at 1.41).
+pub fn analyze_dynamics(audio: &AudioBuffer, params: &DynamicsParams) -> Result<Dynamics> {
+    crate::effects::check_finite(audio, "analysis")?;
+    let frames = crate::effects::check_shape(&audio.channels, "analysis")?;
+    let sr = audio.sample_rate;
+    if !(1000..=768_000).contains(&sr) {
+        return Err(Error::InvalidArgument(format!(
+            "dynamics: sample_rate = {sr} is outside 1000..=768000"
+        )));
+    }
+    let scale = f64::from(sr) / 44100.0;
+    let frame_length = params
+        .frame_length
+        .unwrap_or(((2048.0 * scale).round() as usize).max(16));
+    if !(16..=1_048_576).contains(&frame_length) {
+        return Err(Error::InvalidArgument(format!(
+            "dynamics: frame_length = {frame_length} is outside 16..=1048576"
+        )));
+    }
+    let hop = params
+        .hop_length
+        .unwrap_or(((512.0 * scale).round() as usize).max(1));
+    if hop == 0 || hop > frame_length {
+        return Err(Error::InvalidArgument(format!(
+            "dynamics: hop_length = {hop} is outside 1..={frame_length} (the frame length)"
+        )));
+    }
+    let channels = audio.channels.len().max(1) as f64;
+
+    // Power summed over channels, as a prefix sum kept only at hop boundaries (8 bytes per hop,
+    // so hours of audio stay cheap); a frame edge between boundaries adds the partial block.
+    let power_at = |i: usize| -> f64 {
+        audio
+            .channels
+            .iter()
+            .map(|c| f64::from(c[i]) * f64::from(c[i]))
+            .sum()
+    };
+    let mut block_prefix = Vec::with_capacity(frames / hop + 2);
+    block_prefix.push(0.0f64);
+    let mut acc = 0.0f64;
+    let mut peak = 0.0f32;
+    for start in (0..frames).step_by(hop) {
+        for i in start..(start + hop).min(frames) {
+            acc += power_at(i);
+        }
+        block_prefix.push(acc);
+    }
+    for c in &audio.channels {
+        peak = c.iter().fold(peak, |m, x| m.max(x.abs()));
+    }
+    let prefix = |p: usize| -> f64 {
+        let b = p / hop;
+        block_prefix[b] + (b * hop..p).map(power_at).sum::<f64>()
+    };
+    let n_frames = if frames == 0 { 0 } else { 1 + frames / hop };
+    let half = frame_length / 2;
+    let mut times_s = Vec::with_capacity(n_frames);
+    let mut rms_db = Vec::with_capacity(n_frames);
+    for k in 0..n_frames {
+        let centre = k * hop;
+        // Zero padding outside the signal, as librosa's centred frames.
+        let lo = centre.saturating_sub(half);
+        let hi = (centre + frame_length - half).min(frames);
+        let power = (prefix(hi) - prefix(lo)) / (frame_length as f64 * channels);
+        times_s.push(centre as f64 / f64::from(sr));
+        rms_db.push(floored(10.0 * power.max(0.0).log10()));
+    }
+    let rms_total = if frames > 0 {
+        (acc / (frames as f64 * channels)).sqrt()
+    } else {
+        0.0
+    };
+    let sample_peak_db = amp_db(f64::from(peak));
+    let rms_total_db = amp_db(rms_total);
+    let crest_factor_db = if peak > 0.0 {
+        sample_peak_db - rms_total_db
+    } else {
+        f64::NAN
+    };
+
+    let err = |e: ebur128::Error| Error::InvalidArgument(format!("loudness measurement: {e:?}"));
+    let mut loudness_times_s = Vec::new();
+    let mut momentary_lufs = Vec::new();
+    let mut short_term_lufs = Vec::new();
+    let (mut integrated_lufs, mut loudness_range_lu, mut true_peak_db) =
+        (f64::NEG_INFINITY, 0.0, sample_peak_db);
+    if !audio.channels.is_empty() {
+        let mut meter = ebur128::EbuR128::new(
+            audio.channels.len() as u32,
+            sr,
+            ebur128::Mode::I | ebur128::Mode::LRA | ebur128::Mode::TRUE_PEAK,
+        )
+        .map_err(err)?;
+        let step = ((LOUDNESS_STEP_S * f64::from(sr)).round() as usize).max(1);
+        let mut pos = 0;
+        while pos < frames {
+            let end = (pos + step).min(frames);
+            let planes: Vec<&[f32]> = audio.channels.iter().map(|c| &c[pos..end]).collect();
+            meter.add_frames_planar_f32(&planes).map_err(err)?;
+            pos = end;
+            loudness_times_s.push(end as f64 / f64::from(sr));
+            momentary_lufs.push(floored(meter.loudness_momentary().map_err(err)?));
+            short_term_lufs.push(floored(meter.loudness_shortterm().map_err(err)?));
+        }
+        let g = meter.loudness_global().map_err(err)?;
+        integrated_lufs = if g.is_finite() && g > -200.0 {
+            g
+        } else {
+            f64::NEG_INFINITY
+        };
+        let lra = meter.loudness_range().map_err(err)?;
+        loudness_range_lu = if lra.is_finite() { lra } else { 0.0 };
+        let mut tp = 0.0f64;
+        for c in 0..audio.channels.len() as u32 {
+            tp = tp.max(meter.true_peak(c).map_err(err)?);
+        }
+        true_peak_db = amp_db(tp);
+    }
+    Ok(Dynamics {
+        times_s,
+        rms_db,
+        sample_peak_db,
+        true_peak_db,
+        integrated_lufs,
+        loudness_times_s,
+        momentary_lufs,
+        short_term_lufs,
+        loudness_range_lu,
+        rms_total_db,
+        crest_factor_db,
+    })
+}
+
+/// RMS level of `mono[start_s..end_s]` in dBFS (the level of one note). The span is clipped to
+/// the signal; an empty span or digital silence gives `-inf`, and non-finite samples are
+/// skipped.
+pub fn level_db(mono: &[f32], sample_rate: u32, start_s: f64, end_s: f64) -> f32 {
+    let sr = f64::from(sample_rate);
+    let to_index = |t: f64| {
+        if t.is_nan() || t <= 0.0 {
+            0
+        } else {
+            ((t * sr).round() as usize).min(mono.len())
+        }
+    };
+    let (a, b) = (to_index(start_s), to_index(end_s));
+    if b <= a {
+        return f32::NEG_INFINITY;
+    }
+    let (sum, n) = mono[a..b]
+        .iter()
+        .filter(|x| x.is_finite())
+        .fold((0.0f64, 0usize), |(s, n), &x| {
+            (s + f64::from(x) * f64::from(x), n + 1)
+        });
+    if n == 0 || sum <= 0.0 {
+        return f32::NEG_INFINITY;
+    }
+    (10.0 * (sum / n as f64).log10()) as f32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sine(freq: f64, amp: f32, seconds: f64, sr: u32) -> Vec<f32> {
+        (0..(seconds * f64::from(sr)) as usize)
+            .map(|i| {
+                amp * (2.0 * std::f64::consts::PI * freq * i as f64 / f64::from(sr)).sin() as f32
+            })
+            .collect()
+    }
+
+    #[test]
+    fn full_scale_sine_levels() {
+        let x = sine(997.0, 1.0, 3.0, 48000);
+        let d = analyze_dynamics(
+            &AudioBuffer {
+                channels: vec![x.clone()],
+                sample_rate: 48000,
+            },
+            &DynamicsParams::default(),
+        )
+        .unwrap();
+        assert!((d.rms_total_db + 3.0103).abs() < 0.01, "{}", d.rms_total_db);
+        assert!(
+            (d.crest_factor_db - 3.0103).abs() < 0.01,
+            "{}",
+            d.crest_factor_db
+        );
+        assert!(d.sample_peak_db.abs() < 0.01);
+        assert!(
+            d.true_peak_db > -0.01 && d.true_peak_db < 0.1,
+            "{}",
+            d.true_peak_db
+        );
+        // Frames away from the edges see a full window of sine.
+        let mid = d.rms_db.len() / 2;
+        assert!((d.rms_db[mid] + 3.0103).abs() < 0.05, "{}", d.rms_db[mid]);
+        // BS.1770: a 0 dBFS 997 Hz sine in one channel of a stereo pair reads -3.01 LUFS, so
+        // mono (one front channel) reads the same.
+        assert!(
+            (d.integrated_lufs + 3.01).abs() < 0.05,
+            "{}",
+            d.integrated_lufs
+        );
+        assert!(d.loudness_range_lu.abs() < 0.5);
+        assert_eq!(d.momentary_lufs.len(), 30);
+        assert!((level_db(&x, 48000, 1.0, 2.0) + 3.0103).abs() < 0.01);
+    }
+
+    #[test]
+    fn silence_and_empty() {
+        let d = analyze_dynamics(
+            &AudioBuffer {
+                channels: vec![vec![0.0; 48000]; 2],
+                sample_rate: 48000,
+            },
+            &DynamicsParams::default(),
+        )
+        .unwrap();
+        assert_eq!(d.sample_peak_db, f64::NEG_INFINITY);
+        assert_eq!(d.integrated_lufs, f64::NEG_INFINITY);
+        assert!(d.crest_factor_db.is_nan());
+        assert!(d.rms_db.iter().all(|&v| v == FLOOR_DB));
+        assert!(d.momentary_lufs.iter().all(|&v| v == FLOOR_DB));
+        let e = analyze_dynamics(
+            &AudioBuffer {
+                channels: vec![vec![]],
+                sample_rate: 48000,
+            },
+            &DynamicsParams::default(),
+        )
+        .unwrap();
+        assert!(e.rms_db.is_empty());
+        assert_eq!(level_db(&[], 48000, 0.0, 1.0), f32::NEG_INFINITY);
+        assert_eq!(level_db(&[0.5; 10], 48000, 0.5, 0.1), f32::NEG_INFINITY);
+    }
+
+    #[test]
+    fn bad_input_is_refused() {
+        let nan = AudioBuffer {
+            channels: vec![vec![0.0, f32::NAN]],
+            sample_rate: 48000,
+        };
+        assert!(analyze_dynamics(&nan, &DynamicsParams::default()).is_err());
+        let ok = AudioBuffer {
+            channels: vec![vec![0.0; 100]],
+            sample_rate: 48000,
+        };
+        let bad_hop = DynamicsParams {
+            frame_length: Some(64),
+            hop_length: Some(65),
+        };
+        let e = analyze_dynamics(&ok, &bad_hop).unwrap_err();
+        assert!(e.to_string().contains("hop_length"), "{e}");
+    }
+}

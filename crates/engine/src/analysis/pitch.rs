@@ -1,0 +1,700 @@
+//! Fundamental-frequency tracking: the parameters, the per-frame YIN analysis shared by YIN,
+//! pYIN and the streaming analyser, and the offline entry points [`analyze_pitch`] /
+//! [`analyze_pitch_mono`].
+//!
+//! The YIN difference function (de Cheveigne and Kawahara 2002) is computed through an FFT
+//! cross-correlation of the frame with its first half, as librosa does, then normalised by its
+//! cumulative mean. Unlike librosa, the analysed span is centred on the frame's time stamp, so a
+//! frame describes the sound around its time rather than the sound just after it; this matters
+//! at note boundaries and for the streaming analyser's latency.
+
+use std::sync::Arc;
+
+use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
+
+use super::pyin::{self, Emission, PyinTables};
+use crate::{AudioBuffer, Error, Result};
+
+/// Which f0 estimator to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PitchMethod {
+    /// YIN: the first dip of the normalised difference below `yin_threshold`, frame by frame.
+    Yin,
+    /// pYIN: a prior over thresholds gives several f0 candidates per frame; an HMM over pitch
+    /// and voicing, decoded by Viterbi, picks a smooth track.
+    #[default]
+    Pyin,
+}
+
+impl std::str::FromStr for PitchMethod {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "yin" => Ok(Self::Yin),
+            "pyin" => Ok(Self::Pyin),
+            other => Err(Error::InvalidArgument(format!(
+                "method must be \"yin\" or \"pyin\", not {other:?}"
+            ))),
+        }
+    }
+}
+
+/// Pitch-tracking parameters. Defaults follow librosa's `pyin`: C2..C7, a 2048-sample frame at
+/// 22.05 kHz (about 93 ms, scaled to the input rate) and a hop of a quarter frame.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PitchParams {
+    pub method: PitchMethod,
+    /// Lowest f0 searched (default 65.41 Hz, C2).
+    pub fmin_hz: f64,
+    /// Highest f0 searched (default 2093 Hz, C7).
+    pub fmax_hz: f64,
+    /// Frame length in samples; `None` = 2048 at 22.05 kHz scaled to the sample rate.
+    pub frame_length: Option<usize>,
+    /// Hop in samples; `None` = a quarter of the frame.
+    pub hop_length: Option<usize>,
+    /// YIN only: the dip threshold on the normalised difference (default 0.1).
+    pub yin_threshold: f64,
+}
+
+impl Default for PitchParams {
+    fn default() -> Self {
+        Self {
+            method: PitchMethod::Pyin,
+            fmin_hz: 65.406_395,
+            fmax_hz: 2_093.004_5,
+            frame_length: None,
+            hop_length: None,
+            yin_threshold: 0.1,
+        }
+    }
+}
+
+/// The frame length used when none is given: about 93 ms (2048 samples at 22.05 kHz), rounded
+/// to a multiple of 256 so the FFT sizes stay fast at any rate.
+pub fn default_frame_length(sample_rate: u32) -> usize {
+    let n = (f64::from(sample_rate) * 2048.0 / 22050.0 / 256.0).round() as usize * 256;
+    n.max(256)
+}
+
+/// A pitch track: one entry per frame. Frame `i` is centred on sample `i * hop_length`
+/// (librosa's `center=True`), so `times_s[i] = i * hop_length / sample_rate`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PitchTrack {
+    pub times_s: Vec<f64>,
+    /// f0 in Hz; NaN where the frame is unvoiced.
+    pub f0_hz: Vec<f32>,
+    pub voiced: Vec<bool>,
+    /// Probability that the frame is voiced (pYIN: the mass of its f0 candidates; YIN: one
+    /// minus the depth of the chosen dip).
+    pub voiced_prob: Vec<f32>,
+    pub sample_rate: u32,
+    pub hop_length: usize,
+    pub frame_length: usize,
+}
+
+impl PitchTrack {
+    /// Number of frames.
+    pub fn len(&self) -> usize {
+        self.times_s.len()
+    }
+
+    /// True when the track has no frames.
+    pub fn is_empty(&self) -> bool {
+        self.times_s.is_empty()
+    }
+}
+
+/// Parameters checked and resolved against a sample rate.
+#[derive(Debug, Clone)]
+pub(crate) struct Resolved {
+    pub sample_rate: u32,
+    pub fmin_hz: f64,
+    pub fmax_hz: f64,
+    pub frame_length: usize,
+    pub hop_length: usize,
+    pub yin_threshold: f32,
+    /// Smallest and largest lag searched, in samples.
+    pub min_period: usize,
+    pub max_period: usize,
+}
+
+impl Resolved {
+    pub(crate) fn new(sample_rate: u32, p: &PitchParams) -> Result<Self> {
+        if !(1000..=768_000).contains(&sample_rate) {
+            return Err(Error::InvalidArgument(format!(
+                "sample_rate must be within 1000..=768000 Hz, not {sample_rate}"
+            )));
+        }
+        let sr = f64::from(sample_rate);
+        if !(p.fmin_hz.is_finite() && p.fmin_hz >= 20.0) {
+            return Err(Error::InvalidArgument(format!(
+                "fmin_hz must be at least 20 Hz, not {}",
+                p.fmin_hz
+            )));
+        }
+        if !(p.fmax_hz.is_finite() && p.fmax_hz > p.fmin_hz && p.fmax_hz <= sr / 4.0) {
+            return Err(Error::InvalidArgument(format!(
+                "fmax_hz must be above fmin_hz ({}) and at most a quarter of the sample rate \
+                 ({} Hz), not {}",
+                p.fmin_hz,
+                sr / 4.0,
+                p.fmax_hz
+            )));
+        }
+        if !(p.yin_threshold.is_finite() && p.yin_threshold > 0.0 && p.yin_threshold < 1.0) {
+            return Err(Error::InvalidArgument(format!(
+                "yin_threshold must be within (0, 1), not {}",
+                p.yin_threshold
+            )));
+        }
+        let frame_length = p
+            .frame_length
+            .unwrap_or_else(|| default_frame_length(sample_rate));
+        if !(64..=1 << 16).contains(&frame_length) {
+            return Err(Error::InvalidArgument(format!(
+                "frame_length must be within 64..=65536 samples, not {frame_length}"
+            )));
+        }
+        let hop_length = p.hop_length.unwrap_or(frame_length / 4).max(1);
+        if hop_length > frame_length {
+            return Err(Error::InvalidArgument(format!(
+                "hop_length must be within 1..=frame_length ({frame_length}), not {hop_length}"
+            )));
+        }
+        let min_period = ((sr / p.fmax_hz).floor() as usize).max(2);
+        let max_period = (sr / p.fmin_hz).ceil() as usize;
+        // The lag search needs half the frame for the window and the rest for the lags.
+        if max_period + 2 > frame_length / 2 {
+            return Err(Error::InvalidArgument(format!(
+                "frame_length {frame_length} is too short for fmin_hz {}: it must be at least \
+                 {} samples at {sample_rate} Hz (two periods of fmin)",
+                p.fmin_hz,
+                2 * (max_period + 2)
+            )));
+        }
+        Ok(Self {
+            sample_rate,
+            fmin_hz: p.fmin_hz,
+            fmax_hz: p.fmax_hz,
+            frame_length,
+            hop_length,
+            yin_threshold: p.yin_threshold as f32,
+            min_period,
+            max_period,
+        })
+    }
+
+    /// Samples of the frame the YIN analysis reads: the window (half the frame) plus the
+    /// largest lag and the two neighbours parabolic interpolation needs.
+    pub(crate) fn span(&self) -> usize {
+        self.frame_length / 2 + self.max_period + 2
+    }
+
+    /// Number of frames for a signal of `len` samples (centred frames, as librosa).
+    pub(crate) fn frame_count(&self, len: usize) -> usize {
+        if len == 0 {
+            0
+        } else {
+            1 + (len - 1) / self.hop_length
+        }
+    }
+}
+
+/// The smallest FFT size at least `n` whose only factors are 2, 3 and 5.
+fn fast_size(n: usize) -> usize {
+    let mut m = n.max(2);
+    loop {
+        let mut k = m;
+        for p in [2, 3, 5] {
+            while k % p == 0 {
+                k /= p;
+            }
+        }
+        if k == 1 {
+            return m;
+        }
+        m += 1;
+    }
+}
+
+/// What the YIN analysis of one frame found.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FrameObs {
+    /// YIN: the chosen f0 (NaN if the frame is silent) and whether its dip is below threshold.
+    pub yin_f0: f32,
+    pub yin_voiced: bool,
+    pub yin_prob: f32,
+    /// pYIN: the f0 candidates with their probabilities and short-window periodicity.
+    pub emission: Emission,
+    /// Mean square of the samples around the frame centre (one hop), for note levels.
+    pub power: f32,
+}
+
+/// Runs YIN on frames: FFT plans and scratch, reused frame after frame. One per thread.
+pub(crate) struct FrameAnalyzer {
+    cfg: Resolved,
+    fft_len: usize,
+    forward: Arc<dyn RealToComplex<f32>>,
+    inverse: Arc<dyn ComplexToReal<f32>>,
+    buf: Vec<f32>,
+    spec_x: Vec<realfft::num_complex::Complex<f32>>,
+    spec_w: Vec<realfft::num_complex::Complex<f32>>,
+    scratch_f: Vec<realfft::num_complex::Complex<f32>>,
+    scratch_i: Vec<realfft::num_complex::Complex<f32>>,
+    seg: Vec<f32>,
+    acf: Vec<f32>,
+    cmnd: Vec<f32>,
+    tables: Arc<PyinTables>,
+    scratch: pyin::Scratch,
+}
+
+impl FrameAnalyzer {
+    pub(crate) fn new(cfg: &Resolved, tables: Arc<PyinTables>) -> Self {
+        let fft_len = fast_size(cfg.span());
+        let mut planner = RealFftPlanner::<f32>::new();
+        let forward = planner.plan_fft_forward(fft_len);
+        let inverse = planner.plan_fft_inverse(fft_len);
+        Self {
+            buf: forward.make_input_vec(),
+            spec_x: forward.make_output_vec(),
+            spec_w: forward.make_output_vec(),
+            scratch_f: forward.make_scratch_vec(),
+            scratch_i: inverse.make_scratch_vec(),
+            seg: vec![0.0; cfg.span()],
+            acf: vec![0.0; fft_len],
+            cmnd: vec![0.0; cfg.max_period + 2],
+            cfg: cfg.clone(),
+            fft_len,
+            forward,
+            inverse,
+            tables,
+            scratch: pyin::Scratch::default(),
+        }
+    }
+
+    /// Analyses one frame. `frame` holds `frame_length` samples with the frame's time stamp at
+    /// index `frame_length / 2`. `want_pyin` adds the pYIN candidates.
+    pub(crate) fn analyze(
+        &mut self,
+        frame: &[f32],
+        want_pyin: bool,
+        out: &mut FrameObs,
+    ) -> Result<()> {
+        let cfg = &self.cfg;
+        let n = cfg.frame_length;
+        let w = n / 2;
+        let span = cfg.span();
+        let centre = n / 2;
+        let start = centre - span / 2;
+        let seg = &mut self.seg;
+        seg.copy_from_slice(&frame[start..start + span]);
+        // Pitch is a property of the AC part: removing the segment's mean keeps DC offsets and
+        // rumble from reading as a perfectly periodic signal.
+        let mean = sum(seg) / span as f64;
+        for x in seg.iter_mut() {
+            *x -= mean as f32;
+        }
+        let half_hop = (cfg.hop_length / 2).max(1);
+        let lo = centre.saturating_sub(half_hop);
+        let hi = (centre + half_hop).min(n);
+        out.power = (sum_squares(&frame[lo..hi]) / (hi - lo) as f64) as f32;
+        out.emission.clear();
+        out.yin_f0 = f32::NAN;
+        out.yin_voiced = false;
+        out.yin_prob = 0.0;
+
+        let energy = sum_squares(&seg[..w]);
+        // Below about -140 dBFS there is nothing to analyse (and the normalised difference
+        // would be 0/0).
+        if energy <= 1e-14 * w as f64 {
+            return Ok(());
+        }
+
+        // acf[tau] = sum_{j < w} x[j] x[j + tau], by FFT cross-correlation of the segment with
+        // its first w samples.
+        self.buf[..span].copy_from_slice(seg);
+        self.buf[span..].fill(0.0);
+        self.forward
+            .process_with_scratch(&mut self.buf, &mut self.spec_x, &mut self.scratch_f)
+            .map_err(|e| Error::Internal(format!("pitch FFT failed: {e}")))?;
+        self.buf[..w].copy_from_slice(&seg[..w]);
+        self.buf[w..].fill(0.0);
+        self.forward
+            .process_with_scratch(&mut self.buf, &mut self.spec_w, &mut self.scratch_f)
+            .map_err(|e| Error::Internal(format!("pitch FFT failed: {e}")))?;
+        for (x, y) in self.spec_x.iter_mut().zip(&self.spec_w) {
+            *x *= y.conj();
+        }
+        if let Some(last) = self.spec_x.last_mut() {
+            last.im = 0.0;
+        }
+        self.spec_x[0].im = 0.0;
+        self.inverse
+            .process_with_scratch(&mut self.spec_x, &mut self.acf, &mut self.scratch_i)
+            .map_err(|e| Error::Internal(format!("pitch FFT failed: {e}")))?;
+        let scale = 1.0 / self.fft_len as f32;
+
+        // d(tau) = E(0) + E(tau) - 2 acf(tau), with E(tau) the energy of x[tau .. tau + w].
+        let maxp = cfg.max_period + 1;
+        let e0 = energy;
+        let mut e_tau = energy;
+        let mut cum = 0.0f64;
+        self.cmnd[0] = 1.0;
+        // Two passes: the running sums are serial, the divisions then vectorise.
+        for tau in 1..=maxp {
+            let out_s = f64::from(seg[tau - 1]);
+            let in_s = f64::from(seg[tau + w - 1]);
+            e_tau += in_s * in_s - out_s * out_s;
+            let d = (e0 + e_tau.max(0.0) - 2.0 * f64::from(self.acf[tau] * scale)).max(0.0);
+            cum += d;
+            self.cmnd[tau] = d as f32;
+            self.acf[tau] = cum as f32;
+        }
+        for tau in 1..=maxp {
+            let c = self.acf[tau];
+            self.cmnd[tau] = if c > 0.0 {
+                self.cmnd[tau] * tau as f32 / c
+            } else {
+                1.0
+            };
+        }
+
+        let (minp, maxp) = (cfg.min_period, cfg.max_period);
+        let cm = &self.cmnd;
+        // YIN: the first dip below threshold, else the deepest one.
+        let mut best = minp;
+        let mut found = false;
+        for tau in minp..=maxp {
+            if cm[tau] < cm[best] {
+                best = tau;
+            }
+            if cm[tau] < cfg.yin_threshold && is_trough(cm, tau, minp) {
+                best = tau;
+                found = true;
+                break;
+            }
+        }
+        let period = parabolic(cm, best, minp, maxp);
+        out.yin_f0 = (f64::from(cfg.sample_rate) / period) as f32;
+        // Noise fills in the dips of a quiet note: without a dip below threshold, the deepest
+        // dip still counts when its period repeats around the frame's time (more than half the
+        // local power periodic, the same evidence pYIN uses).
+        out.yin_voiced = found
+            || (!want_pyin
+                && periodicity(frame, centre, period, f64::from(cfg.sample_rate)) >= 0.5);
+        out.yin_prob = (1.0 - cm[best]).clamp(0.0, 1.0);
+
+        if want_pyin {
+            pyin::candidates(
+                cm,
+                minp,
+                maxp,
+                &self.tables,
+                |tau| parabolic(cm, tau, minp, maxp),
+                &mut out.emission,
+                &mut self.scratch,
+            );
+            let sr = f64::from(cfg.sample_rate);
+            // Candidates come likeliest first; the short-window check matters only for those
+            // carrying real mass (it is averaged weighted by that mass).
+            let top = out.emission.candidates.first().map_or(0.0, |c| c.raw_prob);
+            for (i, c) in out.emission.candidates.iter_mut().enumerate() {
+                c.periodicity = if i < 4 && c.raw_prob >= 0.02 * top {
+                    periodicity(frame, centre, c.period, sr)
+                } else {
+                    f32::NAN
+                };
+                c.f0_hz = (sr / c.period) as f32;
+            }
+            pyin::finish_emission(&mut out.emission, &self.tables);
+        }
+        Ok(())
+    }
+}
+
+/// True when `cm[tau]` is a local minimum (the first searched lag counts when it is below its
+/// right neighbour).
+pub(crate) fn is_trough(cm: &[f32], tau: usize, minp: usize) -> bool {
+    let right = cm.get(tau + 1).copied().unwrap_or(f32::INFINITY);
+    if tau == minp {
+        cm[tau] < right
+    } else {
+        cm[tau] < cm[tau - 1] && cm[tau] <= right
+    }
+}
+
+/// The lag of the parabola's vertex through `tau - 1, tau, tau + 1` (sub-sample period).
+pub(crate) fn parabolic(cm: &[f32], tau: usize, minp: usize, maxp: usize) -> f64 {
+    if tau <= minp.max(1) || tau >= maxp {
+        return tau as f64;
+    }
+    let (a, b, c) = (
+        f64::from(cm[tau - 1]),
+        f64::from(cm[tau]),
+        f64::from(cm[tau + 1]),
+    );
+    let den = a - 2.0 * b + c;
+    if den.abs() < 1e-12 {
+        return tau as f64;
+    }
+    tau as f64 + (0.5 * (a - c) / den).clamp(-1.0, 1.0)
+}
+
+/// Short-window periodicity at `period` around `centre`: 2 sum x[n] x[n+T] / sum (x[n]^2 +
+/// x[n+T]^2) over about two periods (at least 20 ms) centred on the frame's time. It is the
+/// fraction of the local power that repeats with that period (1 for a clean tone, 0 for noise),
+/// measured on a span much shorter than the frame, so voicing can end where the sound does.
+pub(crate) fn periodicity(frame: &[f32], centre: usize, period: f64, sr: f64) -> f32 {
+    let t0 = period.floor() as usize;
+    let frac = (period - t0 as f64) as f32;
+    let len = ((2.0 * period).max(0.020 * sr)) as usize;
+    let first = centre as i64 - ((len as f64 + period) / 2.0) as i64;
+    let first = first.max(0) as usize;
+    let last = (first + len).min(frame.len().saturating_sub(t0 + 2));
+    if last <= first {
+        return 0.0;
+    }
+    let xs = &frame[first..last];
+    let ya = &frame[first + t0..last + t0];
+    let yb = &frame[first + t0 + 1..last + t0 + 1];
+    // Eight independent lanes so the loop vectorises; f32 is ample for a ratio of sums over a
+    // few thousand samples.
+    let (mut sx, mut sy, mut sxy, mut sxx, mut syy) = (
+        [0.0f32; 8],
+        [0.0f32; 8],
+        [0.0f32; 8],
+        [0.0f32; 8],
+        [0.0f32; 8],
+    );
+    let (a, b) = (1.0 - frac, frac);
+    let n8 = xs.len() / 8 * 8;
+    for ((xc, ac), bc) in xs[..n8]
+        .chunks_exact(8)
+        .zip(ya[..n8].chunks_exact(8))
+        .zip(yb[..n8].chunks_exact(8))
+    {
+        for l in 0..8 {
+            let x = xc[l];
+            let y = ac[l] * a + bc[l] * b;
+            sx[l] += x;
+            sy[l] += y;
+            sxy[l] += x * y;
+            sxx[l] += x * x;
+            syy[l] += y * y;
+        }
+    }
+    let total = |v: [f32; 8]| v.iter().map(|&x| f64::from(x)).sum::<f64>();
+    let (mut sx, mut sy, mut sxy, mut sxx, mut syy) =
+        (total(sx), total(sy), total(sxy), total(sxx), total(syy));
+    for i in n8..xs.len() {
+        let x = f64::from(xs[i]);
+        let y = f64::from(ya[i] * a + yb[i] * b);
+        sx += x;
+        sy += y;
+        sxy += x * y;
+        sxx += x * x;
+        syy += y * y;
+    }
+    // Around each window's own mean, so an offset does not read as periodic.
+    let m = xs.len() as f64;
+    let xy = sxy - sx * sy / m;
+    let e = (sxx - sx * sx / m) + (syy - sy * sy / m);
+    if e <= 1e-20 {
+        0.0
+    } else {
+        ((2.0 * xy / e) as f32).clamp(0.0, 1.0)
+    }
+}
+
+/// Sum of squares in eight lanes (vectorises), accumulated in f64 at the end.
+fn sum_squares(x: &[f32]) -> f64 {
+    let mut acc = [0.0f32; 8];
+    let n8 = x.len() / 8 * 8;
+    for c in x[..n8].chunks_exact(8) {
+        for l in 0..8 {
+            acc[l] += c[l] * c[l];
+        }
+    }
+    acc.iter().map(|&v| f64::from(v)).sum::<f64>()
+        + x[n8..]
+            .iter()
+            .map(|&v| f64::from(v) * f64::from(v))
+            .sum::<f64>()
+}
+
+/// Sum in eight lanes.
+fn sum(x: &[f32]) -> f64 {
+    let mut acc = [0.0f32; 8];
+    let n8 = x.len() / 8 * 8;
+    for c in x[..n8].chunks_exact(8) {
+        for l in 0..8 {
+            acc[l] += c[l];
+        }
+    }
+    acc.iter().map(|&v| f64::from(v)).sum::<f64>()
+        + x[n8..].iter().map(|&v| f64::from(v)).sum::<f64>()
+}
+
+/// Pitch of a (multichannel) buffer: channels are averaged first.
+pub fn analyze_pitch(audio: &AudioBuffer, params: &PitchParams) -> Result<PitchTrack> {
+    let mono = super::to_mono(audio)?;
+    analyze_pitch_mono(&mono, audio.sample_rate, params)
+}
+
+/// Pitch of a mono signal.
+pub fn analyze_pitch_mono(
+    mono: &[f32],
+    sample_rate: u32,
+    params: &PitchParams,
+) -> Result<PitchTrack> {
+    analyze_pitch_mono_progress(mono, sample_rate, params, &crate::Progress::default())
+}
+
+/// [`analyze_pitch_mono`] reporting the fraction of frames analysed (0..=1) as it goes.
+pub fn analyze_pitch_mono_progress(
+    mono: &[f32],
+    sample_rate: u32,
+    params: &PitchParams,
+    progress: &crate::Progress,
+) -> Result<PitchTrack> {
+    let cfg = Resolved::new(sample_rate, params)?;
+    if let Some(i) = mono.iter().position(|x| !x.is_finite()) {
+        return Err(Error::InvalidArgument(format!(
+            "pitch: input sample {i} is {} (NaN or infinite samples cannot be analysed)",
+            mono[i]
+        )));
+    }
+    let want_pyin = params.method == PitchMethod::Pyin;
+    let obs = observe(mono, &cfg, want_pyin, progress)?;
+    let n = obs.len();
+    let mut track = PitchTrack {
+        times_s: (0..n)
+            .map(|i| (i * cfg.hop_length) as f64 / f64::from(sample_rate))
+            .collect(),
+        f0_hz: Vec::with_capacity(n),
+        voiced: Vec::with_capacity(n),
+        voiced_prob: Vec::with_capacity(n),
+        sample_rate,
+        hop_length: cfg.hop_length,
+        frame_length: cfg.frame_length,
+    };
+    match params.method {
+        PitchMethod::Yin => {
+            for o in &obs {
+                track.voiced.push(o.yin_voiced);
+                track
+                    .f0_hz
+                    .push(if o.yin_voiced { o.yin_f0 } else { f32::NAN });
+                track.voiced_prob.push(o.yin_prob);
+            }
+        }
+        PitchMethod::Pyin => {
+            let hmm = pyin::Hmm::new(&cfg);
+            let path = hmm.decode(obs.iter().map(|o| &o.emission));
+            for (o, state) in obs.iter().zip(path) {
+                let f0 = state.map_or(f32::NAN, |k| o.emission.candidates[k].f0_hz);
+                track.voiced.push(state.is_some());
+                track.f0_hz.push(f0);
+                track.voiced_prob.push(o.emission.voiced_prob);
+            }
+        }
+    }
+    Ok(track)
+}
+
+/// Per-frame observations of a whole signal, computed on up to four threads (frames are
+/// independent, so the result does not depend on the split).
+pub(crate) fn observe(
+    mono: &[f32],
+    cfg: &Resolved,
+    want_pyin: bool,
+    progress: &crate::Progress,
+) -> Result<Vec<FrameObs>> {
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let n_frames = cfg.frame_count(mono.len());
+    let tables = Arc::new(PyinTables::new(cfg));
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(4)
+        .min(n_frames / 64)
+        .max(1);
+    let per = n_frames.div_ceil(threads);
+    let run = |range: std::ops::Range<usize>| -> Result<Vec<FrameObs>> {
+        let mut fa = FrameAnalyzer::new(cfg, tables.clone());
+        let n = cfg.frame_length;
+        let mut frame = vec![0.0f32; n];
+        let mut out = Vec::with_capacity(range.len());
+        for i in range {
+            let start = (i * cfg.hop_length) as i64 - (n / 2) as i64;
+            fill_frame(mono, start, &mut frame);
+            let mut o = FrameObs::default();
+            fa.analyze(&frame, want_pyin, &mut o)?;
+            out.push(o);
+            if out.len() % 256 == 0 {
+                if let Some(f) = &progress.0 {
+                    let d = done.fetch_add(256, std::sync::atomic::Ordering::Relaxed) + 256;
+                    f(d as f64 / n_frames.max(1) as f64);
+                }
+            }
+        }
+        Ok(out)
+    };
+    if threads == 1 {
+        return run(0..n_frames);
+    }
+    let parts: Vec<Result<Vec<FrameObs>>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let range = (t * per).min(n_frames)..((t + 1) * per).min(n_frames);
+                s.spawn(move || run(range))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(Error::Internal("pitch worker panicked".into())))
+            })
+            .collect()
+    });
+    let mut all = Vec::with_capacity(n_frames);
+    for p in parts {
+        all.extend(p?);
+    }
+    Ok(all)
+}
+
+/// Copies `frame.len()` samples of `mono` starting at `start` (may be negative), zero outside.
+pub(crate) fn fill_frame(mono: &[f32], start: i64, frame: &mut [f32]) {
+    let len = mono.len() as i64;
+    let n = frame.len() as i64;
+    let a = start.clamp(0, len);
+    let b = (start + n).clamp(0, len);
+    frame.fill(0.0);
+    if b > a {
+        let off = (a - start) as usize;
+        frame[off..off + (b - a) as usize].copy_from_slice(&mono[a as usize..b as usize]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_types_are_send_and_sync() {
+        fn is<T: Send + Sync>() {}
+        is::<PitchTrack>();
+        is::<PitchParams>();
+        is::<pyin::Candidate>();
+    }
+
+    #[test]
+    fn fast_sizes_have_small_factors() {
+        assert_eq!(fast_size(2729), 2880);
+        assert_eq!(fast_size(1024), 1024);
+        assert_eq!(default_frame_length(22050), 2048);
+        assert_eq!(default_frame_length(44100), 4096);
+        assert_eq!(default_frame_length(48000), 4352);
+    }
+}
