@@ -24,7 +24,7 @@ pub(crate) struct AnalyzeArgs {
     /// Pitch tracker: pyin (default; smoother, with voicing) or yin (faster).
     #[arg(long, value_name = "yin|pyin", default_value = "pyin")]
     pitch: String,
-    /// Pitch hop in milliseconds (default: a quarter of the 93 ms frame, about 23 ms).
+    /// Pitch hop in milliseconds (default: 10).
     #[arg(long, value_name = "MS")]
     hop_ms: Option<f64>,
     /// Also detect note onsets.

@@ -40,7 +40,8 @@ impl std::str::FromStr for PitchMethod {
 }
 
 /// Pitch-tracking parameters. Defaults follow librosa's `pyin`: C2..C7, a 2048-sample frame at
-/// 22.05 kHz (about 93 ms, scaled to the input rate) and a hop of a quarter frame.
+/// 22.05 kHz (about 93 ms, scaled to the input rate) and a hop of 10 ms, the resolution at which
+/// a teacher hears timing (and the grid of common pitch ground truth).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PitchParams {
     pub method: PitchMethod,
@@ -50,7 +51,7 @@ pub struct PitchParams {
     pub fmax_hz: f64,
     /// Frame length in samples; `None` = 2048 at 22.05 kHz scaled to the sample rate.
     pub frame_length: Option<usize>,
-    /// Hop in samples; `None` = a quarter of the frame.
+    /// Hop in samples; `None` = 10 ms (441 at 44.1 kHz).
     pub hop_length: Option<usize>,
     /// YIN only: the dip threshold on the normalised difference (default 0.1).
     pub yin_threshold: f64,
@@ -74,6 +75,11 @@ impl Default for PitchParams {
 pub fn default_frame_length(sample_rate: u32) -> usize {
     let n = (f64::from(sample_rate) * 2048.0 / 22050.0 / 256.0).round() as usize * 256;
     n.max(256)
+}
+
+/// The hop used when none is given: 10 ms.
+pub fn default_hop_length(sample_rate: u32) -> usize {
+    ((f64::from(sample_rate) * 0.01).round() as usize).max(1)
 }
 
 /// A pitch track: one entry per frame. Frame `i` is centred on sample `i * hop_length`
@@ -155,7 +161,10 @@ impl Resolved {
                 "frame_length must be within 64..=65536 samples, not {frame_length}"
             )));
         }
-        let hop_length = p.hop_length.unwrap_or(frame_length / 4).max(1);
+        let hop_length = p
+            .hop_length
+            .unwrap_or_else(|| default_hop_length(sample_rate).min(frame_length))
+            .max(1);
         if hop_length > frame_length {
             return Err(Error::InvalidArgument(format!(
                 "hop_length must be within 1..=frame_length ({frame_length}), not {hop_length}"
