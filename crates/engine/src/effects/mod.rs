@@ -14,7 +14,69 @@
 //!   (`tail_frames()`, e.g. the impulse response's length for a convolution). Effects may
 //!   override it with a faster offline method (FFT overlap-add for convolution).
 
+pub mod chain;
+pub mod dynamics;
+pub mod eq;
+pub mod reverb;
+pub mod spec;
+
+pub use chain::Chain;
+pub use dynamics::{Compressor, CompressorParams, Gain, Limiter, LimiterParams, LoudnessNormalize};
+pub use eq::{Eq, FilterBand, FilterType};
+pub use reverb::{Reverb, ReverbParams};
+pub use spec::{ChainSpec, EffectSpec};
+
 use crate::{AudioBuffer, Error, Result};
+
+/// An [`Effect`] that can be copied behind a `Box`: what a [`Chain`] holds. Every `Clone` effect
+/// is one, through the blanket implementation. A copy carries the original's state; call
+/// [`Effect::reset`] on it for a fresh effect.
+pub trait CloneEffect: Effect {
+    /// A boxed copy.
+    fn clone_box(&self) -> BoxedEffect;
+}
+
+impl<T: Effect + Clone + 'static> CloneEffect for T {
+    fn clone_box(&self) -> BoxedEffect {
+        Box::new(self.clone())
+    }
+}
+
+/// A boxed, clonable effect.
+pub type BoxedEffect = Box<dyn CloneEffect>;
+
+impl Clone for BoxedEffect {
+    fn clone(&self) -> Self {
+        self.as_ref().clone_box()
+    }
+}
+
+/// Refuses a parameter outside `lo..=hi` (or not finite) with a message naming the effect, the
+/// parameter and its range.
+pub(crate) fn check_param(effect: &str, name: &str, value: f32, lo: f32, hi: f32) -> Result<()> {
+    if value.is_finite() && (lo..=hi).contains(&value) {
+        Ok(())
+    } else {
+        Err(Error::InvalidArgument(format!(
+            "{effect}: {name} = {value} is outside its range {lo}..={hi}"
+        )))
+    }
+}
+
+/// Refuses a zero sample rate (every effect derives its coefficients from it).
+pub(crate) fn check_rate(effect: &str, sample_rate: u32) -> Result<()> {
+    if sample_rate == 0 {
+        return Err(Error::InvalidArgument(format!(
+            "{effect}: sample_rate must be at least 1 Hz"
+        )));
+    }
+    Ok(())
+}
+
+/// Decibels to an amplitude ratio, in f64.
+pub(crate) fn db_to_gain(db: f64) -> f64 {
+    10f64.powf(db / 20.0)
+}
 
 /// An audio effect. Implementations keep per-channel state sized on first use and re-prepare
 /// (resetting state) when the channel count or sample rate changes.
