@@ -16,6 +16,13 @@
 
 use crate::{AudioBuffer, Error, Result};
 
+mod builtin_ir;
+pub mod convolution;
+pub mod ir;
+mod partitioned;
+pub use convolution::{Convolution, ConvolutionParams};
+pub use ir::ImpulseResponse;
+
 /// An audio effect. Implementations keep per-channel state sized on first use and re-prepare
 /// (resetting state) when the channel count or sample rate changes.
 pub trait Effect: Send + Sync {
