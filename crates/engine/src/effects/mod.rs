@@ -14,15 +14,21 @@
 //!   (`tail_frames()`, e.g. the impulse response's length for a convolution). Effects may
 //!   override it with a faster offline method (FFT overlap-add for convolution).
 
+mod builtin_ir;
 pub mod chain;
+pub mod convolution;
 pub mod dynamics;
 pub mod eq;
+pub mod ir;
+mod partitioned;
 pub mod reverb;
 pub mod spec;
 
 pub use chain::Chain;
+pub use convolution::{Convolution, ConvolutionParams};
 pub use dynamics::{Compressor, CompressorParams, Gain, Limiter, LimiterParams, LoudnessNormalize};
 pub use eq::{Eq, FilterBand, FilterType};
+pub use ir::ImpulseResponse;
 pub use reverb::{Reverb, ReverbParams};
 pub use spec::{ChainSpec, EffectSpec};
 

@@ -163,7 +163,7 @@ impl Default for ReverbToml {
 
 /// The names accepted for built-in impulse responses.
 fn is_builtin_ir(name: &str) -> bool {
-    ["room", "hall", "plate", "church"].contains(&name) // MERGE: ImpulseResponse::BUILTIN_NAMES
+    super::ir::ImpulseResponse::BUILTIN_NAMES.contains(&name)
 }
 
 fn table_into<T: serde::de::DeserializeOwned>(table: toml::Table, what: &str) -> Result<T> {
@@ -184,10 +184,16 @@ impl EffectSpec {
     /// Builds the effect (loading an impulse response file if one is named).
     pub fn build(&self) -> Result<BoxedEffect> {
         Ok(match self {
-            EffectSpec::Convolution(c) => {
-                // MERGE: Convolution::new
-                return Err(Error::Internal(format!("convolution {} pending", c.ir)));
-            }
+            EffectSpec::Convolution(c) => Box::new(super::convolution::Convolution::new(
+                &c.ir,
+                super::convolution::ConvolutionParams {
+                    mix: c.mix,
+                    pre_delay_ms: c.pre_delay_ms,
+                    trim_tail: c.trim_tail,
+                    normalize: c.normalize,
+                    ..Default::default()
+                },
+            )?),
             EffectSpec::Reverb(p) => Box::new(Reverb::new(*p)?),
             EffectSpec::Filter(b) => Box::new(Eq::new(vec![*b])?),
             EffectSpec::Eq(bands) => Box::new(Eq::new(bands.clone())?),
