@@ -55,6 +55,8 @@ pub enum EffectSpec {
     LoudnessNormalize {
         target_lufs: f32,
     },
+    /// A nested chain.
+    Chain(Vec<EffectSpec>),
 }
 
 #[derive(Deserialize)]
@@ -203,6 +205,9 @@ impl EffectSpec {
             EffectSpec::LoudnessNormalize { target_lufs } => {
                 Box::new(LoudnessNormalize::new(*target_lufs)?)
             }
+            EffectSpec::Chain(specs) => Box::new(Chain::new(
+                specs.iter().map(EffectSpec::build).collect::<Result<_>>()?,
+            )),
         })
     }
 
@@ -301,6 +306,7 @@ impl EffectSpec {
         match self {
             // The impulse response is loaded on build; its parameters are checked then.
             EffectSpec::Convolution(_) => Ok(()),
+            EffectSpec::Chain(specs) => specs.iter().try_for_each(EffectSpec::check),
             other => other.build().map(|_| ()),
         }
     }
