@@ -626,12 +626,30 @@ impl Chain {
         let mut chain = RaeChain::default();
         let mut specs = Vec::new();
         let mut reprs = Vec::new();
+        // Consecutive filters become one multi-band Eq: the same cascade, run in one pass over
+        // cache-sized blocks instead of one pass over the whole signal per filter.
+        let mut bands: Vec<FilterBand> = Vec::new();
+        let flush = |bands: &mut Vec<FilterBand>, chain: &mut RaeChain| -> PyResult<()> {
+            if !bands.is_empty() {
+                let eq = Eq::new(std::mem::take(bands)).map_err(to_py_err)?;
+                chain.push(Box::new(eq));
+            }
+            Ok(())
+        };
         for e in &items {
             let e = e.get();
-            chain.push(e.boxed());
+            match &e.spec {
+                EffectSpec::Filter(b) => bands.push(*b),
+                EffectSpec::Eq(b) => bands.extend_from_slice(b),
+                _ => {
+                    flush(&mut bands, &mut chain)?;
+                    chain.push(e.boxed());
+                }
+            }
             specs.push(e.spec.clone());
             reprs.push(e.repr.clone());
         }
+        flush(&mut bands, &mut chain)?;
         let repr = format!("Chain([{}])", reprs.join(", "));
         let base = Effect::new(Box::new(chain), EffectSpec::Chain(specs), repr);
         let _ = py;

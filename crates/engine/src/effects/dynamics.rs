@@ -160,9 +160,12 @@ impl Effect for Compressor {
         let makeup = db_to_gain(makeup_db) as f32;
         let (attack, release) = (self.attack, self.release);
         let mut env = self.env_db;
+        // dB = 20 log10(x) = DB_PER_LOG2 * log2(x); f32 log2/exp2 are far cheaper than f64
+        // log10/powf and exact enough for a gain (errors far below 0.001 dB).
+        const DB_PER_LOG2: f32 = 6.020_6;
         for g in gains.iter_mut() {
             let target = if *g > knee_start {
-                self.curve(20.0 * f64::from(*g).log10())
+                self.curve(f64::from(DB_PER_LOG2 * g.log2()))
             } else {
                 0.0
             };
@@ -173,7 +176,7 @@ impl Effect for Compressor {
                 env = 0.0;
                 *g = makeup;
             } else {
-                *g = db_to_gain(env + makeup_db) as f32;
+                *g = ((env + makeup_db) as f32 / DB_PER_LOG2).exp2();
             }
         }
         self.env_db = env;
@@ -220,6 +223,8 @@ impl LimiterParams {
 /// Half the length of the true-peak interpolator (taps per phase = 2 * `TP_HALF`).
 const TP_HALF: usize = 8;
 const TP_TAPS: usize = 2 * TP_HALF;
+/// Frames of true-peak interpolation computed at once (fits in L1 with the samples).
+const TP_BLOCK: usize = 256;
 
 /// The three fractional phases (1/4, 1/2, 3/4) of a 4x windowed-sinc interpolator. Tap `k` of
 /// phase `p` multiplies the sample `k - TP_HALF + 1` frames from the interval's start.
@@ -282,8 +287,6 @@ struct LimiterState {
     hist: Vec<Vec<f32>>,
     /// Frames processed so far.
     n: u64,
-    /// Last frame whose peak could put an interpolated value over the ceiling.
-    last_loud: Option<u64>,
     prev_tp: f32,
     /// Required gains of the last `lookahead` frames, by frame number modulo `lookahead`.
     required: Vec<f32>,
@@ -293,6 +296,8 @@ struct LimiterState {
     minima: Vec<f32>,
     sum: f64,
     level: f32,
+    /// `n` modulo the look-ahead.
+    slot: usize,
 }
 
 impl Limiter {
@@ -335,7 +340,6 @@ impl Limiter {
             release: one_pole(self.params.release_ms, sample_rate) as f32,
             hist: vec![vec![0.0; Self::history(lookahead)]; channels],
             n: 0,
-            last_loud: None,
             prev_tp: 0.0,
             required: vec![1.0; lookahead],
             window: VecDeque::with_capacity(lookahead + 1),
@@ -343,6 +347,7 @@ impl Limiter {
             // The average starts over a window full of unity gain (no reduction before the start).
             sum: lookahead as f64,
             level: 1.0,
+            slot: 0,
         }
     }
 }
@@ -356,6 +361,9 @@ impl Effect for Limiter {
         let frames = check_shape(channels, "limiter")?;
         check_finite_channels(channels, "limiter")?;
         check_rate("limiter", sample_rate)?;
+        if channels.is_empty() {
+            return Ok(());
+        }
         let fresh = match &self.state {
             Some(s) => s.sample_rate != sample_rate || s.channels != channels.len(),
             None => true,
@@ -374,29 +382,45 @@ impl Effect for Limiter {
         }
         let mut peaks = std::mem::take(&mut self.scratch);
         linked_peak(&st.hist, &mut peaks);
-        let loud_level = st.ceiling / self.filter_gain;
         let ceiling = st.ceiling;
-        let mut gains = vec![0.0f32; frames];
-        for (t, gain_out) in gains.iter_mut().enumerate() {
-            let e = hist_len + t;
-            let n = st.n + t as u64;
-            if peaks[e] > loud_level {
-                st.last_loud = Some(n);
-            }
-            // True peak of the interval starting at frame m = n - TP_HALF (samples m-7 ..= m+8).
-            // Ring slots and the window count frames by `n`: only distances between frames matter.
-            let m_idx = e - TP_HALF;
-            let mut tp = peaks[m_idx];
-            if st.last_loud.is_some_and(|ll| ll + TP_TAPS as u64 > n) {
-                let start = e + 1 - TP_TAPS;
+        // Pass 1, vectorisable: the true peak of each interval [m, m + 1), m = n - TP_HALF
+        // (chunk frame t, history index e = hist_len + t, samples e - 15 ..= e), block by block.
+        // Where no sample under the filter exceeds ceiling / filter_gain the interpolated values
+        // cannot exceed the ceiling, so they change nothing and are skipped.
+        let loud_level = ceiling / self.filter_gain;
+        let mut tps: Vec<f32> = peaks[hist_len - TP_HALF..hist_len - TP_HALF + frames].to_vec();
+        let mut acc = [0.0f32; TP_BLOCK];
+        let mut start = 0;
+        while start < frames {
+            let len = TP_BLOCK.min(frames - start);
+            let first = hist_len + start + 1 - TP_TAPS;
+            let loud = peaks[first..hist_len + start + len]
+                .iter()
+                .any(|&p| p > loud_level);
+            if loud {
                 for ch in &st.hist {
-                    let w = &ch[start..=e];
                     for phase in &self.filter {
-                        let v: f32 = phase.iter().zip(w).map(|(h, x)| h * x).sum();
-                        tp = tp.max(v.abs());
+                        let acc = &mut acc[..len];
+                        acc.fill(0.0);
+                        for (k, &h) in phase.iter().enumerate() {
+                            let x = &ch[first + k..first + k + len];
+                            for (a, &v) in acc.iter_mut().zip(x) {
+                                *a += h * v;
+                            }
+                        }
+                        for (tp, a) in tps[start..start + len].iter_mut().zip(acc.iter()) {
+                            *tp = tp.max(a.abs());
+                        }
                     }
                 }
             }
+            start += len;
+        }
+        let mut gains = vec![0.0f32; frames];
+        // Pass 2, sequential: required gains, look-ahead minimum, average and release.
+        for (t, gain_out) in gains.iter_mut().enumerate() {
+            let n = st.n + t as u64;
+            let tp = tps[t];
             // Frame m needs the ceiling for the intervals on both sides of it.
             let level = tp.max(st.prev_tp);
             st.prev_tp = tp;
@@ -405,7 +429,10 @@ impl Effect for Limiter {
             } else {
                 1.0
             };
-            let slot = (n % l as u64) as usize;
+            // slot = n mod l, kept as a counter (a division per frame costs more than the rest).
+            let slot = st.slot;
+            let next = if slot + 1 == l { 0 } else { slot + 1 };
+            st.slot = next;
             // Sliding minimum over frames (m - l, m].
             while st.window.back().is_some_and(|&(_, r)| r >= required) {
                 st.window.pop_back();
@@ -422,7 +449,7 @@ impl Effect for Limiter {
             st.sum += f64::from(min_ahead) - f64::from(leaving);
             // `required` of frame k was stored l - 1 frames ago, in the slot after this one.
             st.required[slot] = required;
-            let k_required = st.required[((n + 1) % l as u64) as usize];
+            let k_required = st.required[next];
             let avg = (st.sum / l as f64) as f32;
             let target = avg.min(k_required);
             st.level = target.min(1.0 - (1.0 - st.level) * st.release);

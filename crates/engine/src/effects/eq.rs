@@ -2,7 +2,8 @@
 //! (low/high shelf, peak, low/high pass, band pass, notch) and [`Eq`], a cascade of any number of
 //! them that is one effect. Coefficients are computed in f64 from the sample rate when it is
 //! first seen; filtering runs in transposed direct form II with f64 state, so low cutoffs keep
-//! their accuracy, and all bands of a channel run in one pass over the samples.
+//! their accuracy. For speed, bands run block by block over cache-sized blocks and channels are
+//! filtered in pairs, interleaving two independent recurrences.
 
 use super::{check_param, check_rate, check_shape, Effect};
 use crate::{Error, Result};
@@ -244,42 +245,22 @@ impl Eq {
 }
 
 /// Values this small in the filter state are inaudible (below -500 dBFS) and would soon become
-/// subnormal, which is very slow on x86; they are flushed to zero between sub-blocks.
+/// subnormal, which is very slow on x86; they are flushed to zero after each block.
 const FLUSH: f64 = 1e-25;
-const SUB_BLOCK: usize = 4096;
+/// Frames filtered by one band before the next band runs: small enough to stay in L1 cache,
+/// long enough that each band's loop keeps its state in registers.
+const BLOCK: usize = 256;
 
-/// Runs all bands over one channel, one sample at a time through the cascade (so one pass over
-/// memory), in sub-blocks between which tiny state is flushed.
-fn run_cascade(x: &mut [f32], coeffs: &[[f64; 5]], state: &mut [[f64; 2]]) {
-    for block in x.chunks_mut(SUB_BLOCK) {
-        match (coeffs, &mut *state) {
-            ([c], [s]) => run_one(block, c, s),
-            ([c0, c1], [s0, s1]) => {
-                for v in block.iter_mut() {
-                    let y = tdf2(f64::from(*v), c0, s0);
-                    *v = tdf2(y, c1, s1) as f32;
-                }
-            }
-            _ => {
-                for v in block.iter_mut() {
-                    let mut y = f64::from(*v);
-                    for (c, s) in coeffs.iter().zip(state.iter_mut()) {
-                        y = tdf2(y, c, s);
-                    }
-                    *v = y as f32;
-                }
-            }
-        }
-        for s in state.iter_mut() {
-            for v in s.iter_mut() {
-                if v.abs() < FLUSH {
-                    *v = 0.0;
-                }
-            }
+fn flush(s: &mut [f64; 2]) {
+    for v in s.iter_mut() {
+        if v.abs() < FLUSH {
+            *v = 0.0;
         }
     }
 }
 
+/// One band over one channel; the recurrence is latency-bound, so channels are paired in
+/// [`run_two`] wherever possible.
 fn run_one(x: &mut [f32], c: &[f64; 5], s: &mut [f64; 2]) {
     let [b0, b1, b2, a1, a2] = *c;
     let [mut s1, mut s2] = *s;
@@ -291,14 +272,55 @@ fn run_one(x: &mut [f32], c: &[f64; 5], s: &mut [f64; 2]) {
         *v = y as f32;
     }
     *s = [s1, s2];
+    flush(s);
 }
 
-#[inline(always)]
-fn tdf2(x: f64, c: &[f64; 5], s: &mut [f64; 2]) -> f64 {
-    let y = c[0] * x + s[0];
-    s[0] = c[1] * x - c[3] * y + s[1];
-    s[1] = c[2] * x - c[4] * y;
-    y
+/// One band over two channels at once: two independent recurrences interleaved, which doubles
+/// the throughput of a latency-bound loop.
+fn run_two(x: &mut [f32], y: &mut [f32], c: &[f64; 5], sx: &mut [f64; 2], sy: &mut [f64; 2]) {
+    let [b0, b1, b2, a1, a2] = *c;
+    let [mut p1, mut p2] = *sx;
+    let [mut q1, mut q2] = *sy;
+    for (u, v) in x.iter_mut().zip(y.iter_mut()) {
+        let ui = f64::from(*u);
+        let vi = f64::from(*v);
+        let uo = b0 * ui + p1;
+        let vo = b0 * vi + q1;
+        p1 = b1 * ui - a1 * uo + p2;
+        q1 = b1 * vi - a1 * vo + q2;
+        p2 = b2 * ui - a2 * uo;
+        q2 = b2 * vi - a2 * vo;
+        *u = uo as f32;
+        *v = vo as f32;
+    }
+    *sx = [p1, p2];
+    *sy = [q1, q2];
+    flush(sx);
+    flush(sy);
+}
+
+/// All bands over a pair of channels (or one), block by block.
+fn run_bands(
+    x: &mut [f32],
+    mut y: Option<&mut [f32]>,
+    coeffs: &[[f64; 5]],
+    sx: &mut [[f64; 2]],
+    mut sy: Option<&mut [[f64; 2]]>,
+) {
+    let frames = x.len();
+    let mut start = 0;
+    while start < frames {
+        let end = (start + BLOCK).min(frames);
+        for (k, c) in coeffs.iter().enumerate() {
+            match (y.as_deref_mut(), sy.as_deref_mut()) {
+                (Some(y), Some(sy)) => {
+                    run_two(&mut x[start..end], &mut y[start..end], c, &mut sx[k], &mut sy[k]);
+                }
+                _ => run_one(&mut x[start..end], c, &mut sx[k]),
+            }
+        }
+        start = end;
+    }
 }
 
 impl Effect for Eq {
@@ -324,8 +346,13 @@ impl Effect for Eq {
         if self.bands.is_empty() {
             return Ok(());
         }
-        for (x, state) in channels.iter_mut().zip(self.state.iter_mut()) {
-            run_cascade(x, &self.coeffs, state);
+        let coeffs = &self.coeffs;
+        for (xs, ss) in channels.chunks_mut(2).zip(self.state.chunks_mut(2)) {
+            match (xs, ss) {
+                ([x, y], [sx, sy]) => run_bands(x, Some(y), coeffs, sx, Some(sy)),
+                ([x], [sx]) => run_bands(x, None, coeffs, sx, None),
+                _ => {}
+            }
         }
         Ok(())
     }
