@@ -314,7 +314,13 @@ fn run_bands(
         for (k, c) in coeffs.iter().enumerate() {
             match (y.as_deref_mut(), sy.as_deref_mut()) {
                 (Some(y), Some(sy)) => {
-                    run_two(&mut x[start..end], &mut y[start..end], c, &mut sx[k], &mut sy[k]);
+                    run_two(
+                        &mut x[start..end],
+                        &mut y[start..end],
+                        c,
+                        &mut sx[k],
+                        &mut sy[k],
+                    );
                 }
                 _ => run_one(&mut x[start..end], c, &mut sx[k]),
             }

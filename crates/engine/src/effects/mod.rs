@@ -30,7 +30,7 @@ pub use dynamics::{Compressor, CompressorParams, Gain, Limiter, LimiterParams, L
 pub use eq::{Eq, FilterBand, FilterType};
 pub use ir::ImpulseResponse;
 pub use reverb::{Reverb, ReverbParams};
-pub use spec::{ChainSpec, EffectSpec};
+pub use spec::{ChainSpec, ConvolutionSpec, EffectSpec};
 
 use crate::{AudioBuffer, Error, Result};
 
