@@ -82,7 +82,10 @@ fn direct(x: &[f32], h: &[f32]) -> Vec<f64> {
 
 fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
     assert_eq!(a.len(), b.len());
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
 }
 
 /// Streams `audio` followed by latency + tail frames of silence in random chunk sizes
@@ -147,7 +150,14 @@ fn an_impulse_returns_the_ir() {
 #[test]
 fn offline_matches_direct_convolution() {
     let mut rng = Rng(11);
-    for (n, m) in [(1, 1), (1, 500), (100, 7), (5000, 700), (20_000, 3000), (3000, 20_000)] {
+    for (n, m) in [
+        (1, 1),
+        (1, 500),
+        (100, 7),
+        (5000, 700),
+        (20_000, 3000),
+        (3000, 20_000),
+    ] {
         let x = rng.signal(2, n, 1.0);
         let h = rng.signal(2, m, 0.5);
         let mut conv = Convolution::from_ir(ir(h.clone(), 48_000), raw(1.0)).unwrap();
@@ -174,7 +184,10 @@ fn offline_matches_direct_convolution() {
 fn streaming_equals_whole_buffer_delayed_by_latency() {
     let mut rng = Rng(3);
     let cases: Vec<(Convolution, usize)> = vec![
-        (Convolution::new("room", ConvolutionParams::default()).unwrap(), 2),
+        (
+            Convolution::new("room", ConvolutionParams::default()).unwrap(),
+            2,
+        ),
         (
             Convolution::new(
                 "hall",
@@ -346,8 +359,16 @@ fn butter4(x: &[f32], high: bool, f0: f64, fs: f64) -> Vec<f32> {
 
 #[test]
 fn builtin_irs_decay_as_documented() {
-    let documented = [("room", 0.5), ("hall", 2.0), ("plate", 1.5), ("church", 3.8)];
-    assert_eq!(ImpulseResponse::BUILTIN_NAMES, ["room", "hall", "plate", "church"]);
+    let documented = [
+        ("room", 0.5),
+        ("hall", 2.0),
+        ("plate", 1.5),
+        ("church", 3.8),
+    ];
+    assert_eq!(
+        ImpulseResponse::BUILTIN_NAMES,
+        ["room", "hall", "plate", "church"]
+    );
     for sr in [44_100u32, 48_000] {
         for (name, rt) in documented {
             let ir = ImpulseResponse::builtin(name, sr).unwrap();
@@ -363,7 +384,9 @@ fn builtin_irs_decay_as_documented() {
                 );
                 let low = rt60_s(&butter4(h, false, 300.0, f64::from(sr)), sr, 20.0);
                 let high = rt60_s(&butter4(h, true, 6000.0, f64::from(sr)), sr, 20.0);
-                eprintln!("{name} {sr} Hz ch{ci}: RT60 {measured:.3} s, low {low:.3} s, high {high:.3} s");
+                eprintln!(
+                    "{name} {sr} Hz ch{ci}: RT60 {measured:.3} s, low {low:.3} s, high {high:.3} s"
+                );
                 assert!(
                     high < 0.9 * low,
                     "{name}: high band RT60 {high:.2} s not shorter than low band {low:.2} s"
@@ -424,7 +447,7 @@ fn ir_files_at_other_rates_are_resampled_keeping_their_duration() {
     let path = dir.path().join("ir48k.wav");
     let mut rng = Rng(21);
     let frames = 24_000; // 0.5 s at 48 kHz
-    // Decaying noise below 8 kHz, so resampling to 44.1 kHz loses none of it.
+                         // Decaying noise below 8 kHz, so resampling to 44.1 kHz loses none of it.
     let h: Vec<Vec<f32>> = (0..2)
         .map(|_| {
             let noise: Vec<f32> = (0..frames)
@@ -439,7 +462,11 @@ fn ir_files_at_other_rates_are_resampled_keeping_their_duration() {
     assert_eq!(native.frames(), frames);
     let at44 = ImpulseResponse::resolve(p, 44_100).unwrap();
     assert_eq!(at44.sample_rate, 44_100);
-    assert!((at44.frames() as i64 - 22_050).abs() <= 1, "{}", at44.frames());
+    assert!(
+        (at44.frames() as i64 - 22_050).abs() <= 1,
+        "{}",
+        at44.frames()
+    );
     // Resampling keeps the energy per second: the energy scales with the rate ratio.
     let e = |c: &[f32]| c.iter().map(|&x| f64::from(x) * f64::from(x)).sum::<f64>();
     let ratio = e(&at44.channels[0]) / e(&native.channels[0]);
@@ -463,7 +490,10 @@ fn ir_files_at_other_rates_are_resampled_keeping_their_duration() {
     };
     let mut chunk = audio44.channels.clone();
     conv.process(&mut chunk, 44_100).unwrap();
-    assert_eq!(conv.process_buffer(&audio48).unwrap().frames(), 4800 + frames - 1);
+    assert_eq!(
+        conv.process_buffer(&audio48).unwrap().frames(),
+        4800 + frames - 1
+    );
     assert_eq!(
         conv.process_buffer(&audio44).unwrap().frames(),
         4410 + at44.frames() - 1
@@ -502,7 +532,10 @@ fn errors_are_clear() {
     assert!(matches!(missing, Error::NotFound { .. }), "{missing}");
     let unknown = Convolution::new("cathedral", p()).unwrap_err();
     assert!(matches!(unknown, Error::InvalidArgument(_)), "{unknown}");
-    assert!(unknown.to_string().contains("room, hall, plate, church"), "{unknown}");
+    assert!(
+        unknown.to_string().contains("room, hall, plate, church"),
+        "{unknown}"
+    );
     assert!(matches!(
         ImpulseResponse::builtin("cathedral", 48_000),
         Err(Error::InvalidArgument(_))

@@ -134,6 +134,24 @@ impl Convolution {
         &self.params
     }
 
+    /// The streaming partition prepared by the last [`Effect::process`] call, as
+    /// `(partition_frames, first_ir_frame, partitions)` per stage (for reports and benchmarks).
+    pub fn streaming_partitions(&self) -> Vec<(usize, usize, usize)> {
+        self.streaming.as_ref().map_or_else(Vec::new, |s| {
+            s.engine
+                .filter()
+                .layouts()
+                .into_iter()
+                .map(|l| (l.p, l.offset, l.k))
+                .collect()
+        })
+    }
+
+    /// The FFT size the last whole-buffer call used, if any.
+    pub fn offline_fft_frames(&self) -> Option<usize> {
+        self.offline.as_ref().map(|o| o.2.fft_n())
+    }
+
     /// The IR at `sample_rate` and the gain applied to the wet path (normalisation and mix).
     fn ir_and_gain(&self, sample_rate: u32) -> Result<(Arc<ImpulseResponse>, f32)> {
         let ir = self.source.at_rate(sample_rate)?;
@@ -193,7 +211,9 @@ impl Effect for Convolution {
         let dry = 1.0 - self.params.mix;
         let b = self.params.block_frames;
         let Some(s) = &mut self.streaming else {
-            return Err(Error::Internal("convolution: streaming state missing".into()));
+            return Err(Error::Internal(
+                "convolution: streaming state missing".into(),
+            ));
         };
         let mut pos = 0;
         while pos < frames {

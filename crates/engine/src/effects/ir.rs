@@ -216,7 +216,10 @@ fn unknown_builtin(name: &str) -> Error {
 #[derive(Debug, Clone)]
 pub(crate) enum IrSource {
     Builtin(&'static builtin_ir::Spec),
-    File { key: CacheKey, native: Arc<ImpulseResponse> },
+    File {
+        key: CacheKey,
+        native: Arc<ImpulseResponse>,
+    },
     Memory(Arc<ImpulseResponse>),
 }
 
@@ -229,7 +232,9 @@ impl IrSource {
         let path = Path::new(name_or_path);
         let looks_like_name = !name_or_path.is_empty()
             && path.extension().is_none()
-            && name_or_path.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            && name_or_path
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_');
         if looks_like_name && !path.exists() {
             return Err(unknown_builtin(name_or_path));
         }

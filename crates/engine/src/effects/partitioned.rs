@@ -110,7 +110,13 @@ fn delayed_segment(h: &[f32], delay: usize, start: usize, len: usize) -> Vec<f32
 #[inline]
 fn complex_mac(acc_re: &mut [f32], acc_im: &mut [f32], x: &Split, h: &Split) {
     let n = acc_re.len();
-    let (acc_im, xr, xi, hr, hi) = (&mut acc_im[..n], &x.re[..n], &x.im[..n], &h.re[..n], &h.im[..n]);
+    let (acc_im, xr, xi, hr, hi) = (
+        &mut acc_im[..n],
+        &x.re[..n],
+        &x.im[..n],
+        &h.re[..n],
+        &h.im[..n],
+    );
     for i in 0..n {
         acc_re[i] += xr[i] * hr[i] - xi[i] * hi[i];
         acc_im[i] += xr[i] * hi[i] + xi[i] * hr[i];
@@ -359,7 +365,10 @@ pub(crate) fn plan_stages(m: usize, block: usize) -> Vec<StageLayout> {
                 let rest = (m - covered).div_ceil(p);
                 let k = if next_p > p {
                     // Enough partitions that the next stage may start (offset >= next_p - block).
-                    (next_p - block).saturating_sub(covered).div_ceil(p).clamp(1, rest)
+                    (next_p - block)
+                        .saturating_sub(covered)
+                        .div_ceil(p)
+                        .clamp(1, rest)
                 } else {
                     rest
                 };
@@ -496,7 +505,12 @@ impl StreamEngine {
             })
             .collect();
         let scratch = filter.stages.iter().map(|s| Scratch::new(&s.fft)).collect();
-        let max_bins = filter.stages.iter().map(|s| s.layout.p + 1).max().unwrap_or(1);
+        let max_bins = filter
+            .stages
+            .iter()
+            .map(|s| s.layout.p + 1)
+            .max()
+            .unwrap_or(1);
         Self {
             filter,
             channels,
@@ -604,10 +618,7 @@ impl StreamEngine {
                 for (a, &v) in state.acc[o0..o0 + first].iter_mut().zip(&s.time[p..]) {
                     *a += v;
                 }
-                for (a, &v) in state.acc[..p - first]
-                    .iter_mut()
-                    .zip(&s.time[p + first..])
-                {
+                for (a, &v) in state.acc[..p - first].iter_mut().zip(&s.time[p + first..]) {
                     *a += v;
                 }
             }
@@ -617,5 +628,106 @@ impl StreamEngine {
         }
         self.t = t;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn noise(n: usize, seed: u32) -> Vec<f32> {
+        let mut s = seed.max(1);
+        (0..n)
+            .map(|_| {
+                s ^= s << 13;
+                s ^= s >> 17;
+                s ^= s << 5;
+                (s as f32 / u32::MAX as f32) - 0.5
+            })
+            .collect()
+    }
+
+    #[test]
+    fn layouts_cover_the_filter_and_respect_the_deadline() {
+        for block in [32, 256, 512, 4096] {
+            for m in [1, 100, 511, 512, 513, 5000, 110_250, 1_000_000] {
+                let stages = plan_stages(m, block);
+                let mut covered = 0;
+                for s in &stages {
+                    assert_eq!(s.offset, covered);
+                    assert!(s.offset + block >= s.p, "{s:?} misses its deadline");
+                    assert_eq!(s.p % block, 0);
+                    covered += s.p * s.k;
+                }
+                assert!(covered >= m && covered - m < stages.last().unwrap().p);
+            }
+        }
+    }
+
+    /// Times candidate layouts on 10 s of audio with a 2.5 s filter:
+    /// `cargo test -p rust-audio-engine --profile ci layout_timing -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn layout_timing() {
+        let h = vec![noise(110_250, 3)];
+        let x = noise(441_000, 5);
+        let block = 512;
+        let mut candidates = vec![plan_stages(h[0].len(), block)];
+        for (ratio, cap) in [
+            (16, 16),
+            (8, 64),
+            (4, 64),
+            (2, 32),
+            (64, 64),
+            (16, 32),
+            (1, 1),
+            (32, 32),
+            (8, 8),
+            (4, 16),
+            (8, 32),
+            (4, 32),
+        ] {
+            let mut stages = Vec::new();
+            let (mut covered, mut p) = (0, block);
+            while covered < h[0].len() {
+                let next_p = (p * ratio).min(block * cap);
+                let rest = (h[0].len() - covered).div_ceil(p);
+                let k = if next_p > p {
+                    (next_p - block)
+                        .saturating_sub(covered)
+                        .div_ceil(p)
+                        .clamp(1, rest)
+                } else {
+                    rest
+                };
+                stages.push(StageLayout {
+                    p,
+                    offset: covered,
+                    k,
+                });
+                covered += k * p;
+                p = next_p;
+            }
+            candidates.push(stages);
+        }
+        for layout in candidates {
+            let cost = layout_cost(&layout);
+            let filter =
+                Arc::new(StreamFilter::with_layout(&h, 0, 1.0, block, layout.clone()).unwrap());
+            let mut e = StreamEngine::new(filter, 1);
+            let mut out = vec![vec![0.0; block]];
+            let mut ns = f64::INFINITY;
+            for _ in 0..5 {
+                e.reset();
+                let t = std::time::Instant::now();
+                for chunk in x.chunks_exact(block) {
+                    e.push_block(&[chunk.to_vec()], &mut out).unwrap();
+                }
+                ns = ns.min(t.elapsed().as_secs_f64() * 1e9 / x.len() as f64);
+            }
+            let desc: Vec<_> = layout.iter().map(|s| (s.p, s.k)).collect();
+            println!("{ns:6.1} ns/frame  model {cost:8.0}  {desc:?}");
+        }
     }
 }
