@@ -95,7 +95,7 @@ struct Streaming {
 
 /// Convolution reverb. Holds the IR *source* (built-in name, file or in-memory IR) and resolves
 /// it per sample rate, so one `Convolution` works at any rate (re-preparing when it changes).
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Convolution {
     source: IrSource,
     params: ConvolutionParams,
@@ -189,6 +189,20 @@ impl Convolution {
             fill: 0,
         });
         Ok(())
+    }
+}
+
+impl std::fmt::Debug for Convolution {
+    // Short: the IR and its spectra would fill pages.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Convolution")
+            .field("ir", &self.source.describe())
+            .field("params", &self.params)
+            .field(
+                "streaming_rate",
+                &self.streaming.as_ref().map(|s| s.sample_rate),
+            )
+            .finish()
     }
 }
 

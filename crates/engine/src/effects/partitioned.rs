@@ -465,46 +465,19 @@ struct StageState {
     pos: usize,
 }
 
-/// Per-channel streaming state.
+/// Per-channel streaming state, with its own scratch so channels can run on separate threads.
 #[derive(Clone, Debug)]
 struct ChannelState {
     hist: Vec<f32>,
     acc: Vec<f32>,
     stages: Vec<StageState>,
-}
-
-/// The streaming engine: feed whole blocks of `block` frames; each call returns the wet output
-/// for the block one block earlier... precisely, after block `j` is pushed, the wet output of
-/// frames `j*block .. (j+1)*block` is ready (so the latency, counting the block being filled,
-/// is one block).
-#[derive(Clone, Debug)]
-pub(crate) struct StreamEngine {
-    filter: Arc<StreamFilter>,
-    channels: Vec<ChannelState>,
-    /// Frames pushed so far (a multiple of the block).
-    t: usize,
     scratch: Vec<Scratch>,
     acc_re: Vec<f32>,
     acc_im: Vec<f32>,
 }
 
-impl StreamEngine {
-    pub(crate) fn new(filter: Arc<StreamFilter>, channels: usize) -> Self {
-        let channels = (0..channels)
-            .map(|_| ChannelState {
-                hist: vec![0.0; filter.hist_len],
-                acc: vec![0.0; filter.acc_len],
-                stages: filter
-                    .stages
-                    .iter()
-                    .map(|s| StageState {
-                        fdl: vec![Split::zeros(s.layout.p + 1); s.layout.k],
-                        pos: 0,
-                    })
-                    .collect(),
-            })
-            .collect();
-        let scratch = filter.stages.iter().map(|s| Scratch::new(&s.fft)).collect();
+impl ChannelState {
+    fn new(filter: &StreamFilter) -> Self {
         let max_bins = filter
             .stages
             .iter()
@@ -512,12 +485,137 @@ impl StreamEngine {
             .max()
             .unwrap_or(1);
         Self {
-            filter,
-            channels,
-            t: 0,
-            scratch,
+            hist: vec![0.0; filter.hist_len],
+            acc: vec![0.0; filter.acc_len],
+            stages: filter
+                .stages
+                .iter()
+                .map(|s| StageState {
+                    fdl: vec![Split::zeros(s.layout.p + 1); s.layout.k],
+                    pos: 0,
+                })
+                .collect(),
+            scratch: filter.stages.iter().map(|s| Scratch::new(&s.fft)).collect(),
             acc_re: vec![0.0; max_bins],
             acc_im: vec![0.0; max_bins],
+        }
+    }
+
+    fn reset(&mut self) {
+        self.hist.fill(0.0);
+        self.acc.fill(0.0);
+        for s in &mut self.stages {
+            for x in &mut s.fdl {
+                x.re.fill(0.0);
+                x.im.fill(0.0);
+            }
+            s.pos = 0;
+        }
+    }
+
+    /// Pushes one block of input (frames `t0 .. t0 + block`) through IR channel `ic` and writes
+    /// the wet output of that block to `y`.
+    fn push(
+        &mut self,
+        f: &StreamFilter,
+        ic: usize,
+        t0: usize,
+        x: &[f32],
+        y: &mut [f32],
+    ) -> Result<()> {
+        let b = f.block;
+        let t = t0 + b;
+        let (hl, al) = (f.hist_len, f.acc_len);
+        let h0 = t0 % hl;
+        // Ring lengths and every partition are multiples of the block: a block never wraps.
+        self.hist[h0..h0 + b].copy_from_slice(&x[..b]);
+        for ((stage, st), s) in f.stages.iter().zip(&mut self.stages).zip(&mut self.scratch) {
+            let p = stage.layout.p;
+            if t % p != 0 {
+                continue;
+            }
+            let parts = &stage.parts[ic % stage.parts.len()];
+            if parts.iter().all(Option::is_none) {
+                continue;
+            }
+            // The last 2p input frames, oldest first.
+            let w0 = (t + hl - 2 * p) % hl;
+            let first = (hl - w0).min(2 * p);
+            s.time[..first].copy_from_slice(&self.hist[w0..w0 + first]);
+            s.time[first..].copy_from_slice(&self.hist[..2 * p - first]);
+            stage
+                .fft
+                .fwd
+                .process_with_scratch(&mut s.time, &mut s.freq, &mut s.scratch)
+                .map_err(fft_err)?;
+            let k = stage.layout.k;
+            st.pos = (st.pos + 1) % k;
+            let slot = &mut st.fdl[st.pos];
+            for ((re, im), c) in slot.re.iter_mut().zip(&mut slot.im).zip(&s.freq) {
+                *re = c.re;
+                *im = c.im;
+            }
+            let bins = p + 1;
+            let (acc_re, acc_im) = (&mut self.acc_re[..bins], &mut self.acc_im[..bins]);
+            acc_re.fill(0.0);
+            acc_im.fill(0.0);
+            for (j, part) in parts.iter().enumerate() {
+                if let Some(hpart) = part {
+                    let xi = (st.pos + k - j) % k;
+                    complex_mac(acc_re, acc_im, &st.fdl[xi], hpart);
+                }
+            }
+            for ((c, &re), &im) in s.freq.iter_mut().zip(acc_re.iter()).zip(acc_im.iter()) {
+                *c = Complex::new(re, im);
+            }
+            s.freq[0].im = 0.0;
+            s.freq[p].im = 0.0;
+            stage
+                .fft
+                .inv
+                .process_with_scratch(&mut s.freq, &mut s.time, &mut s.scratch)
+                .map_err(fft_err)?;
+            // Valid overlap-save output: the second half, for frames t - p + offset ...
+            let o0 = (t - p + stage.layout.offset) % al;
+            let first = (al - o0).min(p);
+            for (a, &v) in self.acc[o0..o0 + first].iter_mut().zip(&s.time[p..]) {
+                *a += v;
+            }
+            for (a, &v) in self.acc[..p - first].iter_mut().zip(&s.time[p + first..]) {
+                *a += v;
+            }
+        }
+        let e0 = t0 % al;
+        y[..b].copy_from_slice(&self.acc[e0..e0 + b]);
+        self.acc[e0..e0 + b].fill(0.0);
+        Ok(())
+    }
+}
+
+/// Partitions at least this large make a block worth spreading channels over threads.
+const PARALLEL_MIN_PARTITION: usize = 4096;
+
+/// The streaming engine: after block `j` (frames `j*block .. (j+1)*block`) is pushed, the wet
+/// output of those same frames is ready, so counting the block being filled the latency is one
+/// block.
+#[derive(Clone, Debug)]
+pub(crate) struct StreamEngine {
+    filter: Arc<StreamFilter>,
+    channels: Vec<ChannelState>,
+    /// Frames pushed so far (a multiple of the block).
+    t: usize,
+    threads: usize,
+}
+
+impl StreamEngine {
+    pub(crate) fn new(filter: Arc<StreamFilter>, channels: usize) -> Self {
+        let states = (0..channels).map(|_| ChannelState::new(&filter)).collect();
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+        Self {
+            filter,
+            channels: states,
+            t: 0,
+            threads,
         }
     }
 
@@ -531,100 +629,63 @@ impl StreamEngine {
 
     pub(crate) fn reset(&mut self) {
         for c in &mut self.channels {
-            c.hist.fill(0.0);
-            c.acc.fill(0.0);
-            for s in &mut c.stages {
-                for x in &mut s.fdl {
-                    x.re.fill(0.0);
-                    x.im.fill(0.0);
-                }
-                s.pos = 0;
-            }
+            c.reset();
         }
         self.t = 0;
     }
 
     /// Pushes one block per channel (`input[c].len() == block`) and writes the wet output of
-    /// that block into `out[c]`.
+    /// that block into `out[c]`. Blocks where a large partition is due run the channels on
+    /// parallel threads; the others are too short to repay a thread.
     pub(crate) fn push_block(&mut self, input: &[Vec<f32>], out: &mut [Vec<f32>]) -> Result<()> {
         let f = &*self.filter;
-        let b = f.block;
-        let t = self.t + b;
-        let (hl, al) = (f.hist_len, f.acc_len);
-        for (ci, ((state, x), y)) in self
-            .channels
-            .iter_mut()
-            .zip(input)
-            .zip(out.iter_mut())
-            .enumerate()
-        {
-            let h0 = self.t % hl;
-            // Ring lengths and every partition are multiples of the block: a block never wraps.
-            state.hist[h0..h0 + b].copy_from_slice(&x[..b]);
-            for ((stage, st), s) in f
-                .stages
-                .iter()
-                .zip(&mut state.stages)
-                .zip(&mut self.scratch)
+        let t0 = self.t;
+        let t = t0 + f.block;
+        let heavy = f
+            .stages
+            .iter()
+            .any(|s| s.layout.p >= PARALLEL_MIN_PARTITION && t % s.layout.p == 0);
+        let threads = self.threads.min(self.channels.len());
+        if heavy && threads > 1 {
+            let per = self.channels.len().div_ceil(threads);
+            let results: Vec<Result<()>> = std::thread::scope(|scope| {
+                let handles: Vec<_> = self
+                    .channels
+                    .chunks_mut(per)
+                    .zip(input.chunks(per))
+                    .zip(out.chunks_mut(per))
+                    .enumerate()
+                    .map(|(g, ((states, xs), ys))| {
+                        scope.spawn(move || {
+                            for (i, ((state, x), y)) in
+                                states.iter_mut().zip(xs).zip(ys.iter_mut()).enumerate()
+                            {
+                                state.push(f, g * per + i, t0, x, y)?;
+                            }
+                            Ok(())
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| {
+                        h.join().unwrap_or_else(|_| {
+                            Err(Error::Internal("convolution thread panicked".into()))
+                        })
+                    })
+                    .collect()
+            });
+            results.into_iter().collect::<Result<()>>()?;
+        } else {
+            for (ci, ((state, x), y)) in self
+                .channels
+                .iter_mut()
+                .zip(input)
+                .zip(out.iter_mut())
+                .enumerate()
             {
-                let p = stage.layout.p;
-                if t % p != 0 {
-                    continue;
-                }
-                let parts = &stage.parts[ci % stage.parts.len()];
-                if parts.iter().all(Option::is_none) {
-                    continue;
-                }
-                // The last 2p input frames, oldest first.
-                let w0 = (t + hl - 2 * p) % hl;
-                let first = (hl - w0).min(2 * p);
-                s.time[..first].copy_from_slice(&state.hist[w0..w0 + first]);
-                s.time[first..].copy_from_slice(&state.hist[..2 * p - first]);
-                stage
-                    .fft
-                    .fwd
-                    .process_with_scratch(&mut s.time, &mut s.freq, &mut s.scratch)
-                    .map_err(fft_err)?;
-                let k = stage.layout.k;
-                st.pos = (st.pos + 1) % k;
-                let slot = &mut st.fdl[st.pos];
-                for ((re, im), c) in slot.re.iter_mut().zip(&mut slot.im).zip(&s.freq) {
-                    *re = c.re;
-                    *im = c.im;
-                }
-                let bins = p + 1;
-                let (acc_re, acc_im) = (&mut self.acc_re[..bins], &mut self.acc_im[..bins]);
-                acc_re.fill(0.0);
-                acc_im.fill(0.0);
-                for (j, part) in parts.iter().enumerate() {
-                    if let Some(hpart) = part {
-                        let xi = (st.pos + k - j) % k;
-                        complex_mac(acc_re, acc_im, &st.fdl[xi], hpart);
-                    }
-                }
-                for ((c, &re), &im) in s.freq.iter_mut().zip(acc_re.iter()).zip(acc_im.iter()) {
-                    *c = Complex::new(re, im);
-                }
-                s.freq[0].im = 0.0;
-                s.freq[p].im = 0.0;
-                stage
-                    .fft
-                    .inv
-                    .process_with_scratch(&mut s.freq, &mut s.time, &mut s.scratch)
-                    .map_err(fft_err)?;
-                // Valid overlap-save output: the second half, for frames t - p + offset ...
-                let o0 = (t - p + stage.layout.offset) % al;
-                let first = (al - o0).min(p);
-                for (a, &v) in state.acc[o0..o0 + first].iter_mut().zip(&s.time[p..]) {
-                    *a += v;
-                }
-                for (a, &v) in state.acc[..p - first].iter_mut().zip(&s.time[p + first..]) {
-                    *a += v;
-                }
+                state.push(f, ci, t0, x, y)?;
             }
-            let e0 = self.t % al;
-            y[..b].copy_from_slice(&state.acc[e0..e0 + b]);
-            state.acc[e0..e0 + b].fill(0.0);
         }
         self.t = t;
         Ok(())
