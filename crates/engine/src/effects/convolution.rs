@@ -270,7 +270,8 @@ impl Effect for Convolution {
         if self.params.trim_tail {
             0
         } else {
-            self.source.frames_at(sample_rate) - 1 + self.params.pre_delay_frames(sample_rate)
+            self.source.frames_at(sample_rate).saturating_sub(1)
+                + self.params.pre_delay_frames(sample_rate)
         }
     }
 

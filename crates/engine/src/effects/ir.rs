@@ -272,6 +272,7 @@ impl IrSource {
     }
 
     pub(crate) fn at_rate(&self, sample_rate: u32) -> Result<Arc<ImpulseResponse>> {
+        check_rate(sample_rate)?;
         match self {
             Self::Builtin(spec) => cached(&CacheKey::Builtin(spec.name), sample_rate, || {
                 ImpulseResponse::builtin(spec.name, sample_rate)
