@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use super::ir::IrSource;
 use super::partitioned::{offline_fft_size, OfflineFilter, StreamEngine, StreamFilter};
-use super::{check_finite, check_finite_channels, check_shape, Effect, ImpulseResponse};
+use super::{check_finite_channels, check_shape, Effect, ImpulseResponse};
 use crate::{AudioBuffer, Error, Result};
 
 /// Longest accepted pre-delay, milliseconds.
@@ -206,6 +206,30 @@ impl std::fmt::Debug for Convolution {
     }
 }
 
+/// [`check_finite_channels`] with a fast path that vectorises (eight independent partial sums
+/// instead of one serial sum); the slow path only runs to word the error.
+fn check_finite_fast(channels: &[Vec<f32>], effect: &str) -> Result<()> {
+    let finite = channels.iter().all(|c| {
+        let mut lanes = [0.0f32; 8];
+        let chunks = c.chunks_exact(8);
+        let rest = chunks.remainder();
+        for ch in chunks {
+            for (l, &x) in lanes.iter_mut().zip(ch) {
+                *l += x * 0.0;
+            }
+        }
+        for (l, &x) in lanes.iter_mut().zip(rest) {
+            *l += x * 0.0;
+        }
+        lanes.iter().all(|l| l.is_finite())
+    });
+    if finite {
+        Ok(())
+    } else {
+        check_finite_channels(channels, effect)
+    }
+}
+
 fn worker_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
 }
@@ -217,7 +241,7 @@ impl Effect for Convolution {
 
     fn process(&mut self, channels: &mut [Vec<f32>], sample_rate: u32) -> Result<()> {
         let frames = check_shape(channels, self.name())?;
-        check_finite_channels(channels, self.name())?;
+        check_finite_fast(channels, self.name())?;
         if channels.is_empty() {
             return Ok(());
         }
@@ -277,7 +301,7 @@ impl Effect for Convolution {
 
     /// Offline FFT overlap-add over the whole buffer (threads over channels and segments).
     fn process_buffer(&mut self, audio: &AudioBuffer) -> Result<AudioBuffer> {
-        check_finite(audio, self.name())?;
+        check_finite_fast(&audio.channels, self.name())?;
         let n = check_shape(&audio.channels, self.name())?;
         self.reset();
         let sr = audio.sample_rate;

@@ -465,7 +465,7 @@ struct StageState {
     pos: usize,
 }
 
-/// Per-channel streaming state, with its own scratch so channels can run on separate threads.
+/// Per-channel streaming state.
 #[derive(Clone, Debug)]
 struct ChannelState {
     hist: Vec<f32>,
@@ -592,9 +592,6 @@ impl ChannelState {
     }
 }
 
-/// Partitions at least this large make a block worth spreading channels over threads.
-const PARALLEL_MIN_PARTITION: usize = 4096;
-
 /// The streaming engine: after block `j` (frames `j*block .. (j+1)*block`) is pushed, the wet
 /// output of those same frames is ready, so counting the block being filled the latency is one
 /// block.
@@ -604,18 +601,15 @@ pub(crate) struct StreamEngine {
     channels: Vec<ChannelState>,
     /// Frames pushed so far (a multiple of the block).
     t: usize,
-    threads: usize,
 }
 
 impl StreamEngine {
     pub(crate) fn new(filter: Arc<StreamFilter>, channels: usize) -> Self {
         let states = (0..channels).map(|_| ChannelState::new(&filter)).collect();
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
         Self {
             filter,
             channels: states,
             t: 0,
-            threads,
         }
     }
 
@@ -635,59 +629,21 @@ impl StreamEngine {
     }
 
     /// Pushes one block per channel (`input[c].len() == block`) and writes the wet output of
-    /// that block into `out[c]`. Blocks where a large partition is due run the channels on
-    /// parallel threads; the others are too short to repay a thread.
+    /// that block into `out[c]`. Channels run one after the other on the caller's thread: on a
+    /// busy 2-core machine, handing the blocks where a large partition is due to a second thread
+    /// measured slower (the thread waits to be scheduled) than doing them here.
     pub(crate) fn push_block(&mut self, input: &[Vec<f32>], out: &mut [Vec<f32>]) -> Result<()> {
         let f = &*self.filter;
-        let t0 = self.t;
-        let t = t0 + f.block;
-        let heavy = f
-            .stages
-            .iter()
-            .any(|s| s.layout.p >= PARALLEL_MIN_PARTITION && t % s.layout.p == 0);
-        let threads = self.threads.min(self.channels.len());
-        if heavy && threads > 1 {
-            let per = self.channels.len().div_ceil(threads);
-            let results: Vec<Result<()>> = std::thread::scope(|scope| {
-                let handles: Vec<_> = self
-                    .channels
-                    .chunks_mut(per)
-                    .zip(input.chunks(per))
-                    .zip(out.chunks_mut(per))
-                    .enumerate()
-                    .map(|(g, ((states, xs), ys))| {
-                        scope.spawn(move || {
-                            for (i, ((state, x), y)) in
-                                states.iter_mut().zip(xs).zip(ys.iter_mut()).enumerate()
-                            {
-                                state.push(f, g * per + i, t0, x, y)?;
-                            }
-                            Ok(())
-                        })
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| {
-                        h.join().unwrap_or_else(|_| {
-                            Err(Error::Internal("convolution thread panicked".into()))
-                        })
-                    })
-                    .collect()
-            });
-            results.into_iter().collect::<Result<()>>()?;
-        } else {
-            for (ci, ((state, x), y)) in self
-                .channels
-                .iter_mut()
-                .zip(input)
-                .zip(out.iter_mut())
-                .enumerate()
-            {
-                state.push(f, ci, t0, x, y)?;
-            }
+        for (ci, ((state, x), y)) in self
+            .channels
+            .iter_mut()
+            .zip(input)
+            .zip(out.iter_mut())
+            .enumerate()
+        {
+            state.push(f, ci, self.t, x, y)?;
         }
-        self.t = t;
+        self.t += f.block;
         Ok(())
     }
 }
