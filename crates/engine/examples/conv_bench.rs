@@ -24,7 +24,38 @@ fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> (f64, T) {
     (best, last.unwrap())
 }
 
+/// Times one forward plus one inverse real FFT per size (for the cost model).
+fn fft_sizes() {
+    use realfft::RealFftPlanner;
+    let mut planner = RealFftPlanner::<f32>::new();
+    for k in 10..=21 {
+        let n = 1usize << k;
+        let fwd = planner.plan_fft_forward(n);
+        let inv = planner.plan_fft_inverse(n);
+        let mut x = fwd.make_input_vec();
+        let mut y = fwd.make_output_vec();
+        let reps = (1 << 22) / n;
+        let (t, _) = best_of(3, || {
+            for _ in 0..reps {
+                fwd.process(&mut x, &mut y).unwrap();
+                y[0].im = 0.0;
+                y[n / 2].im = 0.0;
+                inv.process(&mut y, &mut x).unwrap();
+            }
+        });
+        let per = t / reps as f64;
+        println!(
+            "fft {n:>8}: {:>9.1} us fwd+inv, {:.3} ns per n*log2(n)",
+            per * 1e6,
+            per * 1e9 / (n as f64 * k as f64)
+        );
+    }
+}
+
 fn main() {
+    if std::env::args().any(|a| a == "--fft") {
+        return fft_sizes();
+    }
     let runs: usize = std::env::args()
         .nth(1)
         .and_then(|a| a.parse().ok())
@@ -58,6 +89,7 @@ fn main() {
     report("offline, first call (IR prepared)", t_first);
     let (t, out) = best_of(runs, || conv.process_buffer(&audio).unwrap());
     report("offline (FFT overlap-add)", t);
+    println!("  FFT size {:?}", conv.offline_fft_frames());
     let (t_new, _) = best_of(runs, || {
         let mut c =
             Convolution::new(ir_path.to_str().unwrap(), ConvolutionParams::default()).unwrap();
@@ -98,6 +130,10 @@ fn main() {
                 .fold(0.0f32, f32::max)
         })
         .fold(0.0f32, f32::max);
+    println!(
+        "  partitions (size, offset, count): {:?}",
+        conv.streaming_partitions()
+    );
     println!("streaming latency {lat} frames; max |streaming - offline| = {err:.2e}");
 
     for name in ImpulseResponse::BUILTIN_NAMES {

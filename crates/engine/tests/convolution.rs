@@ -584,6 +584,29 @@ fn errors_are_clear() {
     std::fs::write(&junk, b"not audio at all").unwrap();
     let e = Convolution::new(junk.to_str().unwrap(), p()).unwrap_err();
     assert!(matches!(e, Error::AudioFormat { .. }), "{e}");
+
+    // A sample rate no IR can be made for, with built-in, file and in-memory IRs.
+    let wav = dir.path().join("ir.wav");
+    write_wav(&wav, &[vec![1.0, 0.5, 0.25]], 44_100);
+    for mut conv in [
+        Convolution::new("room", p()).unwrap(),
+        Convolution::new(wav.to_str().unwrap(), p()).unwrap(),
+        Convolution::from_ir(ir(vec![vec![1.0, 0.5]], 48_000), p()).unwrap(),
+    ] {
+        let mut x = vec![vec![0.0; 10]];
+        assert!(matches!(
+            conv.process(&mut x, 0),
+            Err(Error::InvalidArgument(_))
+        ));
+        let audio = AudioBuffer {
+            channels: x,
+            sample_rate: 0,
+        };
+        assert!(matches!(
+            conv.process_buffer(&audio),
+            Err(Error::InvalidArgument(_))
+        ));
+    }
 }
 
 #[test]

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use super::ir::IrSource;
 use super::partitioned::{offline_fft_size, OfflineFilter, StreamEngine, StreamFilter};
-use super::{check_finite, check_finite_channels, check_shape, Effect, ImpulseResponse};
+use super::{check_finite_channels, check_shape, Effect, ImpulseResponse};
 use crate::{AudioBuffer, Error, Result};
 
 /// Longest accepted pre-delay, milliseconds.
@@ -95,7 +95,7 @@ struct Streaming {
 
 /// Convolution reverb. Holds the IR *source* (built-in name, file or in-memory IR) and resolves
 /// it per sample rate, so one `Convolution` works at any rate (re-preparing when it changes).
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Convolution {
     source: IrSource,
     params: ConvolutionParams,
@@ -132,6 +132,24 @@ impl Convolution {
 
     pub fn params(&self) -> &ConvolutionParams {
         &self.params
+    }
+
+    /// The streaming partition prepared by the last [`Effect::process`] call, as
+    /// `(partition_frames, first_ir_frame, partitions)` per stage (for reports and benchmarks).
+    pub fn streaming_partitions(&self) -> Vec<(usize, usize, usize)> {
+        self.streaming.as_ref().map_or_else(Vec::new, |s| {
+            s.engine
+                .filter()
+                .layouts()
+                .into_iter()
+                .map(|l| (l.p, l.offset, l.k))
+                .collect()
+        })
+    }
+
+    /// The FFT size the last whole-buffer call used, if any.
+    pub fn offline_fft_frames(&self) -> Option<usize> {
+        self.offline.as_ref().map(|o| o.2.fft_n())
     }
 
     /// The IR at `sample_rate` and the gain applied to the wet path (normalisation and mix).
@@ -174,6 +192,44 @@ impl Convolution {
     }
 }
 
+impl std::fmt::Debug for Convolution {
+    // Short: the IR and its spectra would fill pages.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Convolution")
+            .field("ir", &self.source.describe())
+            .field("params", &self.params)
+            .field(
+                "streaming_rate",
+                &self.streaming.as_ref().map(|s| s.sample_rate),
+            )
+            .finish()
+    }
+}
+
+/// [`check_finite_channels`] with a fast path that vectorises (eight independent partial sums
+/// instead of one serial sum); the slow path only runs to word the error.
+fn check_finite_fast(channels: &[Vec<f32>], effect: &str) -> Result<()> {
+    let finite = channels.iter().all(|c| {
+        let mut lanes = [0.0f32; 8];
+        let chunks = c.chunks_exact(8);
+        let rest = chunks.remainder();
+        for ch in chunks {
+            for (l, &x) in lanes.iter_mut().zip(ch) {
+                *l += x * 0.0;
+            }
+        }
+        for (l, &x) in lanes.iter_mut().zip(rest) {
+            *l += x * 0.0;
+        }
+        lanes.iter().all(|l| l.is_finite())
+    });
+    if finite {
+        Ok(())
+    } else {
+        check_finite_channels(channels, effect)
+    }
+}
+
 fn worker_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
 }
@@ -185,7 +241,7 @@ impl Effect for Convolution {
 
     fn process(&mut self, channels: &mut [Vec<f32>], sample_rate: u32) -> Result<()> {
         let frames = check_shape(channels, self.name())?;
-        check_finite_channels(channels, self.name())?;
+        check_finite_fast(channels, self.name())?;
         if channels.is_empty() {
             return Ok(());
         }
@@ -238,13 +294,14 @@ impl Effect for Convolution {
         if self.params.trim_tail {
             0
         } else {
-            self.source.frames_at(sample_rate) - 1 + self.params.pre_delay_frames(sample_rate)
+            self.source.frames_at(sample_rate).saturating_sub(1)
+                + self.params.pre_delay_frames(sample_rate)
         }
     }
 
     /// Offline FFT overlap-add over the whole buffer (threads over channels and segments).
     fn process_buffer(&mut self, audio: &AudioBuffer) -> Result<AudioBuffer> {
-        check_finite(audio, self.name())?;
+        check_finite_fast(&audio.channels, self.name())?;
         let n = check_shape(&audio.channels, self.name())?;
         self.reset();
         let sr = audio.sample_rate;

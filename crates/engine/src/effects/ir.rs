@@ -247,6 +247,20 @@ impl IrSource {
         Ok(Self::File { key, native })
     }
 
+    /// The built-in name, the file or the in-memory IR's name and shape, for messages.
+    pub(crate) fn describe(&self) -> String {
+        match self {
+            Self::Builtin(spec) => format!("built-in {}", spec.name),
+            Self::File { native, .. } | Self::Memory(native) => format!(
+                "{} ({} ch, {} frames at {} Hz)",
+                native.name,
+                native.channels.len(),
+                native.frames(),
+                native.sample_rate
+            ),
+        }
+    }
+
     /// Frames of the IR at `sample_rate`, without resampling it.
     pub(crate) fn frames_at(&self, sample_rate: u32) -> usize {
         match self {
@@ -258,6 +272,7 @@ impl IrSource {
     }
 
     pub(crate) fn at_rate(&self, sample_rate: u32) -> Result<Arc<ImpulseResponse>> {
+        check_rate(sample_rate)?;
         match self {
             Self::Builtin(spec) => cached(&CacheKey::Builtin(spec.name), sample_rate, || {
                 ImpulseResponse::builtin(spec.name, sample_rate)

@@ -471,40 +471,13 @@ struct ChannelState {
     hist: Vec<f32>,
     acc: Vec<f32>,
     stages: Vec<StageState>,
-}
-
-/// The streaming engine: feed whole blocks of `block` frames; each call returns the wet output
-/// for the block one block earlier... precisely, after block `j` is pushed, the wet output of
-/// frames `j*block .. (j+1)*block` is ready (so the latency, counting the block being filled,
-/// is one block).
-#[derive(Clone, Debug)]
-pub(crate) struct StreamEngine {
-    filter: Arc<StreamFilter>,
-    channels: Vec<ChannelState>,
-    /// Frames pushed so far (a multiple of the block).
-    t: usize,
     scratch: Vec<Scratch>,
     acc_re: Vec<f32>,
     acc_im: Vec<f32>,
 }
 
-impl StreamEngine {
-    pub(crate) fn new(filter: Arc<StreamFilter>, channels: usize) -> Self {
-        let channels = (0..channels)
-            .map(|_| ChannelState {
-                hist: vec![0.0; filter.hist_len],
-                acc: vec![0.0; filter.acc_len],
-                stages: filter
-                    .stages
-                    .iter()
-                    .map(|s| StageState {
-                        fdl: vec![Split::zeros(s.layout.p + 1); s.layout.k],
-                        pos: 0,
-                    })
-                    .collect(),
-            })
-            .collect();
-        let scratch = filter.stages.iter().map(|s| Scratch::new(&s.fft)).collect();
+impl ChannelState {
+    fn new(filter: &StreamFilter) -> Self {
         let max_bins = filter
             .stages
             .iter()
@@ -512,12 +485,131 @@ impl StreamEngine {
             .max()
             .unwrap_or(1);
         Self {
-            filter,
-            channels,
-            t: 0,
-            scratch,
+            hist: vec![0.0; filter.hist_len],
+            acc: vec![0.0; filter.acc_len],
+            stages: filter
+                .stages
+                .iter()
+                .map(|s| StageState {
+                    fdl: vec![Split::zeros(s.layout.p + 1); s.layout.k],
+                    pos: 0,
+                })
+                .collect(),
+            scratch: filter.stages.iter().map(|s| Scratch::new(&s.fft)).collect(),
             acc_re: vec![0.0; max_bins],
             acc_im: vec![0.0; max_bins],
+        }
+    }
+
+    fn reset(&mut self) {
+        self.hist.fill(0.0);
+        self.acc.fill(0.0);
+        for s in &mut self.stages {
+            for x in &mut s.fdl {
+                x.re.fill(0.0);
+                x.im.fill(0.0);
+            }
+            s.pos = 0;
+        }
+    }
+
+    /// Pushes one block of input (frames `t0 .. t0 + block`) through IR channel `ic` and writes
+    /// the wet output of that block to `y`.
+    fn push(
+        &mut self,
+        f: &StreamFilter,
+        ic: usize,
+        t0: usize,
+        x: &[f32],
+        y: &mut [f32],
+    ) -> Result<()> {
+        let b = f.block;
+        let t = t0 + b;
+        let (hl, al) = (f.hist_len, f.acc_len);
+        let h0 = t0 % hl;
+        // Ring lengths and every partition are multiples of the block: a block never wraps.
+        self.hist[h0..h0 + b].copy_from_slice(&x[..b]);
+        for ((stage, st), s) in f.stages.iter().zip(&mut self.stages).zip(&mut self.scratch) {
+            let p = stage.layout.p;
+            if t % p != 0 {
+                continue;
+            }
+            let parts = &stage.parts[ic % stage.parts.len()];
+            if parts.iter().all(Option::is_none) {
+                continue;
+            }
+            // The last 2p input frames, oldest first.
+            let w0 = (t + hl - 2 * p) % hl;
+            let first = (hl - w0).min(2 * p);
+            s.time[..first].copy_from_slice(&self.hist[w0..w0 + first]);
+            s.time[first..].copy_from_slice(&self.hist[..2 * p - first]);
+            stage
+                .fft
+                .fwd
+                .process_with_scratch(&mut s.time, &mut s.freq, &mut s.scratch)
+                .map_err(fft_err)?;
+            let k = stage.layout.k;
+            st.pos = (st.pos + 1) % k;
+            let slot = &mut st.fdl[st.pos];
+            for ((re, im), c) in slot.re.iter_mut().zip(&mut slot.im).zip(&s.freq) {
+                *re = c.re;
+                *im = c.im;
+            }
+            let bins = p + 1;
+            let (acc_re, acc_im) = (&mut self.acc_re[..bins], &mut self.acc_im[..bins]);
+            acc_re.fill(0.0);
+            acc_im.fill(0.0);
+            for (j, part) in parts.iter().enumerate() {
+                if let Some(hpart) = part {
+                    let xi = (st.pos + k - j) % k;
+                    complex_mac(acc_re, acc_im, &st.fdl[xi], hpart);
+                }
+            }
+            for ((c, &re), &im) in s.freq.iter_mut().zip(acc_re.iter()).zip(acc_im.iter()) {
+                *c = Complex::new(re, im);
+            }
+            s.freq[0].im = 0.0;
+            s.freq[p].im = 0.0;
+            stage
+                .fft
+                .inv
+                .process_with_scratch(&mut s.freq, &mut s.time, &mut s.scratch)
+                .map_err(fft_err)?;
+            // Valid overlap-save output: the second half, for frames t - p + offset ...
+            let o0 = (t - p + stage.layout.offset) % al;
+            let first = (al - o0).min(p);
+            for (a, &v) in self.acc[o0..o0 + first].iter_mut().zip(&s.time[p..]) {
+                *a += v;
+            }
+            for (a, &v) in self.acc[..p - first].iter_mut().zip(&s.time[p + first..]) {
+                *a += v;
+            }
+        }
+        let e0 = t0 % al;
+        y[..b].copy_from_slice(&self.acc[e0..e0 + b]);
+        self.acc[e0..e0 + b].fill(0.0);
+        Ok(())
+    }
+}
+
+/// The streaming engine: after block `j` (frames `j*block .. (j+1)*block`) is pushed, the wet
+/// output of those same frames is ready, so counting the block being filled the latency is one
+/// block.
+#[derive(Clone, Debug)]
+pub(crate) struct StreamEngine {
+    filter: Arc<StreamFilter>,
+    channels: Vec<ChannelState>,
+    /// Frames pushed so far (a multiple of the block).
+    t: usize,
+}
+
+impl StreamEngine {
+    pub(crate) fn new(filter: Arc<StreamFilter>, channels: usize) -> Self {
+        let states = (0..channels).map(|_| ChannelState::new(&filter)).collect();
+        Self {
+            filter,
+            channels: states,
+            t: 0,
         }
     }
 
@@ -531,26 +623,17 @@ impl StreamEngine {
 
     pub(crate) fn reset(&mut self) {
         for c in &mut self.channels {
-            c.hist.fill(0.0);
-            c.acc.fill(0.0);
-            for s in &mut c.stages {
-                for x in &mut s.fdl {
-                    x.re.fill(0.0);
-                    x.im.fill(0.0);
-                }
-                s.pos = 0;
-            }
+            c.reset();
         }
         self.t = 0;
     }
 
     /// Pushes one block per channel (`input[c].len() == block`) and writes the wet output of
-    /// that block into `out[c]`.
+    /// that block into `out[c]`. Channels run one after the other on the caller's thread: on a
+    /// busy 2-core machine, handing the blocks where a large partition is due to a second thread
+    /// measured slower (the thread waits to be scheduled) than doing them here.
     pub(crate) fn push_block(&mut self, input: &[Vec<f32>], out: &mut [Vec<f32>]) -> Result<()> {
         let f = &*self.filter;
-        let b = f.block;
-        let t = self.t + b;
-        let (hl, al) = (f.hist_len, f.acc_len);
         for (ci, ((state, x), y)) in self
             .channels
             .iter_mut()
@@ -558,75 +641,110 @@ impl StreamEngine {
             .zip(out.iter_mut())
             .enumerate()
         {
-            let h0 = self.t % hl;
-            // Ring lengths and every partition are multiples of the block: a block never wraps.
-            state.hist[h0..h0 + b].copy_from_slice(&x[..b]);
-            for ((stage, st), s) in f
-                .stages
-                .iter()
-                .zip(&mut state.stages)
-                .zip(&mut self.scratch)
-            {
-                let p = stage.layout.p;
-                if t % p != 0 {
-                    continue;
-                }
-                let parts = &stage.parts[ci % stage.parts.len()];
-                if parts.iter().all(Option::is_none) {
-                    continue;
-                }
-                // The last 2p input frames, oldest first.
-                let w0 = (t + hl - 2 * p) % hl;
-                let first = (hl - w0).min(2 * p);
-                s.time[..first].copy_from_slice(&state.hist[w0..w0 + first]);
-                s.time[first..].copy_from_slice(&state.hist[..2 * p - first]);
-                stage
-                    .fft
-                    .fwd
-                    .process_with_scratch(&mut s.time, &mut s.freq, &mut s.scratch)
-                    .map_err(fft_err)?;
-                let k = stage.layout.k;
-                st.pos = (st.pos + 1) % k;
-                let slot = &mut st.fdl[st.pos];
-                for ((re, im), c) in slot.re.iter_mut().zip(&mut slot.im).zip(&s.freq) {
-                    *re = c.re;
-                    *im = c.im;
-                }
-                let bins = p + 1;
-                let (acc_re, acc_im) = (&mut self.acc_re[..bins], &mut self.acc_im[..bins]);
-                acc_re.fill(0.0);
-                acc_im.fill(0.0);
-                for (j, part) in parts.iter().enumerate() {
-                    if let Some(hpart) = part {
-                        let xi = (st.pos + k - j) % k;
-                        complex_mac(acc_re, acc_im, &st.fdl[xi], hpart);
-                    }
-                }
-                for ((c, &re), &im) in s.freq.iter_mut().zip(acc_re.iter()).zip(acc_im.iter()) {
-                    *c = Complex::new(re, im);
-                }
-                s.freq[0].im = 0.0;
-                s.freq[p].im = 0.0;
-                stage
-                    .fft
-                    .inv
-                    .process_with_scratch(&mut s.freq, &mut s.time, &mut s.scratch)
-                    .map_err(fft_err)?;
-                // Valid overlap-save output: the second half, for frames t - p + offset ...
-                let o0 = (t - p + stage.layout.offset) % al;
-                let first = (al - o0).min(p);
-                for (a, &v) in state.acc[o0..o0 + first].iter_mut().zip(&s.time[p..]) {
-                    *a += v;
-                }
-                for (a, &v) in state.acc[..p - first].iter_mut().zip(&s.time[p + first..]) {
-                    *a += v;
-                }
-            }
-            let e0 = self.t % al;
-            y[..b].copy_from_slice(&state.acc[e0..e0 + b]);
-            state.acc[e0..e0 + b].fill(0.0);
+            state.push(f, ci, self.t, x, y)?;
         }
-        self.t = t;
+        self.t += f.block;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn noise(n: usize, seed: u32) -> Vec<f32> {
+        let mut s = seed.max(1);
+        (0..n)
+            .map(|_| {
+                s ^= s << 13;
+                s ^= s >> 17;
+                s ^= s << 5;
+                (s as f32 / u32::MAX as f32) - 0.5
+            })
+            .collect()
+    }
+
+    #[test]
+    fn layouts_cover_the_filter_and_respect_the_deadline() {
+        for block in [32, 256, 512, 4096] {
+            for m in [1, 100, 511, 512, 513, 5000, 110_250, 1_000_000] {
+                let stages = plan_stages(m, block);
+                let mut covered = 0;
+                for s in &stages {
+                    assert_eq!(s.offset, covered);
+                    assert!(s.offset + block >= s.p, "{s:?} misses its deadline");
+                    assert_eq!(s.p % block, 0);
+                    covered += s.p * s.k;
+                }
+                assert!(covered >= m && covered - m < stages.last().unwrap().p);
+            }
+        }
+    }
+
+    /// Times candidate layouts on 10 s of audio with a 2.5 s filter:
+    /// `cargo test -p rust-audio-engine --profile ci layout_timing -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn layout_timing() {
+        let h = vec![noise(110_250, 3)];
+        let x = noise(441_000, 5);
+        let block = 512;
+        let mut candidates = vec![plan_stages(h[0].len(), block)];
+        for (ratio, cap) in [
+            (16, 16),
+            (8, 64),
+            (4, 64),
+            (2, 32),
+            (64, 64),
+            (16, 32),
+            (1, 1),
+            (32, 32),
+            (8, 8),
+            (4, 16),
+            (8, 32),
+            (4, 32),
+        ] {
+            let mut stages = Vec::new();
+            let (mut covered, mut p) = (0, block);
+            while covered < h[0].len() {
+                let next_p = (p * ratio).min(block * cap);
+                let rest = (h[0].len() - covered).div_ceil(p);
+                let k = if next_p > p {
+                    (next_p - block)
+                        .saturating_sub(covered)
+                        .div_ceil(p)
+                        .clamp(1, rest)
+                } else {
+                    rest
+                };
+                stages.push(StageLayout {
+                    p,
+                    offset: covered,
+                    k,
+                });
+                covered += k * p;
+                p = next_p;
+            }
+            candidates.push(stages);
+        }
+        for layout in candidates {
+            let cost = layout_cost(&layout);
+            let filter =
+                Arc::new(StreamFilter::with_layout(&h, 0, 1.0, block, layout.clone()).unwrap());
+            let mut e = StreamEngine::new(filter, 1);
+            let mut out = vec![vec![0.0; block]];
+            let mut ns = f64::INFINITY;
+            for _ in 0..5 {
+                e.reset();
+                let t = std::time::Instant::now();
+                for chunk in x.chunks_exact(block) {
+                    e.push_block(&[chunk.to_vec()], &mut out).unwrap();
+                }
+                ns = ns.min(t.elapsed().as_secs_f64() * 1e9 / x.len() as f64);
+            }
+            let desc: Vec<_> = layout.iter().map(|s| (s.p, s.k)).collect();
+            println!("{ns:6.1} ns/frame  model {cost:8.0}  {desc:?}");
+        }
     }
 }
