@@ -12,12 +12,13 @@ RAE_CORPUS ?= $(abspath ../shared/corpus)
 export RAE_CORPUS
 APT_PACKAGES := fluidsynth fluid-soundfont-gm timgm6mb-soundfont musescore-general-soundfont-small
 
-.PHONY: help demo test deps apt-deps venv lint fmt rust-test wheel pytest stubtest bench fuzz
+.PHONY: help demo test deps apt-deps venv lint fmt rust-test wheel pytest stubtest bench bench-fx fuzz
 
 help:
 	@echo "make demo   render the built-in demo piece to out/demo.wav"
 	@echo "make test   install test dependencies and run every check (what CI runs)"
 	@echo "make bench  compare rendering speed with FluidSynth"
+	@echo "make bench-fx  compare effects speed with pedalboard (and scipy)"
 
 demo:
 	$(CARGO) run --release -q -p rae-cli -- demo -o out
@@ -68,3 +69,8 @@ stubtest: wheel
 bench: venv
 	$(CARGO) build --release -q -p rae-cli
 	$(PY) bench/render_vs_fluidsynth.py
+
+# Effects against pedalboard: installs the peers from bench/requirements.txt into the venv.
+bench-fx: wheel
+	$(PY) -m pip install -q -r bench/requirements.txt
+	$(PY) bench/fx_vs_pedalboard.py

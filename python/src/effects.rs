@@ -143,10 +143,13 @@ impl Effect {
                 rae::synth::render::catch_panics(|| {
                     if reset {
                         let mut effect = self.boxed();
-                        let out = effect.process_buffer(&rae::AudioBuffer {
-                            channels,
-                            sample_rate,
-                        })?;
+                        let out = rae::effects::process_owned(
+                            effect.as_effect_mut(),
+                            rae::AudioBuffer {
+                                channels,
+                                sample_rate,
+                            },
+                        )?;
                         // Keep what the call prepared (coefficients, transformed IRs) for the next.
                         *lock(&self.template) = effect;
                         Ok(out.channels)

@@ -6,6 +6,7 @@
 //! output delayed by the summed latency.
 
 use super::{check_finite, check_finite_channels, BoxedEffect, Effect};
+
 use crate::{AudioBuffer, Result};
 
 /// An ordered list of effects.
@@ -89,7 +90,7 @@ impl Effect for Chain {
             c.resize(frames, 0.0);
         }
         for e in &mut self.effects {
-            out = e.process_buffer(&out)?;
+            out = super::process_owned(e.as_effect_mut(), out)?;
             for c in &mut out.channels {
                 c.truncate(frames);
             }

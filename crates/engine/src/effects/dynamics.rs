@@ -69,6 +69,22 @@ fn one_pole(ms: f32, sample_rate: u32) -> f64 {
     }
 }
 
+/// 2^x to about 2e-7 relative error (1e-6 dB), several times cheaper than `f32::exp2`: the
+/// nearest integer goes into the exponent bits and a degree-6 Taylor polynomial covers the
+/// remaining fraction in [-0.5, 0.5].
+fn fast_exp2(x: f32) -> f32 {
+    let x = x.clamp(-126.0, 126.0);
+    let i = x.round();
+    let f = (x - i) * std::f32::consts::LN_2;
+    let p = 1.0
+        + f * (1.0
+            + f * (0.5
+                + f * (1.0 / 6.0 + f * (1.0 / 24.0 + f * (1.0 / 120.0 + f * (1.0 / 720.0))))));
+    // i is within -126..=126, so the biased exponent is a normal float's.
+    let scale = f32::from_bits((((i as i32) + 127) as u32) << 23);
+    p * scale
+}
+
 /// Per-frame peak across channels into `peak` (resized to the frame count).
 fn linked_peak(channels: &[Vec<f32>], peak: &mut Vec<f32>) {
     let frames = channels.first().map_or(0, Vec::len);
@@ -176,7 +192,7 @@ impl Effect for Compressor {
                 env = 0.0;
                 *g = makeup;
             } else {
-                *g = ((env + makeup_db) as f32 / DB_PER_LOG2).exp2();
+                *g = fast_exp2((env + makeup_db) as f32 / DB_PER_LOG2);
             }
         }
         self.env_db = env;
@@ -187,6 +203,10 @@ impl Effect for Compressor {
 
     fn reset(&mut self) {
         self.env_db = 0.0;
+    }
+
+    fn in_place_whole_buffer(&self) -> bool {
+        true
     }
 }
 
@@ -520,6 +540,10 @@ impl Effect for Gain {
     }
 
     fn reset(&mut self) {}
+
+    fn in_place_whole_buffer(&self) -> bool {
+        true
+    }
 }
 
 /// Scales a whole signal to an integrated loudness target (ITU-R BS.1770-4, gated, through
@@ -605,6 +629,16 @@ mod tests {
         c.process(&mut x, sr as u32).unwrap();
         let out_db = 20.0 * f64::from(x[0][sr - 1].abs()).log10();
         assert!((out_db + 17.0).abs() < 0.01, "{out_db}");
+    }
+
+    #[test]
+    fn fast_exp2_is_accurate() {
+        let mut x = -40.0f32;
+        while x < 10.0 {
+            let rel = (fast_exp2(x) / x.exp2() - 1.0).abs();
+            assert!(rel < 5e-7, "{x}: {rel}");
+            x += 0.013;
+        }
     }
 
     #[test]

@@ -368,6 +368,10 @@ impl Effect for Eq {
             s.fill([0.0; 2]);
         }
     }
+
+    fn in_place_whole_buffer(&self) -> bool {
+        true
+    }
 }
 
 #[cfg(test)]

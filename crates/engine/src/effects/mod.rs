@@ -40,11 +40,16 @@ use crate::{AudioBuffer, Error, Result};
 pub trait CloneEffect: Effect {
     /// A boxed copy.
     fn clone_box(&self) -> BoxedEffect;
+    /// The same object as a plain [`Effect`] (what trait upcasting does on newer compilers).
+    fn as_effect_mut(&mut self) -> &mut dyn Effect;
 }
 
 impl<T: Effect + Clone + 'static> CloneEffect for T {
     fn clone_box(&self) -> BoxedEffect {
         Box::new(self.clone())
+    }
+    fn as_effect_mut(&mut self) -> &mut dyn Effect {
+        self
     }
 }
 
@@ -110,6 +115,13 @@ pub trait Effect: Send + Sync {
         0
     }
 
+    /// Whether [`Effect::process_buffer`] is the default (streaming over the input plus silence),
+    /// so that with no latency and no tail it equals resetting and streaming the buffer in place.
+    /// Effects that override `process_buffer` must leave this `false` (the default).
+    fn in_place_whole_buffer(&self) -> bool {
+        false
+    }
+
     /// Whole-buffer processing: resets, processes `audio` and returns it aligned with the
     /// input, longer by `tail_frames()`. The default runs the streaming path on the input
     /// followed by silence and drops the first `latency_frames()` frames.
@@ -139,6 +151,24 @@ pub trait Effect: Send + Sync {
             sample_rate: sr,
         })
     }
+}
+
+/// Whole-buffer processing of a buffer the caller owns: the same result as
+/// [`Effect::process_buffer`], without a copy for effects that have no latency and no tail and
+/// keep the default whole-buffer method (filters, compressor, gain), and as one chain. Used by
+/// the Python bindings and [`Chain`].
+pub fn process_owned(effect: &mut dyn Effect, mut audio: AudioBuffer) -> Result<AudioBuffer> {
+    let sr = audio.sample_rate;
+    if effect.in_place_whole_buffer()
+        && effect.latency_frames(sr) == 0
+        && effect.tail_frames(sr) == 0
+    {
+        check_finite(&audio, effect.name())?;
+        effect.reset();
+        effect.process(&mut audio.channels, sr)?;
+        return Ok(audio);
+    }
+    effect.process_buffer(&audio)
 }
 
 /// Refuses NaN or infinite samples with an error naming the effect, the channel and the frame.
