@@ -85,6 +85,22 @@ fn fast_exp2(x: f32) -> f32 {
     p * scale
 }
 
+/// log2(x) for positive normal x to about 1e-7 absolute error: the exponent bits plus
+/// 2 atanh((m - 1) / (m + 1)) / ln 2 for the mantissa m in [sqrt(1/2), sqrt(2)).
+fn fast_log2(x: f32) -> f32 {
+    let bits = x.to_bits();
+    let mut e = ((bits >> 23) & 0xff) as i32 - 127;
+    let mut m = f32::from_bits((bits & 0x007f_ffff) | 0x3f80_0000);
+    if m > std::f32::consts::SQRT_2 {
+        m *= 0.5;
+        e += 1;
+    }
+    let t = (m - 1.0) / (m + 1.0);
+    let t2 = t * t;
+    let ln = 2.0 * t * (1.0 + t2 * (1.0 / 3.0 + t2 * (1.0 / 5.0 + t2 * (1.0 / 7.0))));
+    e as f32 + ln * std::f32::consts::LOG2_E
+}
+
 /// Per-frame peak across channels into `peak` (resized to the frame count).
 fn linked_peak(channels: &[Vec<f32>], peak: &mut Vec<f32>) {
     let frames = channels.first().map_or(0, Vec::len);
@@ -181,7 +197,7 @@ impl Effect for Compressor {
         const DB_PER_LOG2: f32 = 6.020_6;
         for g in gains.iter_mut() {
             let target = if *g > knee_start {
-                self.curve(f64::from(DB_PER_LOG2 * g.log2()))
+                self.curve(f64::from(DB_PER_LOG2 * fast_log2(*g)))
             } else {
                 0.0
             };
@@ -438,6 +454,8 @@ impl Effect for Limiter {
         }
         let mut gains = vec![0.0f32; frames];
         // Pass 2, sequential: required gains, look-ahead minimum, average and release.
+        let full = l as f64;
+        let inv_l = 1.0 / full;
         for (t, gain_out) in gains.iter_mut().enumerate() {
             let n = st.n + t as u64;
             let tp = tps[t];
@@ -453,6 +471,20 @@ impl Effect for Limiter {
             let slot = st.slot;
             let next = if slot + 1 == l { 0 } else { slot + 1 };
             st.slot = next;
+            // Steady state at unity (every stored requirement and minimum is 1, the gain is 1):
+            // a frame needing no reduction changes nothing but the window's newest entry.
+            if required == 1.0
+                && st.level == 1.0
+                && st.sum == full
+                && st.window.front().is_none_or(|&(_, r)| r == 1.0)
+            {
+                st.window.clear();
+                st.window.push_back((n, 1.0));
+                st.required[slot] = 1.0;
+                st.minima[slot] = 1.0;
+                *gain_out = 1.0;
+                continue;
+            }
             // Sliding minimum over frames (m - l, m].
             while st.window.back().is_some_and(|&(_, r)| r >= required) {
                 st.window.pop_back();
@@ -470,7 +502,7 @@ impl Effect for Limiter {
             // `required` of frame k was stored l - 1 frames ago, in the slot after this one.
             st.required[slot] = required;
             let k_required = st.required[next];
-            let avg = (st.sum / l as f64) as f32;
+            let avg = (st.sum * inv_l) as f32;
             let target = avg.min(k_required);
             st.level = target.min(1.0 - (1.0 - st.level) * st.release);
             *gain_out = st.level;
@@ -629,6 +661,17 @@ mod tests {
         c.process(&mut x, sr as u32).unwrap();
         let out_db = 20.0 * f64::from(x[0][sr - 1].abs()).log10();
         assert!((out_db + 17.0).abs() < 0.01, "{out_db}");
+    }
+
+    #[test]
+    fn fast_log2_is_accurate() {
+        let mut x = 1e-6f32;
+        while x < 100.0 {
+            // Within 1e-6 or a couple of f32 steps of the result, whichever is larger.
+            let err = (fast_log2(x) - x.log2()).abs();
+            assert!(err < 1e-6f32.max(x.log2().abs() * 2.5e-7), "{x}: {err}");
+            x *= 1.0137;
+        }
     }
 
     #[test]
