@@ -74,7 +74,9 @@ fn one_pole(ms: f32, sample_rate: u32) -> f64 {
 /// remaining fraction in [-0.5, 0.5].
 fn fast_exp2(x: f32) -> f32 {
     let x = x.clamp(-126.0, 126.0);
-    let i = x.round();
+    // Round to nearest by the 1.5 * 2^23 trick: plain float arithmetic, so loops vectorise.
+    const MAGIC: f32 = 12_582_912.0;
+    let i = (x + MAGIC) - MAGIC;
     let f = (x - i) * std::f32::consts::LN_2;
     let p = 1.0
         + f * (1.0
@@ -189,7 +191,6 @@ impl Effect for Compressor {
             db_to_gain(f64::from(self.params.threshold_db) - f64::from(self.params.knee_db) / 2.0)
                 as f32;
         let makeup_db = f64::from(self.params.makeup_gain_db);
-        let makeup = db_to_gain(makeup_db) as f32;
         let (attack, release) = (self.attack, self.release);
         let mut env = self.env_db;
         // dB = 20 log10(x) = DB_PER_LOG2 * log2(x); f32 log2/exp2 are far cheaper than f64
@@ -203,13 +204,15 @@ impl Effect for Compressor {
             };
             let coef = if target < env { attack } else { release };
             env = target + coef * (env - target);
-            // Recovered to within a millionth of a dB: treat as unity and skip the exponential.
+            // Recovered to within a millionth of a dB: exactly unity from here on.
             if env > -1e-6 {
                 env = 0.0;
-                *g = makeup;
-            } else {
-                *g = fast_exp2((env + makeup_db) as f32 / DB_PER_LOG2);
             }
+            *g = (env + makeup_db) as f32;
+        }
+        // The exponentials do not feed back, so they run in a separate, vectorisable pass.
+        for g in gains.iter_mut() {
+            *g = fast_exp2(*g / DB_PER_LOG2);
         }
         self.env_db = env;
         apply_gains(channels, &gains);
