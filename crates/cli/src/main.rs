@@ -17,7 +17,7 @@ mod fx;
 #[command(
     name = "rae",
     version,
-    about = "rust-audio-engine: MIDI to WAV/FLAC through SoundFonts, and waveforms for web players"
+    about = "rust-audio-engine: MIDI to WAV/FLAC through SoundFonts, audio effects, and waveforms for web players"
 )]
 struct Cli {
     #[command(subcommand)]
