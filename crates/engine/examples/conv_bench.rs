@@ -3,6 +3,9 @@
 //! built-in IRs' generation.
 //!
 //! cargo run --release -p rust-audio-engine --example conv_bench [-- RUNS]
+//!
+//! `conv_bench_peers.py` beside this file times pedalboard and scipy on the same task; run both
+//! one after the other for a same-run comparison (results in `bench/results/conv_bench.txt`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
