@@ -70,7 +70,9 @@ bench: venv
 	$(CARGO) build --release -q -p rae-cli
 	$(PY) bench/render_vs_fluidsynth.py
 
-# Effects against pedalboard: installs the peers from bench/requirements.txt into the venv.
-bench-fx: wheel
+# Effects against pedalboard, with a release (fat LTO) wheel as users get it; installs the peers
+# from bench/requirements.txt into the venv.
+bench-fx: venv
+	$(MAKE) wheel PROFILE=release
 	$(PY) -m pip install -q -r bench/requirements.txt
-	$(PY) bench/fx_vs_pedalboard.py
+	RAE_BUILD_PROFILE=release $(PY) bench/fx_vs_pedalboard.py

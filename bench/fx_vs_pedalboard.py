@@ -7,6 +7,7 @@ convolution -> limiter, and the convolution and the chain fed in 512-sample bloc
 (`reset=False`). Every case is timed best-of-N (calls alternate between the libraries), and the
 ratio pedalboard / ours is printed. Streaming latencies of our effects are printed too.
 
+    make bench-fx     (builds a release wheel, installs pedalboard, runs this), or
     RAE_CORPUS=../shared/corpus python bench/fx_vs_pedalboard.py [--runs 5] [--out FILE]
 
 Notes on fairness: our convolution keeps the reverb tail (2.5 s more output) unless
@@ -151,7 +152,8 @@ def main() -> int:
         f"fx_vs_pedalboard: {seconds:.1f} s of stereo at {sr} Hz ({music_path.name}), IR {ir_path.name}"
         f" ({ir.shape[1] / sr:.2f} s)",
         f"rust_audio_engine {rae.__version__}, pedalboard {pb.__version__}, python {platform.python_version()},"
-        f" {os.cpu_count()} CPUs; best of {args.runs} (streaming: best of {max(1, args.runs // 2)})",
+        f" {os.cpu_count()} CPUs; best of {args.runs} (streaming: best of {max(1, args.runs // 2)});"
+        f" wheel profile {os.environ.get('RAE_BUILD_PROFILE', 'unknown')}",
         "",
         f"{'case':50} {'ours s':>8} {'pedalboard s':>13} {'ratio':>7} {'scipy s':>8}  notes",
     ]
