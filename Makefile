@@ -12,13 +12,14 @@ RAE_CORPUS ?= $(abspath ../shared/corpus)
 export RAE_CORPUS
 APT_PACKAGES := fluidsynth fluid-soundfont-gm timgm6mb-soundfont musescore-general-soundfont-small
 
-.PHONY: help demo test deps apt-deps venv lint fmt rust-test wheel pytest stubtest bench fuzz browser-test bench-analysis
+.PHONY: help demo test deps apt-deps venv lint fmt rust-test wheel pytest stubtest bench bench-fx bench-analysis fuzz browser-test
 
 help:
 	@echo "make demo   render the built-in demo piece to out/demo.wav"
 	@echo "make test   install test dependencies and run every check (what CI runs)"
 	@echo "make bench  compare rendering speed with FluidSynth"
 	@echo "make bench-analysis  compare pitch/onset analysis with librosa and aubio"
+	@echo "make bench-fx  compare effects speed with pedalboard (and scipy)"
 
 demo:
 	$(CARGO) run --release -q -p rae-cli -- demo -o out
@@ -89,3 +90,10 @@ browser-test:
 bench-analysis: wheel
 	$(PY) -m pip install -q -r bench/requirements.txt
 	$(PY) bench/analysis_vs_peers.py
+
+# Effects against pedalboard, with a release (fat LTO) wheel as users get it; installs the peers
+# from bench/requirements.txt into the venv.
+bench-fx: venv
+	$(MAKE) wheel PROFILE=release
+	$(PY) -m pip install -q -r bench/requirements.txt
+	RAE_BUILD_PROFILE=release $(PY) bench/fx_vs_pedalboard.py

@@ -2,7 +2,7 @@
 """Rendering speed, rae against FluidSynth, measured in the same run.
 
 Every corpus MIDI file is rendered with FluidSynth's fast render (its defaults: 256 voices,
-reverb and chorus on) and with `rae render --reverb` (256 voices), alternating, several runs each.
+reverb and chorus on) and with `rae render --synth-effects` (256 voices; the synthesizer's own reverb and chorus), alternating, several runs each.
 Both are timed as whole processes (start-up, SoundFont load, render, file write), best of the
 runs. Prints per file both real-time factors and their ratio, then the geometric mean; then the
 cold and cached SoundFont load times and the peak memory of the longest render.
@@ -83,7 +83,7 @@ def main() -> int:
         fs_out, rae_out = tmp / "fs.wav", tmp / "rae.wav"
         fs_cmd = ["fluidsynth", "-ni", "-q", "-F", str(fs_out), "-r", "44100", args.soundfont, str(midi)]
         rae_cmd = [args.rae, "render", str(midi), "-o", str(rae_out), "--soundfont", args.soundfont,
-                   "--reverb", "--quiet"]
+                   "--synth-effects", "--quiet"]
         fs_times, rae_times = [], []
         for _ in range(args.runs):
             fs_times.append(timed(fs_cmd))
@@ -119,7 +119,7 @@ def main() -> int:
 
     longest = max(midis, key=lambda m: m.stat().st_size)
     rss = peak_rss_mb([args.rae, "render", str(longest), "-o", str(tmp / "long.wav"), "--soundfont",
-                       args.soundfont, "--reverb", "--quiet"])
+                       args.soundfont, "--synth-effects", "--quiet"])
     fs_rss = peak_rss_mb(["fluidsynth", "-ni", "-q", "-F", str(tmp / "fl.wav"), "-r", "44100",
                           args.soundfont, str(longest)])
     if rss is not None:

@@ -1,4 +1,5 @@
-"""rust-audio-engine: MIDI to audio through SoundFonts (SF2 and SF3), from Rust.
+"""rust-audio-engine: MIDI to audio through SoundFonts (SF2 and SF3), and audio effects
+(convolution and algorithmic reverb, EQ, dynamics, loudness, chains), from Rust.
 
 Every call releases the GIL while it loads or renders, so threads and asyncio servers stay
 responsive. Errors about bad content subclass :class:`AudioEngineError` (itself a
@@ -10,10 +11,26 @@ from __future__ import annotations
 import asyncio
 import functools
 import os
-from typing import Optional, Union
+from typing import Optional, Sequence, Union
 
 from ._native import (
     Analysis,
+    Effect,
+    Convolution,
+    Reverb,
+    PeakFilter,
+    LowShelfFilter,
+    HighShelfFilter,
+    LowpassFilter,
+    HighpassFilter,
+    BandpassFilter,
+    NotchFilter,
+    Compressor,
+    Limiter,
+    Gain,
+    LoudnessNormalize,
+    Chain,
+    integrated_loudness,
     AudioEngineError,
     AudioFormatError,
     LimitError,
@@ -52,6 +69,22 @@ from ._native import (
 
 __all__ = [
     "Analysis",
+    "Effect",
+    "Convolution",
+    "Reverb",
+    "PeakFilter",
+    "LowShelfFilter",
+    "HighShelfFilter",
+    "LowpassFilter",
+    "HighpassFilter",
+    "BandpassFilter",
+    "NotchFilter",
+    "Compressor",
+    "Limiter",
+    "Gain",
+    "LoudnessNormalize",
+    "Chain",
+    "integrated_loudness",
     "AudioEngineError",
     "AudioFormatError",
     "LimitError",
@@ -97,7 +130,7 @@ async def synthesize_midi_async(
     output_path: _PathLike,
     soundfont_path: Union[None, _PathLike, SoundFont] = None,
     use_gpu: bool = False,
-    reverb: bool = False,
+    reverb: Union[None, bool, _PathLike] = False,
     *,
     sample_rate: int = 44100,
     format: Optional[str] = None,
@@ -105,6 +138,7 @@ async def synthesize_midi_async(
     max_tail_s: float = 10.0,
     threads: Optional[int] = None,
     polyphony: int = 256,
+    effects: Union[None, Effect, Sequence[Effect]] = None,
 ) -> float:
     """Awaitable :func:`synthesize_midi`: runs in the loop's default executor with the GIL
     released, so the event loop keeps serving other requests while it renders."""
@@ -122,5 +156,6 @@ async def synthesize_midi_async(
         max_tail_s=max_tail_s,
         threads=threads,
         polyphony=polyphony,
+        effects=effects,
     )
     return await loop.run_in_executor(None, call)

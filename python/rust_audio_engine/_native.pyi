@@ -1,15 +1,18 @@
 """Type stubs for the compiled module (checked by mypy.stubtest in `make test`)."""
 
 import os
-from typing import Optional, Union, final
+from typing import Optional, Sequence, Union, final
 
 import numpy as np
 import numpy.typing as npt
+from typing_extensions import disjoint_base
 
 _PathLike = Union[str, os.PathLike[str]]
 _Normalize = Union[None, str, float]
 _FontArg = Union[None, _PathLike, SoundFont]
 _MidiArg = Union[_PathLike, bytes]
+_Reverb = Union[None, bool, str, os.PathLike[str]]
+_Effects = Union[None, Effect, Sequence[Effect]]
 
 __version__: str
 __all__ = [
@@ -48,6 +51,22 @@ __all__ = [
     "soundfont_cache_info",
     "demo_midi",
     "__version__",
+    "Effect",
+    "Convolution",
+    "Reverb",
+    "PeakFilter",
+    "LowShelfFilter",
+    "HighShelfFilter",
+    "LowpassFilter",
+    "HighpassFilter",
+    "BandpassFilter",
+    "NotchFilter",
+    "Compressor",
+    "Limiter",
+    "Gain",
+    "LoudnessNormalize",
+    "Chain",
+    "integrated_loudness",
 ]
 
 class AudioEngineError(ValueError): ...
@@ -118,7 +137,7 @@ def synthesize_midi(
     output_path: _PathLike,
     soundfont_path: _FontArg = None,
     use_gpu: bool = False,
-    reverb: bool = False,
+    reverb: _Reverb = ...,
     *,
     sample_rate: int = 44100,
     format: Optional[str] = None,
@@ -126,13 +145,14 @@ def synthesize_midi(
     max_tail_s: float = 10.0,
     threads: Optional[int] = None,
     polyphony: int = 256,
+    effects: _Effects = None,
 ) -> float: ...
 def synthesize_midi_detailed(
     midi_path: _PathLike,
     output_path: _PathLike,
     soundfont_path: _FontArg = None,
     use_gpu: bool = False,
-    reverb: bool = False,
+    reverb: _Reverb = ...,
     *,
     sample_rate: int = 44100,
     format: Optional[str] = None,
@@ -140,30 +160,33 @@ def synthesize_midi_detailed(
     max_tail_s: float = 10.0,
     threads: Optional[int] = None,
     polyphony: int = 256,
+    effects: _Effects = None,
 ) -> RenderReport: ...
 def render_midi(
     midi: _MidiArg,
     soundfont: _FontArg = None,
     *,
     sample_rate: int = 44100,
-    reverb: bool = False,
+    reverb: _Reverb = ...,
     normalize: _Normalize = ...,
     max_tail_s: float = 10.0,
     threads: Optional[int] = None,
     polyphony: int = 256,
     use_gpu: bool = False,
+    effects: _Effects = None,
 ) -> npt.NDArray[np.float32]: ...
 def render_midi_detailed(
     midi: _MidiArg,
     soundfont: _FontArg = None,
     *,
     sample_rate: int = 44100,
-    reverb: bool = False,
+    reverb: _Reverb = ...,
     normalize: _Normalize = ...,
     max_tail_s: float = 10.0,
     threads: Optional[int] = None,
     polyphony: int = 256,
     use_gpu: bool = False,
+    effects: _Effects = None,
 ) -> RenderResult: ...
 @final
 class Peaks:
@@ -432,3 +455,186 @@ def analyze(
 def default_soundfont() -> str: ...
 def soundfont_cache_info() -> tuple[int, int, int]: ...
 def demo_midi() -> bytes: ...
+
+# Effects. Audio is float32 shaped (channels, samples); a 1-D array is mono and comes back 1-D.
+_Audio = npt.NDArray[np.floating]
+
+@disjoint_base
+class Effect:
+    """Base class of every effect."""
+    def __call__(
+        self, audio: _Audio, sample_rate: int, reset: bool = True
+    ) -> npt.NDArray[np.float32]: ...
+    def reset(self) -> None: ...
+    def latency_frames(self, sample_rate: int) -> int: ...
+    def tail_frames(self, sample_rate: int) -> int: ...
+
+@final
+class Convolution(Effect):
+    def __new__(
+        cls,
+        ir: _PathLike = ...,
+        mix: float = 1.0,
+        pre_delay_ms: float = 0.0,
+        trim_tail: bool = False,
+        normalize: bool = True,
+        block_frames: int = 512,
+    ) -> Convolution: ...
+    @property
+    def ir(self) -> str: ...
+    @property
+    def mix(self) -> float: ...
+    @property
+    def pre_delay_ms(self) -> float: ...
+    @property
+    def trim_tail(self) -> bool: ...
+    @property
+    def normalize(self) -> bool: ...
+    @property
+    def block_frames(self) -> int: ...
+
+@final
+class Reverb(Effect):
+    def __new__(
+        cls,
+        room_size: float = 0.5,
+        damping: float = 0.5,
+        wet_level: float = 0.33,
+        dry_level: float = 0.4,
+        width: float = 1.0,
+    ) -> Reverb: ...
+    @property
+    def room_size(self) -> float: ...
+    @property
+    def damping(self) -> float: ...
+    @property
+    def wet_level(self) -> float: ...
+    @property
+    def dry_level(self) -> float: ...
+    @property
+    def width(self) -> float: ...
+
+@final
+class PeakFilter(Effect):
+    def __new__(
+        cls, cutoff_frequency_hz: float = 440.0, gain_db: float = 0.0, q: float = ...
+    ) -> PeakFilter: ...
+    @property
+    def cutoff_frequency_hz(self) -> float: ...
+    @property
+    def gain_db(self) -> float: ...
+    @property
+    def q(self) -> float: ...
+
+@final
+class LowShelfFilter(Effect):
+    def __new__(
+        cls, cutoff_frequency_hz: float = 440.0, gain_db: float = 0.0, q: float = ...
+    ) -> LowShelfFilter: ...
+    @property
+    def cutoff_frequency_hz(self) -> float: ...
+    @property
+    def gain_db(self) -> float: ...
+    @property
+    def q(self) -> float: ...
+
+@final
+class HighShelfFilter(Effect):
+    def __new__(
+        cls, cutoff_frequency_hz: float = 440.0, gain_db: float = 0.0, q: float = ...
+    ) -> HighShelfFilter: ...
+    @property
+    def cutoff_frequency_hz(self) -> float: ...
+    @property
+    def gain_db(self) -> float: ...
+    @property
+    def q(self) -> float: ...
+
+@final
+class LowpassFilter(Effect):
+    def __new__(cls, cutoff_frequency_hz: float = ..., q: float = ...) -> LowpassFilter: ...
+    @property
+    def cutoff_frequency_hz(self) -> float: ...
+    @property
+    def q(self) -> float: ...
+
+@final
+class HighpassFilter(Effect):
+    def __new__(cls, cutoff_frequency_hz: float = ..., q: float = ...) -> HighpassFilter: ...
+    @property
+    def cutoff_frequency_hz(self) -> float: ...
+    @property
+    def q(self) -> float: ...
+
+@final
+class BandpassFilter(Effect):
+    def __new__(cls, cutoff_frequency_hz: float = ..., q: float = ...) -> BandpassFilter: ...
+    @property
+    def cutoff_frequency_hz(self) -> float: ...
+    @property
+    def q(self) -> float: ...
+
+@final
+class NotchFilter(Effect):
+    def __new__(cls, cutoff_frequency_hz: float = ..., q: float = ...) -> NotchFilter: ...
+    @property
+    def cutoff_frequency_hz(self) -> float: ...
+    @property
+    def q(self) -> float: ...
+
+@final
+class Compressor(Effect):
+    def __new__(
+        cls,
+        threshold_db: float = 0.0,
+        ratio: float = 1.0,
+        attack_ms: float = 1.0,
+        release_ms: float = 100.0,
+        knee_db: float = 0.0,
+        makeup_gain_db: float = 0.0,
+    ) -> Compressor: ...
+    @property
+    def threshold_db(self) -> float: ...
+    @property
+    def ratio(self) -> float: ...
+    @property
+    def attack_ms(self) -> float: ...
+    @property
+    def release_ms(self) -> float: ...
+    @property
+    def knee_db(self) -> float: ...
+    @property
+    def makeup_gain_db(self) -> float: ...
+
+@final
+class Limiter(Effect):
+    def __new__(
+        cls, ceiling_db: float = ..., release_ms: float = 100.0, lookahead_ms: float = 2.0
+    ) -> Limiter: ...
+    @property
+    def ceiling_db(self) -> float: ...
+    @property
+    def release_ms(self) -> float: ...
+    @property
+    def lookahead_ms(self) -> float: ...
+
+@final
+class Gain(Effect):
+    def __new__(cls, gain_db: float = 0.0) -> Gain: ...
+    @property
+    def gain_db(self) -> float: ...
+
+@final
+class LoudnessNormalize(Effect):
+    def __new__(cls, target_lufs: float = ...) -> LoudnessNormalize: ...
+    @property
+    def target_lufs(self) -> float: ...
+
+@final
+class Chain(Effect):
+    def __new__(cls, effects: Optional[Sequence[Effect]] = None) -> Chain: ...
+    @property
+    def effects(self) -> list[Effect]: ...
+    def __len__(self) -> int: ...
+
+def integrated_loudness(audio: _Audio, sample_rate: int) -> float: ...

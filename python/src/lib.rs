@@ -281,19 +281,60 @@ impl FromPyObject<'_, '_> for NormalizeArg {
 
 const LIMIT: Option<NormalizeArg> = Some(NormalizeArg(rae::Normalize::Limit { ceiling_db: -1.0 }));
 
+/// `reverb`: False/None (off), True (the built-in "hall" convolution), or an impulse response:
+/// a built-in name ("room", "hall", "plate", "church") or a file path.
+struct ReverbArg {
+    on: bool,
+    ir: String,
+}
+
+impl FromPyObject<'_, '_> for ReverbArg {
+    type Error = PyErr;
+
+    fn extract(obj: pyo3::Borrowed<'_, '_, PyAny>) -> PyResult<Self> {
+        let hall = || rae::synth::render::DEFAULT_REVERB_IR.to_string();
+        if obj.is_none() {
+            return Ok(ReverbArg {
+                on: false,
+                ir: hall(),
+            });
+        }
+        if let Ok(on) = obj.extract::<bool>() {
+            return Ok(ReverbArg { on, ir: hall() });
+        }
+        if let Ok(p) = obj.extract::<PathBuf>() {
+            return Ok(ReverbArg {
+                on: true,
+                ir: p.to_string_lossy().into_owned(),
+            });
+        }
+        Err(pyo3::exceptions::PyTypeError::new_err(
+            "reverb must be a bool, an impulse response name ('room', 'hall', 'plate', 'church') or a path",
+        ))
+    }
+}
+
+const NO_REVERB: ReverbArg = ReverbArg {
+    on: false,
+    ir: String::new(),
+};
+
 #[allow(clippy::too_many_arguments)]
 fn options(
     sample_rate: u32,
-    reverb: bool,
+    reverb: ReverbArg,
     normalize: Option<NormalizeArg>,
     max_tail_s: f64,
     threads: Option<usize>,
     polyphony: usize,
     use_gpu: bool,
+    effects: Vec<rae::effects::EffectSpec>,
 ) -> rae::RenderOptions {
     rae::RenderOptions {
         sample_rate,
-        reverb,
+        reverb: reverb.on,
+        reverb_ir: reverb.ir,
+        effects,
         normalize: normalize.map_or(rae::Normalize::Off, |n| n.0),
         max_tail_s,
         threads,
@@ -354,8 +395,9 @@ pub(crate) fn to_numpy<'py>(
 
 /// Renders `midi_path` to `output_path` and returns the output's duration in seconds.
 #[pyfunction]
-#[pyo3(signature = (midi_path, output_path, soundfont_path=None, use_gpu=false, reverb=false, *,
-    sample_rate=44100, format=None, normalize=LIMIT, max_tail_s=10.0, threads=None, polyphony=256))]
+#[pyo3(signature = (midi_path, output_path, soundfont_path=None, use_gpu=false, reverb=NO_REVERB, *,
+    sample_rate=44100, format=None, normalize=LIMIT, max_tail_s=10.0, threads=None, polyphony=256,
+    effects=None))]
 #[allow(clippy::too_many_arguments)]
 fn synthesize_midi(
     py: Python<'_>,
@@ -363,13 +405,14 @@ fn synthesize_midi(
     output_path: PathBuf,
     soundfont_path: Option<&Bound<'_, PyAny>>,
     use_gpu: bool,
-    reverb: bool,
+    reverb: ReverbArg,
     sample_rate: u32,
     format: Option<String>,
     normalize: Option<NormalizeArg>,
     max_tail_s: f64,
     threads: Option<usize>,
     polyphony: usize,
+    effects: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<f64> {
     let report = synthesize_midi_detailed(
         py,
@@ -384,14 +427,16 @@ fn synthesize_midi(
         max_tail_s,
         threads,
         polyphony,
+        effects,
     )?;
     Ok(report.duration_s)
 }
 
 /// Like `synthesize_midi`, returning the full RenderReport.
 #[pyfunction]
-#[pyo3(signature = (midi_path, output_path, soundfont_path=None, use_gpu=false, reverb=false, *,
-    sample_rate=44100, format=None, normalize=LIMIT, max_tail_s=10.0, threads=None, polyphony=256))]
+#[pyo3(signature = (midi_path, output_path, soundfont_path=None, use_gpu=false, reverb=NO_REVERB, *,
+    sample_rate=44100, format=None, normalize=LIMIT, max_tail_s=10.0, threads=None, polyphony=256,
+    effects=None))]
 #[allow(clippy::too_many_arguments)]
 fn synthesize_midi_detailed(
     py: Python<'_>,
@@ -399,13 +444,14 @@ fn synthesize_midi_detailed(
     output_path: PathBuf,
     soundfont_path: Option<&Bound<'_, PyAny>>,
     use_gpu: bool,
-    reverb: bool,
+    reverb: ReverbArg,
     sample_rate: u32,
     format: Option<String>,
     normalize: Option<NormalizeArg>,
     max_tail_s: f64,
     threads: Option<usize>,
     polyphony: usize,
+    effects: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<RenderReport> {
     let font = font_arg(soundfont_path)?;
     let format = format
@@ -421,6 +467,7 @@ fn synthesize_midi_detailed(
         threads,
         polyphony,
         use_gpu,
+        effects::effects_arg(effects)?,
     );
     let report = py
         .detach(|| -> rae::Result<rae::RenderReport> {
@@ -440,20 +487,21 @@ fn synthesize_midi_detailed(
 
 /// Renders MIDI (a path or bytes) to a float32 array shaped (channels, samples).
 #[pyfunction]
-#[pyo3(signature = (midi, soundfont=None, *, sample_rate=44100, reverb=false, normalize=LIMIT,
-    max_tail_s=10.0, threads=None, polyphony=256, use_gpu=false))]
+#[pyo3(signature = (midi, soundfont=None, *, sample_rate=44100, reverb=NO_REVERB, normalize=LIMIT,
+    max_tail_s=10.0, threads=None, polyphony=256, use_gpu=false, effects=None))]
 #[allow(clippy::too_many_arguments)]
 fn render_midi<'py>(
     py: Python<'py>,
     midi: &Bound<'py, PyAny>,
     soundfont: Option<&Bound<'py, PyAny>>,
     sample_rate: u32,
-    reverb: bool,
+    reverb: ReverbArg,
     normalize: Option<NormalizeArg>,
     max_tail_s: f64,
     threads: Option<usize>,
     polyphony: usize,
     use_gpu: bool,
+    effects: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyArray2<f32>>> {
     let opts = options(
         sample_rate,
@@ -463,6 +511,7 @@ fn render_midi<'py>(
         threads,
         polyphony,
         use_gpu,
+        effects::effects_arg(effects)?,
     );
     let rendered = render_impl(py, input_arg(midi)?, font_arg(soundfont)?, opts)?;
     to_numpy(py, rendered.audio)
@@ -470,20 +519,21 @@ fn render_midi<'py>(
 
 /// Like `render_midi`, returning a RenderResult with `.audio` and `.report`.
 #[pyfunction]
-#[pyo3(signature = (midi, soundfont=None, *, sample_rate=44100, reverb=false, normalize=LIMIT,
-    max_tail_s=10.0, threads=None, polyphony=256, use_gpu=false))]
+#[pyo3(signature = (midi, soundfont=None, *, sample_rate=44100, reverb=NO_REVERB, normalize=LIMIT,
+    max_tail_s=10.0, threads=None, polyphony=256, use_gpu=false, effects=None))]
 #[allow(clippy::too_many_arguments)]
 fn render_midi_detailed<'py>(
     py: Python<'py>,
     midi: &Bound<'py, PyAny>,
     soundfont: Option<&Bound<'py, PyAny>>,
     sample_rate: u32,
-    reverb: bool,
+    reverb: ReverbArg,
     normalize: Option<NormalizeArg>,
     max_tail_s: f64,
     threads: Option<usize>,
     polyphony: usize,
     use_gpu: bool,
+    effects: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<RenderResult> {
     let opts = options(
         sample_rate,
@@ -493,6 +543,7 @@ fn render_midi_detailed<'py>(
         threads,
         polyphony,
         use_gpu,
+        effects::effects_arg(effects)?,
     );
     let rendered = render_impl(py, input_arg(midi)?, font_arg(soundfont)?, opts)?;
     let report = RenderReport::from(&rendered.report);

@@ -34,3 +34,20 @@ def use_pitch_notes_streaming(x: npt.NDArray[np.float32]) -> float:
     live = rae.StreamingAnalyzer(44100, lag_frames=3)
     events: list[dict[str, object]] = live.process(x) + live.flush()
     return float(f0.sum()) + float(voiced.sum()) + len(notes) + n_onsets + len(events) + live.latency_s
+
+def use_effects() -> float:
+    audio: npt.NDArray[np.float32] = np.zeros((2, 4410), dtype=np.float32)
+    chain = rae.Chain([
+        rae.HighpassFilter(cutoff_frequency_hz=80.0),
+        rae.PeakFilter(cutoff_frequency_hz=1000.0, gain_db=3.0, q=0.7),
+        rae.Compressor(threshold_db=-18.0, ratio=4.0, attack_ms=10.0, release_ms=100.0),
+        rae.Convolution("hall", mix=0.3),
+        rae.Reverb(room_size=0.3),
+        rae.Limiter(ceiling_db=-1.0),
+    ])
+    out: npt.NDArray[np.float32] = chain(audio, 44100)
+    chunk: npt.NDArray[np.float32] = chain(audio[:, :512], 44100, reset=False)
+    effects: list[rae.Effect] = chain.effects
+    lufs: float = rae.integrated_loudness(out, 44100)
+    r: rae.RenderResult = rae.render_midi_detailed(b"", reverb="church", effects=[rae.Gain(-3.0)])
+    return lufs + float(chunk.shape[1] + len(effects) + chain.latency_frames(44100)) + r.report.duration_s

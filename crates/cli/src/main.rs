@@ -17,7 +17,7 @@ mod fx;
 #[command(
     name = "rae",
     version,
-    about = "rust-audio-engine: MIDI to WAV/FLAC through SoundFonts, and waveforms for web players"
+    about = "rust-audio-engine: MIDI to WAV/FLAC through SoundFonts, audio effects, and waveforms for web players"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -104,7 +104,7 @@ struct WaveformArgs {
 #[derive(Args)]
 struct RenderArgs {
     /// MIDI files or directories containing .mid/.midi files.
-    #[arg(required = true)]
+    #[arg(required_unless_present = "reverb")]
     inputs: Vec<PathBuf>,
     /// Output file (one input) or directory (several inputs, or an existing directory).
     #[arg(short, long)]
@@ -118,20 +118,18 @@ struct RenderArgs {
     /// wav16, wav24, wav32f, flac16 or flac24. Default: from the extension (wav16 or flac16).
     #[arg(long)]
     format: Option<String>,
-    /// Apply reverb and chorus (the SoundFont synthesizer's own).
-    #[arg(long, overrides_with = "no_reverb")]
-    reverb: bool,
-    /// No reverb or chorus (the default).
+    /// No reverb (the default; overrides --reverb).
     #[arg(long)]
     no_reverb: bool,
+    /// The SoundFont synthesizer's own reverb and chorus (what --reverb meant before the
+    /// convolution reverb).
+    #[arg(long)]
+    synth_effects: bool,
     /// Ask for the GPU. MIDI rendering has no GPU path yet and runs on the CPU (reported).
     #[arg(long)]
     gpu: bool,
-    /// Normalise the integrated loudness to this many LUFS (peaks then limited to -1 dBFS).
-    #[arg(long, allow_hyphen_values = true, conflicts_with = "normalize_peak")]
-    normalize_lufs: Option<f64>,
     /// Normalise the sample peak to this many dBFS.
-    #[arg(long, allow_hyphen_values = true)]
+    #[arg(long, allow_hyphen_values = true, conflicts_with = "normalize_lufs")]
     normalize_peak: Option<f64>,
     /// Turn off the safety limiter that keeps peaks at or below -1 dBFS (may clip).
     #[arg(long)]
@@ -152,6 +150,11 @@ struct RenderArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
+    /// Effects after synthesis: the reverb first, then the chain file, EQ, compressor and
+    /// limiter; then the gain stage (--normalize-lufs normalises loudness there, peaks then
+    /// limited to -1 dBFS).
+    #[command(flatten)]
+    effects: fx::EffectArgs,
 }
 
 fn main() -> ExitCode {
@@ -222,7 +225,7 @@ fn collect_inputs(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, Failure> {
 }
 
 fn render_options(args: &RenderArgs) -> Result<rae::RenderOptions, Failure> {
-    let normalize = if let Some(lufs) = args.normalize_lufs {
+    let normalize = if let Some(lufs) = args.effects.normalize_lufs {
         rae::Normalize::Loudness { target_lufs: lufs }
     } else if let Some(db) = args.normalize_peak {
         rae::Normalize::Peak { peak_db: db }
@@ -234,7 +237,14 @@ fn render_options(args: &RenderArgs) -> Result<rae::RenderOptions, Failure> {
     Ok(rae::RenderOptions {
         sample_rate: args.sample_rate,
         polyphony: args.polyphony,
-        reverb: args.reverb && !args.no_reverb,
+        reverb: args.effects.reverb.is_some() && !args.no_reverb,
+        reverb_ir: args
+            .effects
+            .reverb
+            .clone()
+            .unwrap_or_else(|| rae::synth::render::DEFAULT_REVERB_IR.into()),
+        synth_effects: args.synth_effects,
+        effects: args.effects.render_specs()?,
         max_tail_s: args.max_tail,
         normalize,
         threads: args.threads,
@@ -262,7 +272,19 @@ pub(crate) fn progress_bar(files: Option<u64>, quiet: bool) -> ProgressBar {
     bar
 }
 
-fn cmd_render(args: RenderArgs) -> Result<(), Failure> {
+fn cmd_render(mut args: RenderArgs) -> Result<(), Failure> {
+    // `--reverb song.mid`: the optional value took the input; give it back and use the hall.
+    if let Some(r) = args.effects.reverb.take() {
+        if is_midi(Path::new(&r)) {
+            args.inputs.insert(0, PathBuf::from(r));
+            args.effects.reverb = Some(rae::synth::render::DEFAULT_REVERB_IR.into());
+        } else {
+            args.effects.reverb = Some(r);
+        }
+    }
+    if args.inputs.is_empty() {
+        return Err(Failure::Usage("no MIDI input given".into()));
+    }
     let inputs = collect_inputs(&args.inputs)?;
     let format = args
         .format

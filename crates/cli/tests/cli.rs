@@ -473,3 +473,232 @@ fn analyze_refuses_bad_arguments() {
     let o = rae(&["analyze", dir.path().join("missing.wav").to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
 }
+
+/// A 2-second stereo WAV: a 440 Hz tone with a loud middle second.
+fn write_tone(path: &Path) {
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: 44100,
+        bits_per_sample: 32,
+        sample_format: hound::SampleFormat::Float,
+    };
+    let mut w = hound::WavWriter::create(path, spec).unwrap();
+    for i in 0..88_200 {
+        let amp = if (44_100..66_150).contains(&i) {
+            0.99
+        } else {
+            0.2
+        };
+        let x = amp * (2.0 * std::f32::consts::PI * 440.0 * i as f32 / 44_100.0).sin();
+        w.write_sample(x).unwrap();
+        w.write_sample(-x).unwrap();
+    }
+    w.finalize().unwrap();
+}
+
+fn wav_frames_and_peak(path: &Path) -> (u32, f32) {
+    let mut r = hound::WavReader::open(path).unwrap();
+    let frames = r.duration();
+    let peak = match r.spec().sample_format {
+        hound::SampleFormat::Float => r
+            .samples::<f32>()
+            .map(|s| s.unwrap().abs())
+            .fold(0.0, f32::max),
+        hound::SampleFormat::Int => r
+            .samples::<i32>()
+            .map(|s| s.unwrap().unsigned_abs() as f32 / 32768.0)
+            .fold(0.0, f32::max),
+    };
+    (frames, peak)
+}
+
+#[test]
+fn fx_applies_eq_compressor_reverb_and_limiter() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.wav");
+    write_tone(&input);
+    let out = dir.path().join("out.wav");
+    let o = rae(&[
+        "fx",
+        input.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--eq",
+        "high_pass:80",
+        "--eq",
+        "peak:1000:3:0.7",
+        "--compress",
+        "-18:4:10:100",
+        "--limit",
+        "-3",
+        "--format",
+        "wav32f",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("high_pass -> peak -> compressor -> limiter"),
+        "{stdout}"
+    );
+    let (frames, peak) = wav_frames_and_peak(&out);
+    assert_eq!(frames, 88_200, "no reverb: same length");
+    assert!(peak <= 10f32.powf(-3.0 / 20.0) + 1e-6, "{peak}");
+
+    // The reverb keeps its tail; a chain file gives the same effects as options.
+    let wet = dir.path().join("wet.wav");
+    let o = rae(&[
+        "fx",
+        input.to_str().unwrap(),
+        "-o",
+        wet.to_str().unwrap(),
+        "--reverb",
+        "room",
+        "-q",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(o.stdout.is_empty());
+    assert!(wav_frames_and_peak(&wet).0 > 88_200 + 4410);
+    let toml = dir.path().join("chain.toml");
+    std::fs::write(
+        &toml,
+        "[[effect]]\ntype = \"high_pass\"\ncutoff_frequency_hz = 80\n\n\
+         [[effect]]\ntype = \"peak\"\ncutoff_frequency_hz = 1000\ngain_db = 3\nq = 0.7\n\n\
+         [[effect]]\ntype = \"compressor\"\nthreshold_db = -18\nratio = 4\nattack_ms = 10\n\n\
+         [[effect]]\ntype = \"limiter\"\nceiling_db = -3\n",
+    )
+    .unwrap();
+    let via_chain = dir.path().join("chain.wav");
+    let o = rae(&[
+        "fx",
+        input.to_str().unwrap(),
+        "-o",
+        via_chain.to_str().unwrap(),
+        "--chain",
+        toml.to_str().unwrap(),
+        "--format",
+        "wav32f",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        std::fs::read(&via_chain).unwrap(),
+        std::fs::read(&out).unwrap()
+    );
+
+    // Loudness normalisation hits its target.
+    let loud = dir.path().join("loud.wav");
+    let o = rae(&[
+        "fx",
+        input.to_str().unwrap(),
+        "-o",
+        loud.to_str().unwrap(),
+        "--normalize-lufs",
+        "-20",
+        "--format",
+        "wav32f",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let audio = rust_audio_engine::read_audio(&loud, 60.0).unwrap();
+    let lufs = rust_audio_engine::gain::integrated_loudness(&audio)
+        .unwrap()
+        .unwrap();
+    assert!((lufs + 20.0).abs() < 0.05, "{lufs}");
+}
+
+#[test]
+fn fx_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.wav");
+    write_tone(&input);
+    let out = dir.path().join("out.wav");
+    let (i, o) = (input.to_str().unwrap(), out.to_str().unwrap());
+    let run = |extra: &[&str]| {
+        let mut args = vec!["fx", i, "-o", o];
+        args.extend_from_slice(extra);
+        rae(&args)
+    };
+    // Usage: 2 (no effect, bad specs, bad parameters).
+    for bad in [
+        &[][..],
+        &["--eq", "wobble:100"],
+        &["--eq", "peak"],
+        &["--compress", "-18:0.5"],
+        &["--limit", "3"],
+        &["--reverb", "cathedral"],
+    ] {
+        let r = run(bad);
+        assert_eq!(
+            r.status.code(),
+            Some(2),
+            "{bad:?}: {}",
+            String::from_utf8_lossy(&r.stderr)
+        );
+    }
+    let r = run(&["--eq", "peak:loud"]);
+    assert!(String::from_utf8_lossy(&r.stderr).contains("cutoff_frequency_hz"));
+    // Bad content or missing files: 1.
+    let r = run(&["--reverb", "/nonexistent/ir.wav"]);
+    assert_eq!(r.status.code(), Some(1));
+    let toml = dir.path().join("bad.toml");
+    std::fs::write(&toml, "[[effect]]\ntype = \"wah\"\n").unwrap();
+    let r = run(&["--chain", toml.to_str().unwrap()]);
+    assert_eq!(r.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("wah"));
+    let missing = dir.path().join("missing.wav");
+    let r = rae(&["fx", missing.to_str().unwrap(), "-o", o, "--limit", "-1"]);
+    assert_eq!(r.status.code(), Some(1));
+    assert!(!out.exists());
+}
+
+#[test]
+fn render_takes_the_effect_options() {
+    let dir = tempfile::tempdir().unwrap();
+    let midi = write_demo(dir.path(), "a.mid");
+    let dry = dir.path().join("dry.wav");
+    let wet = dir.path().join("wet.wav");
+    let o = rae(&[
+        "render",
+        &midi,
+        "-o",
+        dry.to_str().unwrap(),
+        "--soundfont",
+        "builtin",
+        "-q",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // `--reverb` right before the input still finds the input.
+    let o = rae(&[
+        "render",
+        "--reverb",
+        &midi,
+        "-o",
+        wet.to_str().unwrap(),
+        "--soundfont",
+        "builtin",
+        "--eq",
+        "high_shelf:6000:-3",
+        "--compress",
+        "-20:3",
+        "--limit",
+        "-2",
+        "-q",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (dry_frames, _) = wav_frames_and_peak(&dry);
+    let (wet_frames, wet_peak) = wav_frames_and_peak(&wet);
+    assert!(wet_frames >= dry_frames);
+    assert!(
+        wet_peak <= 10f32.powf(-2.0 / 20.0) + 1.0 / 32768.0,
+        "{wet_peak}"
+    );
+    assert_ne!(std::fs::read(&dry).unwrap(), std::fs::read(&wet).unwrap());
+    let o = rae(&[
+        "render",
+        &midi,
+        "-o",
+        wet.to_str().unwrap(),
+        "--soundfont",
+        "builtin",
+        "--reverb=cathedral",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+}

@@ -1,6 +1,7 @@
 //! rust-audio-engine: MIDI rendering through SoundFonts (SF2 and SF3), with a built-in General MIDI
 //! sound, a SoundFont cache shared across requests, a transparent safety limiter and loudness
-//! normalisation, and atomic WAV/FLAC output.
+//! normalisation, and atomic WAV/FLAC output; audio effects (convolution and algorithmic reverb,
+//! EQ, dynamics, loudness) that run on whole buffers or stream, alone or as a [`Chain`].
 //!
 //! Read this file first: everything a user needs is re-exported here.
 //!
@@ -29,6 +30,7 @@ pub mod synth;
 pub mod waveform;
 
 pub use audio::AudioBuffer;
+pub use effects::{Chain, ChainSpec, Effect, EffectSpec};
 pub use error::{Error, Result};
 pub use gain::Normalize;
 pub use io::{decode_audio, read_audio, write_audio, OutputFormat};

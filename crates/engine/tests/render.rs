@@ -127,9 +127,11 @@ fn renders_are_deterministic_across_runs_and_thread_counts() {
         let Some(dir) = corpus() else { return };
         let midi = dir.join("midi").join(name);
         let mut outputs = Vec::new();
+        // The convolution reverb and the synthesizer's own reverb/chorus (its own job) both on.
         for threads in [1, 2, 2] {
             let opts = RenderOptions {
                 reverb: true,
+                synth_effects: true,
                 threads: Some(threads),
                 ..Default::default()
             };
@@ -511,4 +513,77 @@ fn corpus_audio_decodes_exactly() {
         assert_eq!(&expected[..64], digest, "{name}");
         assert_eq!(a.sample_rate, 44100);
     }
+}
+
+#[test]
+fn reverb_is_the_hall_convolution_and_effects_apply() {
+    use rust_audio_engine::effects::EffectSpec;
+    // One staccato chord (0.25 s at 120 BPM, 480 ticks per quarter) that ends the file.
+    let track: Vec<u8> = vec![
+        0x00, 0x90, 60, 100, 0x00, 0x90, 64, 100, 0x00, 0x90, 67, 100, // notes on
+        0x81, 0x70, 0x80, 60, 0, 0x00, 0x80, 64, 0, 0x00, 0x80, 67, 0, // off after 240 ticks
+        0x00, 0xFF, 0x2F, 0x00,
+    ];
+    let mut midi = b"MThd\x00\x00\x00\x06\x00\x00\x00\x01\x01\xE0MTrk".to_vec();
+    midi.extend_from_slice(&(track.len() as u32).to_be_bytes());
+    midi.extend_from_slice(&track);
+    // A tail cap long enough that neither render is cut by it.
+    let render_with = |opts: RenderOptions| {
+        let opts = RenderOptions {
+            max_tail_s: 60.0,
+            ..opts
+        };
+        render(MidiSource::Bytes(&midi), &SoundFontSource::Builtin, &opts).unwrap()
+    };
+    let dry = render_with(RenderOptions {
+        normalize: rust_audio_engine::Normalize::Off,
+        ..Default::default()
+    });
+    let wet = render_with(RenderOptions {
+        reverb: true,
+        normalize: rust_audio_engine::Normalize::Off,
+        ..Default::default()
+    });
+    // The hall's tail rings on after the dry render has ended.
+    assert!(
+        wet.audio.frames() > dry.audio.frames() + 22_050,
+        "{} vs {}",
+        wet.audio.frames(),
+        dry.audio.frames()
+    );
+    // Wetter: the dry signal and the reverb's differ by more than a level change.
+    let n = dry.audio.frames();
+    let corr = {
+        let (a, b) = (&dry.audio.channels[0][..n], &wet.audio.channels[0][..n]);
+        let ab: f64 = a.iter().zip(b).map(|(x, y)| f64::from(x * y)).sum();
+        let aa: f64 = a.iter().map(|x| f64::from(x * x)).sum();
+        let bb: f64 = b.iter().map(|x| f64::from(x * x)).sum();
+        ab / (aa * bb).sqrt()
+    };
+    assert!(
+        corr < 0.99,
+        "reverb output too similar to the dry one: {corr}"
+    );
+    // Another IR by name, and an effects chain before the gain stage.
+    let church = render_with(RenderOptions {
+        reverb: true,
+        reverb_ir: "church".into(),
+        normalize: rust_audio_engine::Normalize::Off,
+        effects: vec![EffectSpec::Gain { gain_db: -20.0 }],
+        ..Default::default()
+    });
+    assert!(church.audio.peak() < wet.audio.peak() * 0.3);
+    assert_eq!(church.report.frames, church.audio.frames());
+    // A bad IR or parameter fails before rendering, naming the problem.
+    let e = render(
+        MidiSource::Bytes(&midi),
+        &SoundFontSource::Builtin,
+        &RenderOptions {
+            reverb: true,
+            reverb_ir: "cathedral-nope".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("cathedral-nope"), "{e}");
 }

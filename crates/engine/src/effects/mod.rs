@@ -14,7 +14,80 @@
 //!   (`tail_frames()`, e.g. the impulse response's length for a convolution). Effects may
 //!   override it with a faster offline method (FFT overlap-add for convolution).
 
+mod builtin_ir;
+pub mod chain;
+pub mod convolution;
+pub mod dynamics;
+pub mod eq;
+pub mod ir;
+mod partitioned;
+pub mod reverb;
+pub mod spec;
+
+pub use chain::Chain;
+pub use convolution::{Convolution, ConvolutionParams};
+pub use dynamics::{Compressor, CompressorParams, Gain, Limiter, LimiterParams, LoudnessNormalize};
+pub use eq::{Eq, FilterBand, FilterType};
+pub use ir::ImpulseResponse;
+pub use reverb::{Reverb, ReverbParams};
+pub use spec::{ChainSpec, ConvolutionSpec, EffectSpec};
+
 use crate::{AudioBuffer, Error, Result};
+
+/// An [`Effect`] that can be copied behind a `Box`: what a [`Chain`] holds. Every `Clone` effect
+/// is one, through the blanket implementation. A copy carries the original's state; call
+/// [`Effect::reset`] on it for a fresh effect.
+pub trait CloneEffect: Effect {
+    /// A boxed copy.
+    fn clone_box(&self) -> BoxedEffect;
+    /// The same object as a plain [`Effect`] (what trait upcasting does on newer compilers).
+    fn as_effect_mut(&mut self) -> &mut dyn Effect;
+}
+
+impl<T: Effect + Clone + 'static> CloneEffect for T {
+    fn clone_box(&self) -> BoxedEffect {
+        Box::new(self.clone())
+    }
+    fn as_effect_mut(&mut self) -> &mut dyn Effect {
+        self
+    }
+}
+
+/// A boxed, clonable effect.
+pub type BoxedEffect = Box<dyn CloneEffect>;
+
+impl Clone for BoxedEffect {
+    fn clone(&self) -> Self {
+        self.as_ref().clone_box()
+    }
+}
+
+/// Refuses a parameter outside `lo..=hi` (or not finite) with a message naming the effect, the
+/// parameter and its range.
+pub(crate) fn check_param(effect: &str, name: &str, value: f32, lo: f32, hi: f32) -> Result<()> {
+    if value.is_finite() && (lo..=hi).contains(&value) {
+        Ok(())
+    } else {
+        Err(Error::InvalidArgument(format!(
+            "{effect}: {name} = {value} is outside its range {lo}..={hi}"
+        )))
+    }
+}
+
+/// Refuses a zero sample rate (every effect derives its coefficients from it).
+pub(crate) fn check_rate(effect: &str, sample_rate: u32) -> Result<()> {
+    if sample_rate == 0 {
+        return Err(Error::InvalidArgument(format!(
+            "{effect}: sample_rate must be at least 1 Hz"
+        )));
+    }
+    Ok(())
+}
+
+/// Decibels to an amplitude ratio, in f64.
+pub(crate) fn db_to_gain(db: f64) -> f64 {
+    10f64.powf(db / 20.0)
+}
 
 /// An audio effect. Implementations keep per-channel state sized on first use and re-prepare
 /// (resetting state) when the channel count or sample rate changes.
@@ -40,6 +113,13 @@ pub trait Effect: Send + Sync {
     fn tail_frames(&self, sample_rate: u32) -> usize {
         let _ = sample_rate;
         0
+    }
+
+    /// Whether [`Effect::process_buffer`] is the default (streaming over the input plus silence),
+    /// so that with no latency and no tail it equals resetting and streaming the buffer in place.
+    /// Effects that override `process_buffer` must leave this `false` (the default).
+    fn in_place_whole_buffer(&self) -> bool {
+        false
     }
 
     /// Whole-buffer processing: resets, processes `audio` and returns it aligned with the
@@ -73,6 +153,24 @@ pub trait Effect: Send + Sync {
     }
 }
 
+/// Whole-buffer processing of a buffer the caller owns: the same result as
+/// [`Effect::process_buffer`], without a copy for effects that have no latency and no tail and
+/// keep the default whole-buffer method (filters, compressor, gain), and as one chain. Used by
+/// the Python bindings and [`Chain`].
+pub fn process_owned(effect: &mut dyn Effect, mut audio: AudioBuffer) -> Result<AudioBuffer> {
+    let sr = audio.sample_rate;
+    if effect.in_place_whole_buffer()
+        && effect.latency_frames(sr) == 0
+        && effect.tail_frames(sr) == 0
+    {
+        check_finite(&audio, effect.name())?;
+        effect.reset();
+        effect.process(&mut audio.channels, sr)?;
+        return Ok(audio);
+    }
+    effect.process_buffer(&audio)
+}
+
 /// Refuses NaN or infinite samples with an error naming the effect, the channel and the frame.
 pub fn check_finite(audio: &AudioBuffer, effect: &str) -> Result<()> {
     check_finite_channels(&audio.channels, effect)
@@ -81,9 +179,17 @@ pub fn check_finite(audio: &AudioBuffer, effect: &str) -> Result<()> {
 /// [`check_finite`] on bare channels.
 pub fn check_finite_channels(channels: &[Vec<f32>], effect: &str) -> Result<()> {
     for (ci, c) in channels.iter().enumerate() {
-        // A sum is NaN or infinite when any term is; the fast check runs first.
-        let sum: f32 = c.iter().map(|x| x * 0.0).sum();
-        if sum.is_finite() {
+        // x * 0 is NaN exactly when x is NaN or infinite, and so is any sum containing it; eight
+        // independent lanes let the compiler vectorise this fast check, which runs first.
+        let mut lanes = [0.0f32; 8];
+        let chunks = c.chunks_exact(8);
+        let rest: f32 = chunks.remainder().iter().map(|x| x * 0.0).sum();
+        for chunk in chunks {
+            for (l, x) in lanes.iter_mut().zip(chunk) {
+                *l += x * 0.0;
+            }
+        }
+        if (lanes.iter().sum::<f32>() + rest).is_finite() {
             continue;
         }
         if let Some(i) = c.iter().position(|x| !x.is_finite()) {

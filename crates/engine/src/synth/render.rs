@@ -1,7 +1,9 @@
 //! MIDI rendering: events from a parsed [`MidiFile`] drive SoundFont synthesizers, one per
 //! channel group, which run on several threads and are summed in a fixed order, so the output is
 //! bit-identical whatever the thread count. The tail after the last event runs until the output
-//! falls below -90 dBFS (capped by `max_tail_s`), then the gain stage sets the level.
+//! falls below -90 dBFS (capped by `max_tail_s`). Then the effects run on the whole mix (the
+//! convolution reverb when `reverb` is on, then `effects`; their tail follows the same policy) and
+//! the gain stage sets the level.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -11,10 +13,39 @@ use std::time::Instant;
 use super::font::{load_soundfont, LoadedSoundFont, SoundFontSource, DEFAULT_MAX_SOUNDFONT_BYTES};
 use super::synth_impl as rs;
 use crate::audio::AudioBuffer;
+use crate::effects::{Chain, Convolution, ConvolutionParams, Effect, EffectSpec};
 use crate::error::{Error, Result};
 use crate::gain::{self, Normalize};
 use crate::io::{self, OutputFormat};
 use crate::midi::{EventKind, MidiFile, MidiLimits};
+
+/// The impulse response `reverb: true` uses unless `reverb_ir` says otherwise.
+pub const DEFAULT_REVERB_IR: &str = "hall";
+/// Wet fraction of the render reverb: the built-in IRs are normalised to unit energy, so the wet
+/// path is about as loud as the dry one; a quarter of it sounds like a room, not a cave.
+pub const RENDER_REVERB_MIX: f32 = 0.25;
+
+/// The effects a render applies after synthesis: the reverb, then `opts.effects`. Built before
+/// synthesis so a bad impulse response or parameter fails fast.
+fn render_chain(opts: &RenderOptions) -> Result<Option<Chain>> {
+    if !opts.reverb && opts.effects.is_empty() {
+        return Ok(None);
+    }
+    let mut chain = Chain::default();
+    if opts.reverb {
+        chain.push(Box::new(Convolution::new(
+            &opts.reverb_ir,
+            ConvolutionParams {
+                mix: RENDER_REVERB_MIX,
+                ..Default::default()
+            },
+        )?));
+    }
+    for spec in &opts.effects {
+        chain.push(spec.build()?);
+    }
+    Ok(Some(chain))
+}
 
 /// Limits that protect a server from hostile or absurd input. Each is configurable.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,8 +88,17 @@ pub struct RenderOptions {
     pub sample_rate: u32,
     /// Voice limit of each channel group's synthesizer, 8 to 256 (default 256).
     pub polyphony: usize,
-    /// The synthesizer's own reverb and chorus.
+    /// Convolution reverb after the synthesizer with the impulse response `reverb_ir` (default
+    /// the built-in `hall`), mixed at [`RENDER_REVERB_MIX`].
     pub reverb: bool,
+    /// A built-in impulse response name (`room`, `hall`, `plate`, `church`) or an IR file, used
+    /// when `reverb` is on.
+    pub reverb_ir: String,
+    /// The SoundFont synthesizer's own reverb and chorus (what `reverb` meant before the effects
+    /// module); off by default.
+    pub synth_effects: bool,
+    /// Effects applied in order to the render after the reverb and before the gain stage.
+    pub effects: Vec<EffectSpec>,
     /// Longest tail after the last event, in seconds (default 10).
     pub max_tail_s: f64,
     /// Gain stage (default: a transparent limiter at -1 dBFS).
@@ -111,6 +151,9 @@ impl Default for RenderOptions {
             sample_rate: 44100,
             polyphony: 256,
             reverb: false,
+            reverb_ir: DEFAULT_REVERB_IR.into(),
+            synth_effects: false,
+            effects: Vec::new(),
             max_tail_s: 10.0,
             normalize: Normalize::default(),
             threads: None,
@@ -335,6 +378,7 @@ pub fn render_midi(
 ) -> Result<Rendered> {
     opts.validate()?;
     let start = Instant::now();
+    let mut chain = render_chain(opts)?;
     let sr = opts.sample_rate;
     let max_frames_total = (opts.limits.max_audio_s * f64::from(sr)) as usize;
     let end_frame = (midi.duration_s * f64::from(sr)).round() as usize;
@@ -363,7 +407,7 @@ pub fn render_midi(
     // Each group renders dry + effect sends; one shared reverb/chorus runs on their sum, so
     // the effects cost the same whatever the number of groups.
     settings.enable_reverb_and_chorus = false;
-    let effects = if opts.reverb {
+    let effects = if opts.synth_effects {
         Some(
             rs::Effects::new(&settings)
                 .map_err(|e| Error::InvalidArgument(format!("synthesizer settings: {e}")))?,
@@ -379,7 +423,7 @@ pub fn render_midi(
             synth,
             events: Vec::new(),
             next: 0,
-            split: opts.reverb,
+            split: opts.synth_effects,
             left: Vec::new(),
             right: Vec::new(),
             reverb: Vec::new(),
@@ -500,6 +544,9 @@ pub fn render_midi(
         channels: vec![left, right],
         sample_rate: sr,
     };
+    if let Some(chain) = chain.as_mut() {
+        audio = apply_chain(chain, &audio, end_frame, cap_frames)?;
+    }
     gain::apply(&mut audio, opts.normalize)?;
     let report = RenderReport {
         duration_s: audio.duration_s(),
@@ -518,6 +565,29 @@ pub fn render_midi(
         midi_duration_s: midi.duration_s,
     };
     Ok(Rendered { audio, report })
+}
+
+/// Runs the render's effects over the whole mix. The reverb's tail follows the same policy as the
+/// synthesizer's: it ends at the last frame above -90 dBFS, no later than `cap_frames`.
+fn apply_chain(
+    chain: &mut Chain,
+    audio: &AudioBuffer,
+    end_frame: usize,
+    cap_frames: usize,
+) -> Result<AudioBuffer> {
+    let mut out = chain.process_buffer(audio)?;
+    let frames = out.frames();
+    let last_loud = (0..frames)
+        .rev()
+        .find(|&i| out.channels.iter().any(|c| c[i].abs() > SILENCE))
+        .map_or(0, |i| i + 1);
+    let keep = last_loud
+        .max(end_frame.min(frames))
+        .min(cap_frames.max(audio.frames()));
+    for c in &mut out.channels {
+        c.truncate(keep);
+    }
+    Ok(out)
 }
 
 /// The rendered mix and the tail policy's state.

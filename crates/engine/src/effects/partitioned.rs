@@ -1,0 +1,750 @@
+//! The convolution engines behind [`super::Convolution`]: offline FFT overlap-add (FFT size
+//! chosen by a cost model, channels or segments spread over threads) and streaming non-uniformly
+//! partitioned convolution (a head of `block`-sized partitions, then larger partitions for the
+//! tail, each computed once its input is complete and before its output is due), whose latency is
+//! one block. Spectra are kept as split real/imaginary arrays so the multiply-accumulate loops
+//! vectorise.
+
+use std::sync::{Arc, Mutex, OnceLock};
+
+use realfft::num_complex::Complex;
+use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
+
+use crate::{Error, Result};
+
+/// Forward and inverse real FFT plans of one size, shared process-wide.
+#[derive(Clone)]
+pub(crate) struct FftPair {
+    pub n: usize,
+    fwd: Arc<dyn RealToComplex<f32>>,
+    inv: Arc<dyn ComplexToReal<f32>>,
+}
+
+impl std::fmt::Debug for FftPair {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "FftPair({})", self.n)
+    }
+}
+
+pub(crate) fn fft_pair(n: usize) -> FftPair {
+    static PLANNER: OnceLock<Mutex<RealFftPlanner<f32>>> = OnceLock::new();
+    let mut p = PLANNER
+        .get_or_init(|| Mutex::new(RealFftPlanner::new()))
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    FftPair {
+        n,
+        fwd: p.plan_fft_forward(n),
+        inv: p.plan_fft_inverse(n),
+    }
+}
+
+fn fft_err(e: realfft::FftError) -> Error {
+    Error::Internal(format!("convolution FFT: {e}"))
+}
+
+/// Scratch buffers for one FFT size.
+#[derive(Clone, Debug)]
+pub(crate) struct Scratch {
+    time: Vec<f32>,
+    freq: Vec<Complex<f32>>,
+    scratch: Vec<Complex<f32>>,
+}
+
+impl Scratch {
+    fn new(fft: &FftPair) -> Self {
+        let s = fft.fwd.get_scratch_len().max(fft.inv.get_scratch_len());
+        Self {
+            time: vec![0.0; fft.n],
+            freq: vec![Complex::new(0.0, 0.0); fft.n / 2 + 1],
+            scratch: vec![Complex::new(0.0, 0.0); s],
+        }
+    }
+}
+
+/// A spectrum as split real and imaginary parts.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Split {
+    re: Vec<f32>,
+    im: Vec<f32>,
+}
+
+impl Split {
+    fn zeros(bins: usize) -> Self {
+        Self {
+            re: vec![0.0; bins],
+            im: vec![0.0; bins],
+        }
+    }
+}
+
+/// The spectrum (size `fft.n`) of `segment` times `gain`, zero-padded.
+fn spectrum(fft: &FftPair, segment: &[f32], gain: f32, s: &mut Scratch) -> Result<Split> {
+    s.time.fill(0.0);
+    for (t, &x) in s.time.iter_mut().zip(segment) {
+        *t = x * gain;
+    }
+    fft.fwd
+        .process_with_scratch(&mut s.time, &mut s.freq, &mut s.scratch)
+        .map_err(fft_err)?;
+    Ok(Split {
+        re: s.freq.iter().map(|c| c.re).collect(),
+        im: s.freq.iter().map(|c| c.im).collect(),
+    })
+}
+
+/// `h` delayed by `delay` frames, frames `start..start + len` (zeros outside).
+fn delayed_segment(h: &[f32], delay: usize, start: usize, len: usize) -> Vec<f32> {
+    (start..start + len)
+        .map(|i| {
+            i.checked_sub(delay)
+                .and_then(|j| h.get(j))
+                .copied()
+                .unwrap_or(0.0)
+        })
+        .collect()
+}
+
+/// `acc += x * h`, bin by bin, on split spectra. Plain indexed loops over equal-length slices
+/// so the compiler vectorises them.
+#[inline]
+fn complex_mac(acc_re: &mut [f32], acc_im: &mut [f32], x: &Split, h: &Split) {
+    let n = acc_re.len();
+    let (acc_im, xr, xi, hr, hi) = (
+        &mut acc_im[..n],
+        &x.re[..n],
+        &x.im[..n],
+        &h.re[..n],
+        &h.im[..n],
+    );
+    for i in 0..n {
+        acc_re[i] += xr[i] * hr[i] - xi[i] * hi[i];
+        acc_im[i] += xr[i] * hi[i] + xi[i] * hr[i];
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Offline overlap-add
+
+/// Estimated cost (arbitrary units) of one real FFT of size `n`; sizes past the caches cost more
+/// per element (measured with `examples/conv_bench.rs`).
+fn fft_cost(n: usize) -> f64 {
+    let nf = n as f64;
+    let cache_penalty = if n <= 1 << 15 {
+        1.0
+    } else if n <= 1 << 17 {
+        1.25
+    } else {
+        1.6
+    };
+    nf * nf.log2() * cache_penalty
+}
+
+/// FFT size for overlap-add of `n` signal frames with an `m`-frame filter.
+pub(crate) fn offline_fft_size(n: usize, m: usize) -> usize {
+    let min = (m + 1).next_power_of_two().max(64);
+    let max = (n + m).next_power_of_two().max(min);
+    let mut best = (f64::INFINITY, min);
+    let mut l = min;
+    while l <= max {
+        let seg = l - m + 1;
+        let nseg = n.div_ceil(seg).max(1) as f64;
+        // Per segment: forward and inverse FFT plus one complex multiply per bin.
+        let cost = nseg * (2.0 * fft_cost(l) + 3.0 * l as f64) + fft_cost(l);
+        if cost < best.0 {
+            best = (cost, l);
+        }
+        l *= 2;
+    }
+    best.1
+}
+
+/// A filter's spectra for offline overlap-add at one FFT size.
+#[derive(Clone, Debug)]
+pub(crate) struct OfflineFilter {
+    fft: FftPair,
+    /// Filter length (frames, before the delay).
+    m: usize,
+    spectra: Vec<Split>,
+}
+
+impl OfflineFilter {
+    /// Spectra of each IR channel times `gain` (the 1/n of the inverse FFT folded in).
+    pub(crate) fn new(ir: &[Vec<f32>], gain: f32, fft_n: usize) -> Result<Self> {
+        let fft = fft_pair(fft_n);
+        let mut s = Scratch::new(&fft);
+        let g = gain / fft_n as f32;
+        let spectra = ir
+            .iter()
+            .map(|h| spectrum(&fft, h, g, &mut s))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Self {
+            fft,
+            m: ir.first().map_or(0, Vec::len),
+            spectra,
+        })
+    }
+
+    pub(crate) fn fft_n(&self) -> usize {
+        self.fft.n
+    }
+
+    /// Adds `x` (segments `segs` of it) convolved with IR channel `ic` into `out`, where
+    /// `out[0]` is output frame `base`.
+    fn run(
+        &self,
+        x: &[f32],
+        ic: usize,
+        segs: std::ops::Range<usize>,
+        out: &mut [f32],
+        base: usize,
+    ) -> Result<()> {
+        let l = self.fft.n;
+        let seg = l - self.m + 1;
+        let h = &self.spectra[ic % self.spectra.len()];
+        let mut s = Scratch::new(&self.fft);
+        for k in segs {
+            let start = k * seg;
+            if start >= x.len() {
+                break;
+            }
+            let len = seg.min(x.len() - start);
+            s.time[..len].copy_from_slice(&x[start..start + len]);
+            s.time[len..].fill(0.0);
+            self.fft
+                .fwd
+                .process_with_scratch(&mut s.time, &mut s.freq, &mut s.scratch)
+                .map_err(fft_err)?;
+            for ((c, &hr), &hi) in s.freq.iter_mut().zip(&h.re).zip(&h.im) {
+                *c = Complex::new(c.re * hr - c.im * hi, c.re * hi + c.im * hr);
+            }
+            if let Some(last) = s.freq.last_mut() {
+                last.im = 0.0;
+            }
+            s.freq[0].im = 0.0;
+            self.fft
+                .inv
+                .process_with_scratch(&mut s.freq, &mut s.time, &mut s.scratch)
+                .map_err(fft_err)?;
+            let valid = (len + self.m - 1).min(l);
+            let o = start - base;
+            let end = (o + valid).min(out.len());
+            for (y, &t) in out[o..end].iter_mut().zip(&s.time) {
+                *y += t;
+            }
+        }
+        Ok(())
+    }
+
+    /// Full linear convolution of every channel of `signal` (channel `i` with IR channel
+    /// `i % ir_channels`), each output `x.len() + m - 1` frames long. Uses up to `threads`
+    /// threads, over channels first and then over segments of a channel.
+    pub(crate) fn convolve(&self, signal: &[Vec<f32>], threads: usize) -> Result<Vec<Vec<f32>>> {
+        let n = signal.first().map_or(0, Vec::len);
+        let out_len = n + self.m - 1;
+        let seg = self.fft.n - self.m + 1;
+        let nseg = n.div_ceil(seg);
+        let threads = threads.clamp(1, (signal.len() * nseg).max(1));
+        if threads == 1 || signal.is_empty() {
+            return signal
+                .iter()
+                .enumerate()
+                .map(|(c, x)| {
+                    let mut out = vec![0.0; out_len];
+                    self.run(x, c, 0..nseg, &mut out, 0)?;
+                    Ok(out)
+                })
+                .collect();
+        }
+        // Jobs: (channel, segment range); each writes its own buffer, summed afterwards.
+        let parts = threads.div_ceil(signal.len()).min(nseg).max(1);
+        let mut jobs = Vec::new();
+        for c in 0..signal.len() {
+            for p in 0..parts {
+                let a = nseg * p / parts;
+                let b = nseg * (p + 1) / parts;
+                if a < b {
+                    jobs.push((c, a..b));
+                }
+            }
+        }
+        let results: Vec<Result<(usize, usize, Vec<f32>)>> = std::thread::scope(|scope| {
+            let chunks: Vec<Vec<(usize, std::ops::Range<usize>)>> = (0..threads)
+                .map(|t| jobs.iter().skip(t).step_by(threads).cloned().collect())
+                .collect();
+            let handles: Vec<_> = chunks
+                .into_iter()
+                .map(|mine| {
+                    scope.spawn(move || {
+                        mine.into_iter()
+                            .map(|(c, r)| {
+                                let base = r.start * seg;
+                                let end = (r.end * seg).min(n) + self.m - 1;
+                                let mut out = vec![0.0; end - base];
+                                self.run(&signal[c], c, r, &mut out, base)?;
+                                Ok((c, base, out))
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        vec![Err(Error::Internal("convolution thread panicked".into()))]
+                    })
+                })
+                .collect()
+        });
+        let mut outs: Vec<Option<Vec<f32>>> = vec![None; signal.len()];
+        for r in results {
+            let (c, base, part) = r?;
+            match &mut outs[c] {
+                Some(out) => {
+                    for (y, p) in out[base..].iter_mut().zip(&part) {
+                        *y += p;
+                    }
+                }
+                slot @ None => {
+                    if base == 0 && part.len() == out_len {
+                        *slot = Some(part);
+                    } else {
+                        let mut out = vec![0.0; out_len];
+                        out[base..base + part.len()].copy_from_slice(&part);
+                        *slot = Some(out);
+                    }
+                }
+            }
+        }
+        Ok(outs
+            .into_iter()
+            .map(|o| o.unwrap_or_else(|| vec![0.0; out_len]))
+            .collect())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Streaming non-uniform partitioned convolution
+
+/// One uniform stage of the partition: `k` partitions of `p` frames covering filter frames
+/// `offset..offset + k * p`. A stage runs every `p` frames on the last `2p` input frames and
+/// yields output frames `t - p + offset .. t + offset`, due no earlier than `t - block + ...`,
+/// which `offset >= p - block` guarantees.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct StageLayout {
+    pub p: usize,
+    pub offset: usize,
+    pub k: usize,
+}
+
+/// Cost per frame (arbitrary units, same as [`fft_cost`]) of running a layout.
+fn layout_cost(stages: &[StageLayout]) -> f64 {
+    stages
+        .iter()
+        .map(|s| {
+            let bins = (s.p + 1) as f64;
+            (2.0 * fft_cost(2 * s.p) + 4.0 * s.k as f64 * bins + 2000.0) / s.p as f64
+        })
+        .sum()
+}
+
+/// Stage layouts for a filter of `m` frames at block size `block`: a head of block-sized
+/// partitions, then stages whose partition size grows by `ratio` up to a cap; the cheapest by
+/// the cost model wins.
+pub(crate) fn plan_stages(m: usize, block: usize) -> Vec<StageLayout> {
+    let mut best: Option<(f64, Vec<StageLayout>)> = None;
+    for ratio in [2usize, 4, 8, 16, 32, 64] {
+        for cap in [1usize, 4, 8, 16, 32, 64, 128] {
+            let max_p = block * cap;
+            let mut stages = Vec::new();
+            let mut covered = 0;
+            let mut p = block;
+            while covered < m {
+                let next_p = (p * ratio).min(max_p);
+                let rest = (m - covered).div_ceil(p);
+                let k = if next_p > p {
+                    // Enough partitions that the next stage may start (offset >= next_p - block).
+                    (next_p - block)
+                        .saturating_sub(covered)
+                        .div_ceil(p)
+                        .clamp(1, rest)
+                } else {
+                    rest
+                };
+                stages.push(StageLayout {
+                    p,
+                    offset: covered,
+                    k,
+                });
+                covered += k * p;
+                p = next_p;
+            }
+            let cost = layout_cost(&stages);
+            if best.as_ref().is_none_or(|(c, _)| cost < *c) {
+                best = Some((cost, stages));
+            }
+        }
+    }
+    best.map(|b| b.1).unwrap_or_default()
+}
+
+#[derive(Clone, Debug)]
+struct StageFilter {
+    layout: StageLayout,
+    fft: FftPair,
+    /// `parts[ir_channel][k]`, with `None` for an all-zero partition (skipped).
+    parts: Vec<Vec<Option<Split>>>,
+}
+
+/// The prepared filter of the streaming engine (shared by clones through `Arc`).
+#[derive(Debug)]
+pub(crate) struct StreamFilter {
+    block: usize,
+    stages: Vec<StageFilter>,
+    /// Ring sizes (multiples of the block) of the input history and the output accumulator.
+    hist_len: usize,
+    acc_len: usize,
+}
+
+impl StreamFilter {
+    /// `ir` delayed by `delay` frames and scaled by `gain`, partitioned for `block`.
+    pub(crate) fn new(ir: &[Vec<f32>], delay: usize, gain: f32, block: usize) -> Result<Self> {
+        let m = ir.first().map_or(0, Vec::len) + delay;
+        Self::with_layout(ir, delay, gain, block, plan_stages(m, block))
+    }
+
+    pub(crate) fn with_layout(
+        ir: &[Vec<f32>],
+        delay: usize,
+        gain: f32,
+        block: usize,
+        layouts: Vec<StageLayout>,
+    ) -> Result<Self> {
+        let mut stages = Vec::with_capacity(layouts.len());
+        let mut max_p = block;
+        let mut reach = block;
+        for layout in layouts {
+            let fft = fft_pair(2 * layout.p);
+            let mut s = Scratch::new(&fft);
+            let g = gain / (2 * layout.p) as f32;
+            let mut parts = Vec::with_capacity(ir.len());
+            for h in ir {
+                let mut v = Vec::with_capacity(layout.k);
+                for k in 0..layout.k {
+                    let seg = delayed_segment(h, delay, layout.offset + k * layout.p, layout.p);
+                    v.push(if seg.iter().all(|&x| x == 0.0) {
+                        None
+                    } else {
+                        Some(spectrum(&fft, &seg, g, &mut s)?)
+                    });
+                }
+                parts.push(v);
+            }
+            max_p = max_p.max(layout.p);
+            reach = reach.max(layout.offset + layout.p + block);
+            stages.push(StageFilter { layout, fft, parts });
+        }
+        Ok(Self {
+            block,
+            stages,
+            hist_len: 2 * max_p,
+            acc_len: (reach + block).div_ceil(block) * block,
+        })
+    }
+
+    pub(crate) fn layouts(&self) -> Vec<StageLayout> {
+        self.stages.iter().map(|s| s.layout.clone()).collect()
+    }
+}
+
+#[derive(Clone, Debug)]
+struct StageState {
+    /// Frequency-domain delay line: the last `k` input spectra, newest at `pos`.
+    fdl: Vec<Split>,
+    pos: usize,
+}
+
+/// Per-channel streaming state.
+#[derive(Clone, Debug)]
+struct ChannelState {
+    hist: Vec<f32>,
+    acc: Vec<f32>,
+    stages: Vec<StageState>,
+    scratch: Vec<Scratch>,
+    acc_re: Vec<f32>,
+    acc_im: Vec<f32>,
+}
+
+impl ChannelState {
+    fn new(filter: &StreamFilter) -> Self {
+        let max_bins = filter
+            .stages
+            .iter()
+            .map(|s| s.layout.p + 1)
+            .max()
+            .unwrap_or(1);
+        Self {
+            hist: vec![0.0; filter.hist_len],
+            acc: vec![0.0; filter.acc_len],
+            stages: filter
+                .stages
+                .iter()
+                .map(|s| StageState {
+                    fdl: vec![Split::zeros(s.layout.p + 1); s.layout.k],
+                    pos: 0,
+                })
+                .collect(),
+            scratch: filter.stages.iter().map(|s| Scratch::new(&s.fft)).collect(),
+            acc_re: vec![0.0; max_bins],
+            acc_im: vec![0.0; max_bins],
+        }
+    }
+
+    fn reset(&mut self) {
+        self.hist.fill(0.0);
+        self.acc.fill(0.0);
+        for s in &mut self.stages {
+            for x in &mut s.fdl {
+                x.re.fill(0.0);
+                x.im.fill(0.0);
+            }
+            s.pos = 0;
+        }
+    }
+
+    /// Pushes one block of input (frames `t0 .. t0 + block`) through IR channel `ic` and writes
+    /// the wet output of that block to `y`.
+    fn push(
+        &mut self,
+        f: &StreamFilter,
+        ic: usize,
+        t0: usize,
+        x: &[f32],
+        y: &mut [f32],
+    ) -> Result<()> {
+        let b = f.block;
+        let t = t0 + b;
+        let (hl, al) = (f.hist_len, f.acc_len);
+        let h0 = t0 % hl;
+        // Ring lengths and every partition are multiples of the block: a block never wraps.
+        self.hist[h0..h0 + b].copy_from_slice(&x[..b]);
+        for ((stage, st), s) in f.stages.iter().zip(&mut self.stages).zip(&mut self.scratch) {
+            let p = stage.layout.p;
+            if t % p != 0 {
+                continue;
+            }
+            let parts = &stage.parts[ic % stage.parts.len()];
+            if parts.iter().all(Option::is_none) {
+                continue;
+            }
+            // The last 2p input frames, oldest first.
+            let w0 = (t + hl - 2 * p) % hl;
+            let first = (hl - w0).min(2 * p);
+            s.time[..first].copy_from_slice(&self.hist[w0..w0 + first]);
+            s.time[first..].copy_from_slice(&self.hist[..2 * p - first]);
+            stage
+                .fft
+                .fwd
+                .process_with_scratch(&mut s.time, &mut s.freq, &mut s.scratch)
+                .map_err(fft_err)?;
+            let k = stage.layout.k;
+            st.pos = (st.pos + 1) % k;
+            let slot = &mut st.fdl[st.pos];
+            for ((re, im), c) in slot.re.iter_mut().zip(&mut slot.im).zip(&s.freq) {
+                *re = c.re;
+                *im = c.im;
+            }
+            let bins = p + 1;
+            let (acc_re, acc_im) = (&mut self.acc_re[..bins], &mut self.acc_im[..bins]);
+            acc_re.fill(0.0);
+            acc_im.fill(0.0);
+            for (j, part) in parts.iter().enumerate() {
+                if let Some(hpart) = part {
+                    let xi = (st.pos + k - j) % k;
+                    complex_mac(acc_re, acc_im, &st.fdl[xi], hpart);
+                }
+            }
+            for ((c, &re), &im) in s.freq.iter_mut().zip(acc_re.iter()).zip(acc_im.iter()) {
+                *c = Complex::new(re, im);
+            }
+            s.freq[0].im = 0.0;
+            s.freq[p].im = 0.0;
+            stage
+                .fft
+                .inv
+                .process_with_scratch(&mut s.freq, &mut s.time, &mut s.scratch)
+                .map_err(fft_err)?;
+            // Valid overlap-save output: the second half, for frames t - p + offset ...
+            let o0 = (t - p + stage.layout.offset) % al;
+            let first = (al - o0).min(p);
+            for (a, &v) in self.acc[o0..o0 + first].iter_mut().zip(&s.time[p..]) {
+                *a += v;
+            }
+            for (a, &v) in self.acc[..p - first].iter_mut().zip(&s.time[p + first..]) {
+                *a += v;
+            }
+        }
+        let e0 = t0 % al;
+        y[..b].copy_from_slice(&self.acc[e0..e0 + b]);
+        self.acc[e0..e0 + b].fill(0.0);
+        Ok(())
+    }
+}
+
+/// The streaming engine: after block `j` (frames `j*block .. (j+1)*block`) is pushed, the wet
+/// output of those same frames is ready, so counting the block being filled the latency is one
+/// block.
+#[derive(Clone, Debug)]
+pub(crate) struct StreamEngine {
+    filter: Arc<StreamFilter>,
+    channels: Vec<ChannelState>,
+    /// Frames pushed so far (a multiple of the block).
+    t: usize,
+}
+
+impl StreamEngine {
+    pub(crate) fn new(filter: Arc<StreamFilter>, channels: usize) -> Self {
+        let states = (0..channels).map(|_| ChannelState::new(&filter)).collect();
+        Self {
+            filter,
+            channels: states,
+            t: 0,
+        }
+    }
+
+    pub(crate) fn filter(&self) -> Arc<StreamFilter> {
+        self.filter.clone()
+    }
+
+    pub(crate) fn channel_count(&self) -> usize {
+        self.channels.len()
+    }
+
+    pub(crate) fn reset(&mut self) {
+        for c in &mut self.channels {
+            c.reset();
+        }
+        self.t = 0;
+    }
+
+    /// Pushes one block per channel (`input[c].len() == block`) and writes the wet output of
+    /// that block into `out[c]`. Channels run one after the other on the caller's thread: on a
+    /// busy 2-core machine, handing the blocks where a large partition is due to a second thread
+    /// measured slower (the thread waits to be scheduled) than doing them here.
+    pub(crate) fn push_block(&mut self, input: &[Vec<f32>], out: &mut [Vec<f32>]) -> Result<()> {
+        let f = &*self.filter;
+        for (ci, ((state, x), y)) in self
+            .channels
+            .iter_mut()
+            .zip(input)
+            .zip(out.iter_mut())
+            .enumerate()
+        {
+            state.push(f, ci, self.t, x, y)?;
+        }
+        self.t += f.block;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn noise(n: usize, seed: u32) -> Vec<f32> {
+        let mut s = seed.max(1);
+        (0..n)
+            .map(|_| {
+                s ^= s << 13;
+                s ^= s >> 17;
+                s ^= s << 5;
+                (s as f32 / u32::MAX as f32) - 0.5
+            })
+            .collect()
+    }
+
+    #[test]
+    fn layouts_cover_the_filter_and_respect_the_deadline() {
+        for block in [32, 256, 512, 4096] {
+            for m in [1, 100, 511, 512, 513, 5000, 110_250, 1_000_000] {
+                let stages = plan_stages(m, block);
+                let mut covered = 0;
+                for s in &stages {
+                    assert_eq!(s.offset, covered);
+                    assert!(s.offset + block >= s.p, "{s:?} misses its deadline");
+                    assert_eq!(s.p % block, 0);
+                    covered += s.p * s.k;
+                }
+                assert!(covered >= m && covered - m < stages.last().unwrap().p);
+            }
+        }
+    }
+
+    /// Times candidate layouts on 10 s of audio with a 2.5 s filter:
+    /// `cargo test -p rust-audio-engine --profile ci layout_timing -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn layout_timing() {
+        let h = vec![noise(110_250, 3)];
+        let x = noise(441_000, 5);
+        let block = 512;
+        let mut candidates = vec![plan_stages(h[0].len(), block)];
+        for (ratio, cap) in [
+            (16, 16),
+            (8, 64),
+            (4, 64),
+            (2, 32),
+            (64, 64),
+            (16, 32),
+            (1, 1),
+            (32, 32),
+            (8, 8),
+            (4, 16),
+            (8, 32),
+            (4, 32),
+        ] {
+            let mut stages = Vec::new();
+            let (mut covered, mut p) = (0, block);
+            while covered < h[0].len() {
+                let next_p = (p * ratio).min(block * cap);
+                let rest = (h[0].len() - covered).div_ceil(p);
+                let k = if next_p > p {
+                    (next_p - block)
+                        .saturating_sub(covered)
+                        .div_ceil(p)
+                        .clamp(1, rest)
+                } else {
+                    rest
+                };
+                stages.push(StageLayout {
+                    p,
+                    offset: covered,
+                    k,
+                });
+                covered += k * p;
+                p = next_p;
+            }
+            candidates.push(stages);
+        }
+        for layout in candidates {
+            let cost = layout_cost(&layout);
+            let filter =
+                Arc::new(StreamFilter::with_layout(&h, 0, 1.0, block, layout.clone()).unwrap());
+            let mut e = StreamEngine::new(filter, 1);
+            let mut out = vec![vec![0.0; block]];
+            let mut ns = f64::INFINITY;
+            for _ in 0..5 {
+                e.reset();
+                let t = std::time::Instant::now();
+                for chunk in x.chunks_exact(block) {
+                    e.push_block(&[chunk.to_vec()], &mut out).unwrap();
+                }
+                ns = ns.min(t.elapsed().as_secs_f64() * 1e9 / x.len() as f64);
+            }
+            let desc: Vec<_> = layout.iter().map(|s| (s.p, s.k)).collect();
+            println!("{ns:6.1} ns/frame  model {cost:8.0}  {desc:?}");
+        }
+    }
+}
