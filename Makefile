@@ -12,13 +12,14 @@ RAE_CORPUS ?= $(abspath ../shared/corpus)
 export RAE_CORPUS
 APT_PACKAGES := fluidsynth fluid-soundfont-gm timgm6mb-soundfont musescore-general-soundfont-small
 
-.PHONY: help demo test deps apt-deps venv lint fmt rust-test wheel pytest stubtest bench bench-fx bench-analysis fuzz browser-test
+.PHONY: help demo test deps apt-deps venv lint fmt rust-test wheel pytest stubtest bench bench-fx bench-analysis bench-waveform fuzz browser-test
 
 help:
 	@echo "make demo   render the built-in demo piece to out/demo.wav"
 	@echo "make test   install test dependencies and run every check (what CI runs)"
 	@echo "make bench  compare rendering speed with FluidSynth"
 	@echo "make bench-analysis  compare pitch/onset analysis with librosa and aubio"
+	@echo "make bench-waveform  compare waveform peaks with numpy"
 	@echo "make bench-fx  compare effects speed with pedalboard (and scipy)"
 
 demo:
@@ -87,9 +88,16 @@ browser-test:
 	cd web && RAE_BIN=$(abspath $(or $(CARGO_TARGET_DIR),target))/$(PROFILE)/rae CHROMIUM=$$(command -v chromium) node browser_test.mjs
 
 # Pitch (pYIN, YIN), onsets and the streaming analyser vs librosa and aubio on the corpus melody.
-bench-analysis: wheel
+# A release (fat LTO) wheel, as users get it.
+bench-analysis: venv
+	$(MAKE) wheel PROFILE=release
 	$(PY) -m pip install -q -r bench/requirements.txt
 	$(PY) bench/analysis_vs_peers.py
+
+# Waveform peaks vs numpy min/max per block, on the corpus music and a 10-minute render.
+bench-waveform: venv
+	$(MAKE) wheel PROFILE=release
+	$(PY) bench/waveform_vs_numpy.py --runs 20
 
 # Effects against pedalboard, with a release (fat LTO) wheel as users get it; installs the peers
 # from bench/requirements.txt into the venv.
