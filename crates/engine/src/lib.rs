@@ -21,6 +21,7 @@
 pub mod analysis;
 pub mod audio;
 pub mod demo;
+pub(crate) mod dsp;
 pub mod effects;
 pub mod error;
 pub mod gain;

@@ -5,6 +5,8 @@
 //! (below 500 Hz, 500 Hz to 4 kHz, above 4 kHz) that decay with their own RT60 so that high
 //! frequencies die away faster, faded in over a few tens of milliseconds.
 
+use crate::dsp::{Biquad, Rng, Shape};
+
 /// One built-in IR's recipe.
 #[derive(Debug)]
 pub struct Spec {
@@ -96,65 +98,11 @@ pub fn frames(spec: &Spec, sample_rate: u32) -> usize {
     (seconds * f64::from(sample_rate)).ceil() as usize
 }
 
-/// SplitMix64: small, fast and the same everywhere.
-struct Rng(u64);
-
-impl Rng {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    fn uniform(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    /// Uniform in [-1, 1): white noise with variance 1/3.
-    fn noise(&mut self) -> f64 {
-        2.0 * self.uniform() - 1.0
-    }
-}
-
-/// A biquad in transposed direct form II (RBJ cookbook coefficients).
-#[derive(Clone, Copy)]
-struct Biquad {
-    b0: f64,
-    b1: f64,
-    b2: f64,
-    a1: f64,
-    a2: f64,
-    z1: f64,
-    z2: f64,
-}
-
-impl Biquad {
-    fn new(high_pass: bool, f0: f64, q: f64, fs: f64) -> Self {
-        let w0 = 2.0 * std::f64::consts::PI * (f0 / fs).min(0.49);
-        let (s, c) = w0.sin_cos();
-        let alpha = s / (2.0 * q);
-        let a0 = 1.0 + alpha;
-        let (b0, b1) = if high_pass {
-            ((1.0 + c) / 2.0, -(1.0 + c))
-        } else {
-            ((1.0 - c) / 2.0, 1.0 - c)
-        };
-        Self {
-            b0: b0 / a0,
-            b1: b1 / a0,
-            b2: b0 / a0,
-            a1: -2.0 * c / a0,
-            a2: (1.0 - alpha) / a0,
-            z1: 0.0,
-            z2: 0.0,
-        }
-    }
-    fn tick(&mut self, x: f64) -> f64 {
-        let y = self.b0 * x + self.z1;
-        self.z1 = self.b1 * x - self.a1 * y + self.z2;
-        self.z2 = self.b2 * x - self.a2 * y;
-        y
+fn shape(high_pass: bool) -> Shape {
+    if high_pass {
+        Shape::High
+    } else {
+        Shape::Low
     }
 }
 
@@ -162,8 +110,8 @@ impl Biquad {
 /// flat power response for independent noise.
 fn butterworth4(high_pass: bool, f0: f64, fs: f64) -> [Biquad; 2] {
     [
-        Biquad::new(high_pass, f0, 0.541_196_1, fs),
-        Biquad::new(high_pass, f0, 1.306_563, fs),
+        Biquad::new(shape(high_pass), fs, f0, 0.541_196_1),
+        Biquad::new(shape(high_pass), fs, f0, 1.306_563),
     ]
 }
 
@@ -197,7 +145,7 @@ pub fn generate(spec: &Spec, sample_rate: u32) -> Vec<Vec<f32>> {
             if band == 2 && !has_high_band {
                 continue;
             }
-            let mut rng = Rng(spec.seed ^ (ch << 40) ^ ((band as u64 + 1) << 48));
+            let mut rng = Rng::from_state(spec.seed ^ (ch << 40) ^ ((band as u64 + 1) << 48));
             let mut filters: Vec<Biquad> = match band {
                 0 => butterworth4(false, LOW_SPLIT_HZ, fs).to_vec(),
                 1 => {
@@ -214,15 +162,15 @@ pub fn generate(spec: &Spec, sample_rate: u32) -> Vec<Vec<f32>> {
             let mut env = gain * 3f64.sqrt();
             // Let the filters settle on noise before the tail starts.
             for _ in 0..(fs / 50.0) as usize {
-                let mut x = rng.noise();
+                let mut x = rng.bipolar();
                 for f in &mut filters {
-                    x = f.tick(x);
+                    x = f.run(x);
                 }
             }
             for y in &mut out[start..] {
-                let mut x = rng.noise();
+                let mut x = rng.bipolar();
                 for f in &mut filters {
-                    x = f.tick(x);
+                    x = f.run(x);
                 }
                 *y += x * env;
                 env *= k;
@@ -244,7 +192,7 @@ pub fn generate(spec: &Spec, sample_rate: u32) -> Vec<Vec<f32>> {
 
         // Early reflections: distinct taps, decaying with time, at times and signs drawn per
         // channel so that left and right differ.
-        let mut rng = Rng(spec.seed ^ (ch << 40) ^ 0xe4);
+        let mut rng = Rng::from_state(spec.seed ^ (ch << 40) ^ 0xe4);
         let (t0, t1) = spec.reflections_ms;
         for r in 0..spec.reflections {
             let frac = (r as f64 + rng.uniform()) / spec.reflections as f64;
