@@ -332,6 +332,52 @@ impl Config {
 /// Streaming onset detection: feed mono samples in chunks of any size, get each onset once its
 /// look-ahead has arrived. Memory is constant and the onsets do not depend on the chunking.
 /// Non-finite samples are treated as silence (the offline functions refuse them instead).
+/// FFT buffers for [`band_sums`], one set per thread.
+struct FrameScratch {
+    fft_in: Vec<f32>,
+    fft_out: Vec<Complex<f32>>,
+    scratch: Vec<Complex<f32>>,
+    mags: Vec<f32>,
+}
+
+impl FrameScratch {
+    fn new(cfg: &Config) -> Self {
+        FrameScratch {
+            fft_in: vec![0.0; cfg.n_fft],
+            fft_out: cfg.fft.make_output_vec(),
+            scratch: cfg.fft.make_scratch_vec(),
+            mags: vec![0.0; cfg.n_fft / 2 + 1],
+        }
+    }
+}
+
+/// The filterbank band magnitudes of one windowed frame (`frame.len() == n_fft`), written to
+/// `out`. A pure function of the frame, so frames can be computed on any thread in any order.
+fn band_sums(cfg: &Config, frame: &[f32], b: &mut FrameScratch, out: &mut Vec<f32>) {
+    for ((d, w), x) in b.fft_in.iter_mut().zip(&cfg.window).zip(frame) {
+        *d = x * w;
+    }
+    // Cannot fail: the buffers come from the same plan.
+    let _ = cfg
+        .fft
+        .process_with_scratch(&mut b.fft_in, &mut b.fft_out, &mut b.scratch);
+    // A full-scale sine has magnitude 1 at its bin.
+    let scale = 2.0 / (cfg.n_fft as f32 * 0.5);
+    for (m, c) in b.mags[..cfg.bins_used].iter_mut().zip(&b.fft_out) {
+        *m = (c.re * c.re + c.im * c.im).sqrt() * scale;
+    }
+    out.clear();
+    for band in &cfg.bands {
+        let s: f32 = band
+            .weights
+            .iter()
+            .zip(&b.mags[band.start..])
+            .map(|(w, m)| w * m)
+            .sum();
+        out.push(s);
+    }
+}
+
 pub struct OnsetTracker {
     cfg: Config,
     params: OnsetParams,
@@ -342,10 +388,10 @@ pub struct OnsetTracker {
     received: u64,
     started: bool,
     next_frame: u64,
-    fft_in: Vec<f32>,
-    fft_out: Vec<Complex<f32>>,
-    scratch: Vec<Complex<f32>>,
-    mags: Vec<f32>,
+    bufs: FrameScratch,
+    /// Offline only: band sums of the first frames, computed in parallel beforehand (frame
+    /// `k` at `k * bands.len()`), bit-identical to computing them here.
+    precomputed: Vec<f32>,
     /// Spectra (maximum-filtered) or energies of the last `lag` frames, oldest first.
     previous: VecDeque<Vec<f32>>,
     current: Vec<f32>,
@@ -378,13 +424,9 @@ impl OnsetTracker {
     }
 
     fn fresh(cfg: Config, params: OnsetParams) -> Self {
-        let fft_out = cfg.fft.make_output_vec();
-        let scratch = cfg.fft.make_scratch_vec();
         OnsetTracker {
-            fft_in: vec![0.0; cfg.n_fft],
-            mags: vec![0.0; cfg.n_fft / 2 + 1],
-            fft_out,
-            scratch,
+            bufs: FrameScratch::new(&cfg),
+            precomputed: Vec::new(),
             cfg,
             params,
             buf: Vec::new(),
@@ -518,44 +560,31 @@ impl OnsetTracker {
     fn frame_value(&mut self, k: u64) -> f32 {
         let start = (k * self.cfg.hop as u64 - self.buf_start) as usize;
         let frame = &self.buf[start..start + self.cfg.n_fft];
-        for ((d, w), x) in self.fft_in.iter_mut().zip(&self.cfg.window).zip(frame) {
-            *d = x * w;
-        }
         let cfg = &self.cfg;
-        self.current.clear();
         match cfg.method {
             OnsetMethod::Energy => {
-                let energy: f64 = self
-                    .fft_in
+                self.current.clear();
+                let energy: f64 = frame
                     .iter()
-                    .map(|&x| f64::from(x) * f64::from(x))
+                    .zip(&cfg.window)
+                    .map(|(&x, &w)| {
+                        let y = f64::from(x * w);
+                        y * y
+                    })
                     .sum::<f64>()
                     / (cfg.n_fft as f64 * 0.375);
                 self.current.push((10.0 * (energy + 1e-12).log10()) as f32);
             }
             OnsetMethod::SpectralFlux => {
-                // Cannot fail: the buffers come from the same plan.
-                let _ = cfg.fft.process_with_scratch(
-                    &mut self.fft_in,
-                    &mut self.fft_out,
-                    &mut self.scratch,
-                );
-                // A full-scale sine has magnitude 1 at its bin.
-                let scale = 2.0 / (cfg.n_fft as f32 * 0.5);
-                for (m, c) in self.mags[..cfg.bins_used].iter_mut().zip(&self.fft_out) {
-                    *m = (c.re * c.re + c.im * c.im).sqrt() * scale;
+                let nb = cfg.bands.len();
+                let at = k as usize * nb;
+                if let Some(pre) = self.precomputed.get(at..at + nb) {
+                    self.current.clear();
+                    self.current.extend_from_slice(pre);
+                } else {
+                    band_sums(cfg, frame, &mut self.bufs, &mut self.current);
                 }
-                let mut loudest = 0.0f32;
-                for band in &cfg.bands {
-                    let s: f32 = band
-                        .weights
-                        .iter()
-                        .zip(&self.mags[band.start..])
-                        .map(|(w, m)| w * m)
-                        .sum();
-                    loudest = loudest.max(s);
-                    self.current.push(s);
-                }
+                let loudest = self.current.iter().fold(0.0f32, |m, &x| m.max(x));
                 self.reference = loudest.max(self.reference * cfg.ref_decay);
                 let gamma = cfg.gamma.min(1.0 / (self.reference * cfg.range).max(1e-30));
                 let db_per_ln = 20.0 / std::f32::consts::LN_10;
@@ -694,10 +723,55 @@ impl OnsetTracker {
     }
 }
 
+/// Band sums of every frame that lies wholly within the signal (after the start padding the
+/// tracker adds: the first sample repeated for half a window), computed on all cores. The
+/// tracker then only runs the cheap sequential part (log compression, flux, peak picking).
+fn precompute_bands(cfg: &Config, mono: &[f32]) -> Vec<f32> {
+    if cfg.method != OnsetMethod::SpectralFlux || mono.is_empty() {
+        return Vec::new();
+    }
+    let pad = cfg.n_fft / 2;
+    let mut padded = Vec::with_capacity(pad + mono.len());
+    padded.resize(pad, mono[0]);
+    padded.extend_from_slice(mono);
+    if padded.len() < cfg.n_fft {
+        return Vec::new();
+    }
+    let frames = (padded.len() - cfg.n_fft) / cfg.hop + 1;
+    let nb = cfg.bands.len();
+    let mut out = vec![0.0f32; frames * nb];
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(frames.div_ceil(256))
+        .max(1);
+    let per = frames.div_ceil(threads);
+    let padded = &padded;
+    std::thread::scope(|scope| {
+        for (t, chunk) in out.chunks_mut(per * nb).enumerate() {
+            scope.spawn(move || {
+                let mut bufs = FrameScratch::new(cfg);
+                let mut bands = Vec::with_capacity(nb);
+                for (i, dst) in chunk.chunks_mut(nb).enumerate() {
+                    let start = (t * per + i) * cfg.hop;
+                    band_sums(
+                        cfg,
+                        &padded[start..start + cfg.n_fft],
+                        &mut bufs,
+                        &mut bands,
+                    );
+                    dst.copy_from_slice(&bands);
+                }
+            });
+        }
+    });
+    out
+}
+
 fn run_offline(audio: &AudioBuffer, params: &OnsetParams) -> Result<(Vec<Onset>, Vec<f32>, f64)> {
     let mono = to_mono(audio)?;
     let mut tracker = OnsetTracker::new(audio.sample_rate, params.clone())?;
     tracker.record = Some(Vec::new());
+    tracker.precomputed = precompute_bands(&tracker.cfg, &mono);
     let mut onsets = tracker.process(&mono);
     onsets.extend(tracker.flush());
     let odf = tracker.record.take().unwrap_or_default();
