@@ -231,7 +231,11 @@ def render_waveform_png(
     background_color: str = "d6d6d6",
     axis_labels: bool = False,
     amplitude_scale: float = 1.0,
-) -> bytes: ...
+    pitch: Optional[PitchTrack] = None,
+    pitch_color: str = "e8590c",
+) -> bytes:
+    """A PNG of the waveform (audiowaveform's look); with ``pitch`` (from
+    :func:`analyze_pitch`), its contour is drawn over it on a log-frequency scale."""
 def render_spectrogram_png(
     audio: Union[npt.NDArray[np.float32], _PathLike, bytes],
     sample_rate: Optional[int] = None,

@@ -13,8 +13,8 @@ const FMAX_HZ: f64 = 2_093.004_5;
 
 /// A pitch track: one entry per frame, frame `i` centred at `i * hop_length / sample_rate`.
 #[pyclass(frozen, module = "rust_audio_engine")]
-struct PitchTrack {
-    inner: an::PitchTrack,
+pub(crate) struct PitchTrack {
+    pub(crate) inner: an::PitchTrack,
     method: &'static str,
 }
 

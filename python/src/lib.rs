@@ -826,10 +826,12 @@ pub(crate) fn audio_buffer(
     decode_input(py, input, rae::io::DEFAULT_MAX_INPUT_S)
 }
 
-/// A PNG picture of the waveform (audiowaveform's default look), as bytes.
+/// A PNG picture of the waveform (audiowaveform's default look), as bytes; with `pitch` (a
+/// `PitchTrack`), its contour is drawn over the waveform on a log-frequency scale.
 #[pyfunction]
 #[pyo3(signature = (audio, sample_rate=None, *, width=800, height=250, split_channels=false,
-    waveform_color="3f4d9b", background_color="d6d6d6", axis_labels=false, amplitude_scale=1.0))]
+    waveform_color="3f4d9b", background_color="d6d6d6", axis_labels=false, amplitude_scale=1.0,
+    pitch=None, pitch_color="e8590c"))]
 #[allow(clippy::too_many_arguments)]
 fn render_waveform_png<'py>(
     py: Python<'py>,
@@ -842,8 +844,14 @@ fn render_waveform_png<'py>(
     background_color: &str,
     axis_labels: bool,
     amplitude_scale: f32,
+    pitch: Option<Bound<'py, analysis::PitchTrack>>,
+    pitch_color: &str,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    use rae::waveform::png::{parse_color, render_waveform_png as render, WaveformImageOptions};
+    use rae::waveform::png::{
+        parse_color, render_waveform_png as render, PitchContour, WaveformImageOptions,
+    };
+    let pitch_color = parse_color(pitch_color).map_err(PyValueError::new_err)?;
+    let pitch_contour = pitch.and_then(|t| PitchContour::from_track(&t.get().inner, pitch_color));
     let opts = WaveformImageOptions {
         width,
         height,
@@ -851,6 +859,7 @@ fn render_waveform_png<'py>(
         background: parse_color(background_color).map_err(PyValueError::new_err)?,
         with_axis_labels: axis_labels,
         amplitude_scale,
+        pitch_contour,
         ..Default::default()
     };
     let buffer = audio_buffer(py, audio, sample_rate)?;

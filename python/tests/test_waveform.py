@@ -124,3 +124,20 @@ def test_files_stream_to_the_same_peaks_as_decoded_arrays(tmp_path, mono, kwargs
         rae.waveform_peaks(b"not audio")
     with pytest.raises(FileNotFoundError):
         rae.waveform_peaks(tmp_path / "missing.wav")
+
+
+def test_pitch_contour_over_the_waveform() -> None:
+    sr = 44100
+    t = np.arange(sr, dtype=np.float64) / sr
+    tone = (0.5 * np.sin(2 * np.pi * 220.0 * t)).astype(np.float32)
+    track = rae.analyze_pitch(tone, sr)
+    plain = rae.render_waveform_png(tone, sr, width=300, height=100)
+    drawn = rae.render_waveform_png(tone, sr, width=300, height=100, pitch=track)
+    assert drawn != plain
+    assert drawn == rae.render_waveform_png(tone, sr, width=300, height=100, pitch=track)
+    # Nothing voiced, nothing drawn.
+    silence = np.zeros(sr, dtype=np.float32)
+    quiet = rae.analyze_pitch(silence, sr)
+    assert rae.render_waveform_png(silence, sr, pitch=quiet) == rae.render_waveform_png(silence, sr)
+    with pytest.raises(ValueError):
+        rae.render_waveform_png(tone, sr, pitch=track, pitch_color="nope")

@@ -51,3 +51,9 @@ def use_effects() -> float:
     lufs: float = rae.integrated_loudness(out, 44100)
     r: rae.RenderResult = rae.render_midi_detailed(b"", reverb="church", effects=[rae.Gain(-3.0)])
     return lufs + float(chunk.shape[1] + len(effects) + chain.latency_frames(44100)) + r.report.duration_s
+
+
+def use_pitch_contour(x: npt.NDArray[np.float32]) -> int:
+    track: rae.PitchTrack = rae.analyze_pitch(x, 44100)
+    png: bytes = rae.render_waveform_png(x, 44100, pitch=track, pitch_color="ff0000")
+    return len(png)

@@ -87,6 +87,12 @@ struct WaveformArgs {
     /// Multiply the waveform's amplitude in the picture.
     #[arg(long, default_value_t = 1.0)]
     amplitude_scale: f32,
+    /// Draw the pitch contour (pYIN) over the waveform picture (.png output).
+    #[arg(long)]
+    pitch_contour: bool,
+    /// Colour of the pitch contour (rrggbb[aa]).
+    #[arg(long, default_value = "e8590c")]
+    pitch_color: String,
     /// Spectrogram rows on a logarithmic frequency scale.
     #[arg(long)]
     log_frequency: bool,
@@ -584,6 +590,11 @@ fn cmd_waveform(args: &WaveformArgs) -> Result<(), Failure> {
         )));
     }
     let color = |s: &str| rae::waveform::png::parse_color(s).map_err(Failure::Usage);
+    if args.pitch_contour && format != "png" {
+        return Err(Failure::Usage(format!(
+            "--pitch-contour draws on a waveform picture (png), not on {format} output"
+        )));
+    }
     let image_width = args.width.unwrap_or(800);
     rae::synth::render::check_output_path(&args.output, &args.input)?;
     if ["dat", "json", "wavesurfer"].contains(&format.as_str()) {
@@ -649,6 +660,13 @@ fn cmd_waveform(args: &WaveformArgs) -> Result<(), Failure> {
         background: color(&args.background_color)?,
         with_axis_labels: args.with_axis_labels,
         amplitude_scale: args.amplitude_scale,
+        pitch_contour: if args.pitch_contour {
+            let track =
+                rae::analysis::analyze_pitch(&audio, &rae::analysis::PitchParams::default())?;
+            rae::waveform::png::PitchContour::from_track(&track, color(&args.pitch_color)?)
+        } else {
+            None
+        },
         ..Default::default()
     };
     let zoom = (args.zoom.is_some() || args.pixels_per_second.is_some() || format != "png")

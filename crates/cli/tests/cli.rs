@@ -702,3 +702,38 @@ fn render_takes_the_effect_options() {
     ]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn waveform_picture_with_a_pitch_contour() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = write_melody(dir.path());
+    let plain = dir.path().join("plain.png");
+    let drawn = dir.path().join("drawn.png");
+    let o = rae(&["waveform", &wav, "-o", plain.to_str().unwrap()]);
+    assert!(o.status.success(), "{o:?}");
+    let o = rae(&[
+        "waveform",
+        &wav,
+        "-o",
+        drawn.to_str().unwrap(),
+        "--pitch-contour",
+        "--pitch-color",
+        "ff0000",
+    ]);
+    assert!(o.status.success(), "{o:?}");
+    assert_ne!(
+        std::fs::read(&plain).unwrap(),
+        std::fs::read(&drawn).unwrap()
+    );
+    // The contour needs a picture.
+    let dat = dir.path().join("x.dat");
+    let o = rae(&[
+        "waveform",
+        &wav,
+        "-o",
+        dat.to_str().unwrap(),
+        "--pitch-contour",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!dat.exists());
+}

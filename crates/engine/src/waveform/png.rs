@@ -53,6 +53,58 @@ pub struct WaveformImageOptions {
     /// Multiplies every value before drawing (`--amplitude-scale`, default 1.0); values beyond
     /// full scale are clipped to the band.
     pub amplitude_scale: f32,
+    /// A pitch contour drawn over the waveform (from an analysis), or none.
+    pub pitch_contour: Option<PitchContour>,
+}
+
+/// A pitch contour to draw over a waveform picture: voiced frames joined by a 2-pixel line on a
+/// log-frequency scale, `fmin_hz` at the bottom of the picture and `fmax_hz` at the top.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PitchContour {
+    /// Frame times in seconds.
+    pub times_s: Vec<f64>,
+    /// f0 per frame in Hz; NaN, zero or negative where unvoiced (nothing is drawn there).
+    pub f0_hz: Vec<f32>,
+    pub fmin_hz: f32,
+    pub fmax_hz: f32,
+    /// RGBA line colour.
+    pub color: [u8; 4],
+}
+
+impl PitchContour {
+    /// The default line colour: an orange that stands out on audiowaveform's blue and grey.
+    pub const DEFAULT_COLOR: [u8; 4] = [0xE8, 0x59, 0x0C, 0xFF];
+
+    /// The contour of an analysed pitch track, its scale fitted to the voiced range with half an
+    /// octave to spare on each side (so a steady note sits mid-height). `None` when no frame is
+    /// voiced.
+    pub fn from_track(track: &crate::analysis::PitchTrack, color: [u8; 4]) -> Option<Self> {
+        let voiced = track
+            .f0_hz
+            .iter()
+            .zip(&track.voiced)
+            .filter(|(f, v)| **v && f.is_finite() && **f > 0.0)
+            .map(|(f, _)| *f);
+        let (lo, hi) = voiced.fold((f32::INFINITY, 0.0f32), |(lo, hi), f| {
+            (lo.min(f), hi.max(f))
+        });
+        if hi <= 0.0 {
+            return None;
+        }
+        let f0_hz = track
+            .f0_hz
+            .iter()
+            .zip(&track.voiced)
+            .map(|(f, v)| if *v { *f } else { f32::NAN })
+            .collect();
+        Some(PitchContour {
+            times_s: track.times_s.clone(),
+            f0_hz,
+            fmin_hz: lo / std::f32::consts::SQRT_2,
+            fmax_hz: hi * std::f32::consts::SQRT_2,
+            color,
+        })
+    }
 }
 
 impl Default for WaveformImageOptions {
@@ -66,6 +118,7 @@ impl Default for WaveformImageOptions {
             border_color: [0x00, 0x00, 0x00, 0xFF],
             with_axis_labels: false,
             amplitude_scale: 1.0,
+            pitch_contour: None,
         }
     }
 }
@@ -150,10 +203,66 @@ pub fn render_waveform_png(peaks: &Peaks, opts: &WaveformImageOptions) -> Result
         }
     }
 
+    if let Some(contour) = &opts.pitch_contour {
+        draw_pitch_contour(&mut img, contour, peaks.duration_s(), (x0, x1), (y0, y1))?;
+    }
+
     if opts.with_axis_labels && len > 0 {
         draw_time_axis(&mut img, peaks, opts, x0, cols);
     }
     encode_rgba(opts.width, opts.height, &img.pixels)
+}
+
+/// Joins consecutive voiced frames of `contour` with a 2-pixel line inside the drawing area.
+fn draw_pitch_contour(
+    img: &mut Canvas,
+    contour: &PitchContour,
+    duration_s: f64,
+    (x0, x1): (u32, u32),
+    (y0, y1): (u32, u32),
+) -> Result<()> {
+    let (lo, hi) = (f64::from(contour.fmin_hz), f64::from(contour.fmax_hz));
+    if !(lo.is_finite() && hi.is_finite() && lo > 0.0 && hi > lo) {
+        return Err(Error::InvalidArgument(format!(
+            "pitch contour: fmin_hz ({lo}) and fmax_hz ({hi}) must be positive with fmin < fmax"
+        )));
+    }
+    if contour.times_s.len() != contour.f0_hz.len() {
+        return Err(Error::InvalidArgument(
+            "pitch contour: times_s and f0_hz differ in length".into(),
+        ));
+    }
+    if duration_s <= 0.0 || x1 <= x0 || y1 <= y0 {
+        return Ok(());
+    }
+    let w = f64::from(x1 - x0);
+    let h = f64::from(y1 - y0 - 1);
+    let span = (hi / lo).ln();
+    let point = |t: f64, f: f32| -> Option<(f64, f64)> {
+        let f = f64::from(f);
+        (t.is_finite() && f.is_finite() && f > 0.0).then(|| {
+            let x = f64::from(x0) + (t / duration_s * w).clamp(0.0, w - 1.0);
+            let a = ((f / lo).ln() / span).clamp(0.0, 1.0);
+            (x, f64::from(y0) + (1.0 - a) * h)
+        })
+    };
+    let mut prev: Option<(f64, f64)> = None;
+    for (&t, &f) in contour.times_s.iter().zip(&contour.f0_hz) {
+        let here = point(t, f);
+        if let Some((xa, ya)) = here {
+            let (xs, ys) = prev.unwrap_or((xa, ya));
+            let steps = (xa - xs).abs().max((ya - ys).abs()).ceil().max(1.0) as usize;
+            for k in 0..=steps {
+                let u = k as f64 / steps as f64;
+                let x = (xs + (xa - xs) * u).round() as u32;
+                let y = (ys + (ya - ys) * u).round() as u32;
+                img.set(x, y, contour.color);
+                img.set(x, y + 1, contour.color);
+            }
+        }
+        prev = here;
+    }
+    Ok(())
 }
 
 /// Tick marks and labels, following audiowaveform's `drawTimeAxisLabels`.
@@ -396,6 +505,82 @@ mod tests {
 
     fn rows_with(rgba: &[u8], w: u32, h: u32, x: u32, c: [u8; 4]) -> Vec<u32> {
         (0..h).filter(|&y| px(rgba, w, x, y) == c).collect()
+    }
+
+    /// A pitch contour from a real analysis: 220 Hz for a second, then 440 Hz. The first note
+    /// is drawn lower than the second, an octave apart on the log scale, and nothing is drawn
+    /// during the silence between them.
+    #[test]
+    fn pitch_contour_follows_the_notes() {
+        let sr = 44_100u32;
+        let tone = |f: f64, secs: f64| -> Vec<f32> {
+            (0..(secs * f64::from(sr)) as usize)
+                .map(|i| {
+                    (0.5 * (std::f64::consts::TAU * f * i as f64 / f64::from(sr)).sin()) as f32
+                })
+                .collect()
+        };
+        let mut x = tone(220.0, 1.0);
+        x.extend(vec![0.0; sr as usize / 2]);
+        x.extend(tone(440.0, 1.0));
+        let audio = AudioBuffer {
+            channels: vec![x],
+            sample_rate: sr,
+        };
+        let track =
+            crate::analysis::analyze_pitch(&audio, &crate::analysis::PitchParams::default())
+                .unwrap();
+        let contour = PitchContour::from_track(&track, PitchContour::DEFAULT_COLOR).unwrap();
+        let (w, h) = (500u32, 200u32);
+        let peaks = crate::waveform::peaks_of(
+            &audio,
+            crate::waveform::Zoom::Width(w),
+            Bits::Sixteen,
+            false,
+            std::path::Path::new("t"),
+        )
+        .unwrap();
+        let o = WaveformImageOptions {
+            width: w,
+            height: h,
+            pitch_contour: Some(contour),
+            ..Default::default()
+        };
+        let (_, _, rgba) = decode_rgba(&render_waveform_png(&peaks, &o).unwrap());
+        let c = PitchContour::DEFAULT_COLOR;
+        // 2.5 s over 500 px: the first note spans x 0..200, the silence 200..300.
+        let low = rows_with(&rgba, w, h, 100, c);
+        let high = rows_with(&rgba, w, h, 400, c);
+        assert!(!low.is_empty() && !high.is_empty(), "{low:?} {high:?}");
+        assert!(rows_with(&rgba, w, h, 250, c).is_empty());
+        // fmin = 220/sqrt 2 and fmax = 440*sqrt 2: the notes sit at 1/4 and 3/4 of the scale.
+        let (yl, yh) = (f64::from(low[0]), f64::from(high[0]));
+        let expect = |a: f64| (1.0 - a) * f64::from(h - 1);
+        assert!((yl - expect(0.25)).abs() <= 2.0, "220 Hz at row {yl}");
+        assert!((yh - expect(0.75)).abs() <= 2.0, "440 Hz at row {yh}");
+    }
+
+    #[test]
+    fn pitch_contour_with_a_bad_scale_is_an_error() {
+        let peaks = crate::waveform::peaks_of(
+            &square(1000, 1),
+            crate::waveform::Zoom::Width(100),
+            Bits::Sixteen,
+            false,
+            std::path::Path::new("t"),
+        )
+        .unwrap();
+        let o = WaveformImageOptions {
+            pitch_contour: Some(PitchContour {
+                times_s: vec![0.0],
+                f0_hz: vec![100.0],
+                fmin_hz: 200.0,
+                fmax_hz: 100.0,
+                color: PitchContour::DEFAULT_COLOR,
+            }),
+            ..Default::default()
+        };
+        assert!(render_waveform_png(&peaks, &o).is_err());
     }
 
     #[test]
