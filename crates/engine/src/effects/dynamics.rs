@@ -7,10 +7,9 @@
 
 use std::collections::VecDeque;
 
-use super::{
-    check_finite, check_finite_channels, check_param, check_rate, check_shape, db_to_gain, Effect,
-};
-use crate::{gain, AudioBuffer, Error, Result};
+use super::{check_finite, check_finite_channels, check_param, check_rate, check_shape, Effect};
+use crate::gain::{self, db_to_amp};
+use crate::{AudioBuffer, Error, Result};
 
 /// Compressor settings. Defaults are pedalboard's (a ratio of 1 leaves the signal unchanged).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -188,7 +187,7 @@ impl Effect for Compressor {
         linked_peak(channels, &mut gains);
         // Below the knee the curve is flat: no logarithm needed.
         let knee_start =
-            db_to_gain(f64::from(self.params.threshold_db) - f64::from(self.params.knee_db) / 2.0)
+            db_to_amp(f64::from(self.params.threshold_db) - f64::from(self.params.knee_db) / 2.0)
                 as f32;
         let makeup_db = f64::from(self.params.makeup_gain_db);
         let (attack, release) = (self.attack, self.release);
@@ -375,7 +374,7 @@ impl Limiter {
             sample_rate,
             channels,
             lookahead,
-            ceiling: db_to_gain(f64::from(self.params.ceiling_db)) as f32,
+            ceiling: db_to_amp(f64::from(self.params.ceiling_db)) as f32,
             release: one_pole(self.params.release_ms, sample_rate) as f32,
             hist: vec![vec![0.0; Self::history(lookahead)]; channels],
             n: 0,
@@ -548,7 +547,7 @@ impl Gain {
         check_param("gain", "gain_db", gain_db, -120.0, 60.0)?;
         Ok(Gain {
             gain_db,
-            gain: db_to_gain(f64::from(gain_db)) as f32,
+            gain: db_to_amp(f64::from(gain_db)) as f32,
         })
     }
 
@@ -629,7 +628,7 @@ impl Effect for LoudnessNormalize {
             return Ok(out);
         }
         if let Some(lufs) = gain::integrated_loudness(audio)? {
-            out.apply_gain(db_to_gain(f64::from(self.target_lufs) - lufs) as f32);
+            out.apply_gain(db_to_amp(f64::from(self.target_lufs) - lufs) as f32);
         }
         Ok(out)
     }
@@ -657,7 +656,7 @@ mod tests {
         };
         let mut c = Compressor::new(p).unwrap();
         // A square wave at -8 dBFS: 12 dB over the threshold -> 3 dB over after compression.
-        let amp = db_to_gain(-8.0) as f32;
+        let amp = db_to_amp(-8.0) as f32;
         let mut x = vec![(0..sr)
             .map(|i| if (i / 50) % 2 == 0 { amp } else { -amp })
             .collect::<Vec<f32>>()];
@@ -708,7 +707,7 @@ mod tests {
         let mut x = vec![sine(997.0, 2.0, 44_100, sr), sine(3001.0, 0.5, 44_100, sr)];
         let input = x.clone();
         lim.process(&mut x, sr).unwrap();
-        let ceiling = db_to_gain(-1.0) as f32;
+        let ceiling = db_to_amp(-1.0) as f32;
         assert!(x.iter().flatten().all(|v| v.abs() <= ceiling));
         let lat = lim.latency_frames(sr);
         assert_eq!(lat, 8 + 88 - 1);

@@ -84,11 +84,6 @@ pub(crate) fn check_rate(effect: &str, sample_rate: u32) -> Result<()> {
     Ok(())
 }
 
-/// Decibels to an amplitude ratio, in f64.
-pub(crate) fn db_to_gain(db: f64) -> f64 {
-    10f64.powf(db / 20.0)
-}
-
 /// An audio effect. Implementations keep per-channel state sized on first use and re-prepare
 /// (resetting state) when the channel count or sample rate changes.
 pub trait Effect: Send + Sync {

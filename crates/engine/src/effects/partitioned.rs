@@ -349,6 +349,37 @@ fn layout_cost(stages: &[StageLayout]) -> f64 {
         .sum()
 }
 
+/// The layout covering `m` filter frames whose partition sizes start at `block` and grow by
+/// `ratio` up to `block * cap`, each stage holding just enough partitions for the next to meet
+/// its deadline.
+fn stage_layout(m: usize, block: usize, ratio: usize, cap: usize) -> Vec<StageLayout> {
+    let max_p = block * cap;
+    let mut stages = Vec::new();
+    let mut covered = 0;
+    let mut p = block;
+    while covered < m {
+        let next_p = (p * ratio).min(max_p);
+        let rest = (m - covered).div_ceil(p);
+        let k = if next_p > p {
+            // Enough partitions that the next stage may start (offset >= next_p - block).
+            (next_p - block)
+                .saturating_sub(covered)
+                .div_ceil(p)
+                .clamp(1, rest)
+        } else {
+            rest
+        };
+        stages.push(StageLayout {
+            p,
+            offset: covered,
+            k,
+        });
+        covered += k * p;
+        p = next_p;
+    }
+    stages
+}
+
 /// Stage layouts for a filter of `m` frames at block size `block`: a head of block-sized
 /// partitions, then stages whose partition size grows by `ratio` up to a cap; the cheapest by
 /// the cost model wins.
@@ -356,30 +387,7 @@ pub(crate) fn plan_stages(m: usize, block: usize) -> Vec<StageLayout> {
     let mut best: Option<(f64, Vec<StageLayout>)> = None;
     for ratio in [2usize, 4, 8, 16, 32, 64] {
         for cap in [1usize, 4, 8, 16, 32, 64, 128] {
-            let max_p = block * cap;
-            let mut stages = Vec::new();
-            let mut covered = 0;
-            let mut p = block;
-            while covered < m {
-                let next_p = (p * ratio).min(max_p);
-                let rest = (m - covered).div_ceil(p);
-                let k = if next_p > p {
-                    // Enough partitions that the next stage may start (offset >= next_p - block).
-                    (next_p - block)
-                        .saturating_sub(covered)
-                        .div_ceil(p)
-                        .clamp(1, rest)
-                } else {
-                    rest
-                };
-                stages.push(StageLayout {
-                    p,
-                    offset: covered,
-                    k,
-                });
-                covered += k * p;
-                p = next_p;
-            }
+            let stages = stage_layout(m, block, ratio, cap);
             let cost = layout_cost(&stages);
             if best.as_ref().is_none_or(|(c, _)| cost < *c) {
                 best = Some((cost, stages));
@@ -705,28 +713,7 @@ mod tests {
             (8, 32),
             (4, 32),
         ] {
-            let mut stages = Vec::new();
-            let (mut covered, mut p) = (0, block);
-            while covered < h[0].len() {
-                let next_p = (p * ratio).min(block * cap);
-                let rest = (h[0].len() - covered).div_ceil(p);
-                let k = if next_p > p {
-                    (next_p - block)
-                        .saturating_sub(covered)
-                        .div_ceil(p)
-                        .clamp(1, rest)
-                } else {
-                    rest
-                };
-                stages.push(StageLayout {
-                    p,
-                    offset: covered,
-                    k,
-                });
-                covered += k * p;
-                p = next_p;
-            }
-            candidates.push(stages);
+            candidates.push(stage_layout(h[0].len(), block, ratio, cap));
         }
         for layout in candidates {
             let cost = layout_cost(&layout);
