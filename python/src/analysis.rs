@@ -3,10 +3,12 @@
 
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArrayDyn};
 use pyo3::prelude::*;
+
+use crate::analysis_events::{Dynamics, Onsets, Tempo};
 use pyo3::types::{PyDict, PyList};
 use rust_audio_engine::analysis as an;
 
-use crate::{audio_buffer, to_numpy, to_py_err};
+use crate::{audio_buffer, to_py_err};
 
 const FMIN_HZ: f64 = 65.406_395;
 const FMAX_HZ: f64 = 2_093.004_5;
@@ -331,34 +333,49 @@ fn analyze(
 ) -> PyResult<Analysis> {
     let (params, name) = pitch_params(method, fmin_hz, fmax_hz, frame_length, hop_length, 0.1)?;
     let buffer = audio_buffer(py, audio, sample_rate)?;
-    let (track, notes) = py
-        .detach(|| an::detect_notes(&buffer, &params, &an::NoteParams::default()))
-        .map_err(to_py_err)?;
     let (sr, duration_s, channels) = (
         buffer.sample_rate,
         buffer.duration_s(),
         buffer.channel_count(),
     );
-    // Onsets, dynamics and tempo go through their own bindings (each releases the GIL), fed
-    // the decoded audio so the file is read once.
-    let parts = if onsets || dynamics || tempo {
-        let module = py.import("rust_audio_engine._native")?;
-        let array = to_numpy(py, buffer)?;
-        let run = |on: bool, f: &str| -> PyResult<Option<Py<PyAny>>> {
-            if on {
-                Ok(Some(module.getattr(f)?.call1((&array, sr))?.unbind()))
+    // Everything from one decode, in one pass without the GIL; the onsets that split notes are
+    // the ones reported (both use the default onset parameters).
+    let (track, notes, found, dyn_result, tempo_result) = py
+        .detach(|| -> rust_audio_engine::Result<_> {
+            let note_params = an::NoteParams::default();
+            let mono = an::to_mono(&buffer)?;
+            let track = an::analyze_pitch_mono(&mono, sr, &params)?;
+            let found = if onsets || note_params.split_on_onsets {
+                Some(an::detect_onsets(&buffer, &an::OnsetParams::default())?)
             } else {
-                Ok(None)
-            }
-        };
-        (
-            run(onsets, "detect_onsets")?,
-            run(dynamics, "analyze_dynamics")?,
-            run(tempo, "estimate_tempo")?,
-        )
-    } else {
-        (None, None, None)
-    };
+                None
+            };
+            let notes = an::notes_with_onsets(
+                &track,
+                Some(&mono),
+                found.as_deref().unwrap_or(&[]),
+                &note_params,
+            )?;
+            let d = dynamics
+                .then(|| an::analyze_dynamics(&buffer, &an::DynamicsParams::default()))
+                .transpose()?;
+            let t = tempo
+                .then(|| an::estimate_tempo(&buffer, &an::TempoParams::default()))
+                .transpose()?;
+            Ok((track, notes, found.filter(|_| onsets), d, t))
+        })
+        .map_err(to_py_err)?;
+    let parts = (
+        found
+            .map(|o| Py::new(py, Onsets::new(&o, "spectral_flux", false)).map(Py::into_any))
+            .transpose()?,
+        dyn_result
+            .map(|inner| Py::new(py, Dynamics { inner }).map(Py::into_any))
+            .transpose()?,
+        tempo_result
+            .map(|inner| Py::new(py, Tempo { inner }).map(Py::into_any))
+            .transpose()?,
+    );
     Ok(Analysis {
         pitch: Py::new(
             py,

@@ -10,7 +10,7 @@ use crate::{audio_buffer, to_py_err};
 
 /// Detected note onsets.
 #[pyclass(frozen, module = "rust_audio_engine")]
-struct Onsets {
+pub(crate) struct Onsets {
     times: Vec<f64>,
     strengths: Vec<f32>,
     method: &'static str,
@@ -61,8 +61,8 @@ impl Onsets {
 
 /// Levels and loudness of a signal.
 #[pyclass(frozen, module = "rust_audio_engine")]
-struct Dynamics {
-    inner: an::Dynamics,
+pub(crate) struct Dynamics {
+    pub(crate) inner: an::Dynamics,
 }
 
 #[pymethods]
@@ -144,8 +144,8 @@ impl Dynamics {
 
 /// A global tempo and beat times.
 #[pyclass(frozen, module = "rust_audio_engine")]
-struct Tempo {
-    inner: an::Tempo,
+pub(crate) struct Tempo {
+    pub(crate) inner: an::Tempo,
 }
 
 #[pymethods]
@@ -222,12 +222,18 @@ fn detect_onsets(
     let onsets = py
         .detach(|| an::detect_onsets(&buffer, &params))
         .map_err(to_py_err)?;
-    Ok(Onsets {
-        times: onsets.iter().map(|o| o.time_s).collect(),
-        strengths: onsets.iter().map(|o| o.strength).collect(),
-        method: name,
-        backtrack,
-    })
+    Ok(Onsets::new(&onsets, name, backtrack))
+}
+
+impl Onsets {
+    pub(crate) fn new(onsets: &[an::Onset], method: &'static str, backtrack: bool) -> Self {
+        Onsets {
+            times: onsets.iter().map(|o| o.time_s).collect(),
+            strengths: onsets.iter().map(|o| o.strength).collect(),
+            method,
+            backtrack,
+        }
+    }
 }
 
 /// RMS envelope, peaks, loudness (LUFS) and crest factor of a recording.

@@ -14,7 +14,7 @@ pub mod streaming;
 pub mod tempo;
 
 pub use dynamics::{analyze_dynamics, level_db, Dynamics, DynamicsParams};
-pub use notes::{detect_notes, notes_from_track, Note, NoteParams};
+pub use notes::{detect_notes, notes_from_track, notes_with_onsets, Note, NoteParams};
 pub use onsets::{detect_onsets, onset_strength, Onset, OnsetMethod, OnsetParams, OnsetTracker};
 pub use pitch::{
     analyze_pitch, analyze_pitch_mono, analyze_pitch_mono_progress, PitchMethod, PitchParams,

@@ -387,6 +387,27 @@ pub fn notes_from_track(
     mono: Option<&[f32]>,
     params: &NoteParams,
 ) -> Result<Vec<Note>> {
+    let onsets = match (params.split_on_onsets, mono) {
+        (true, Some(m)) if !track.is_empty() => {
+            let audio = AudioBuffer {
+                channels: vec![m.to_vec()],
+                sample_rate: track.sample_rate,
+            };
+            super::detect_onsets(&audio, &super::OnsetParams::default())?
+        }
+        _ => Vec::new(),
+    };
+    notes_with_onsets(track, mono, &onsets, params)
+}
+
+/// [`notes_from_track`] with the onsets that split re-struck notes already detected (with the
+/// default [`super::OnsetParams`], in time order), for callers that report them too.
+pub fn notes_with_onsets(
+    track: &PitchTrack,
+    mono: Option<&[f32]>,
+    onsets: &[super::Onset],
+    params: &NoteParams,
+) -> Result<Vec<Note>> {
     if track.is_empty() {
         params.check()?;
         return Ok(Vec::new());
@@ -401,16 +422,7 @@ pub fn notes_from_track(
             (a.min(f64::from(f)), b.max(f64::from(f)))
         });
     let (lo, hi) = if lo <= hi { (lo, hi) } else { (20.0, 40.0) };
-    let onsets = match (params.split_on_onsets, mono) {
-        (true, Some(m)) => {
-            let audio = AudioBuffer {
-                channels: vec![m.to_vec()],
-                sample_rate: track.sample_rate,
-            };
-            super::detect_onsets(&audio, &super::OnsetParams::default())?
-        }
-        _ => Vec::new(),
-    };
+    let onsets = if params.split_on_onsets { onsets } else { &[] };
     let mut seg = NoteSegmenter::new(params, hop_s, lo, hi)?;
     let mut events = Vec::new();
     let mut next_onset = onsets.iter().peekable();
