@@ -69,7 +69,7 @@ fn main() {
         .join("audio");
     let audio = read_audio(&corpus.join("music_stereo_30s.wav"), 600.0).unwrap();
     let ir_path = corpus.join("ir_stereo_2p5s.wav");
-    let sr = audio.sample_rate;
+    let sr = audio.sample_rate();
     let frames = audio.frames();
     let dur = audio.duration_s();
     println!(
@@ -108,7 +108,7 @@ fn main() {
         let mut pos = 0;
         while pos < frames {
             let n = block.min(frames - pos);
-            for (c, x) in chunk.iter_mut().zip(&audio.channels) {
+            for (c, x) in chunk.iter_mut().zip(audio.channels()) {
                 c.clear();
                 c.extend_from_slice(&x[pos..pos + n]);
             }
@@ -124,7 +124,7 @@ fn main() {
     let lat = conv.latency_frames(sr);
     let err = streamed
         .iter()
-        .zip(&out.channels)
+        .zip(out.channels())
         .map(|(s, o)| {
             s[lat..]
                 .iter()

@@ -8,8 +8,8 @@ fn main() {
     let audio = rust_audio_engine::read_audio(args[1].as_ref(), 3600.0).unwrap();
     if args.get(2).map(String::as_str) == Some("stream") {
         use rust_audio_engine::analysis::{Event, StreamingAnalyzer, StreamingParams};
-        let mono = rust_audio_engine::analysis::to_mono(&audio).unwrap();
-        let mut a = StreamingAnalyzer::new(audio.sample_rate, StreamingParams::default()).unwrap();
+        let mono = audio.to_mono();
+        let mut a = StreamingAnalyzer::new(audio.sample_rate(), StreamingParams::default()).unwrap();
         let t0 = std::time::Instant::now();
         let mut events = Vec::new();
         for c in mono.chunks(512) {
@@ -19,7 +19,7 @@ fn main() {
         let el = t0.elapsed().as_secs_f64();
         eprintln!(
             "stream: {:.4} ms per 10 ms of audio",
-            el * 1000.0 / (mono.len() as f64 / f64::from(audio.sample_rate) * 100.0)
+            el * 1000.0 / (mono.len() as f64 / f64::from(audio.sample_rate()) * 100.0)
         );
         println!("time_s,f0_hz,voiced,voiced_prob");
         for e in events {

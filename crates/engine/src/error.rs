@@ -63,3 +63,19 @@ impl Error {
         }
     }
 }
+
+/// Runs `f`, turning a panic anywhere inside it into [`Error::Internal`] so no panic crosses into
+/// a caller such as the Python interpreter.
+pub fn catch_panics<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(p) => {
+            let msg = p
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_string())
+                .or_else(|| p.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            Err(Error::Internal(msg))
+        }
+    }
+}

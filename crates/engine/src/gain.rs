@@ -42,7 +42,7 @@ pub fn apply(audio: &mut AudioBuffer, mode: Normalize) -> Result<()> {
         Normalize::Peak { peak_db } => {
             let peak = audio.peak();
             if peak > 0.0 {
-                audio.apply_gain((db_to_amp(peak_db) / f64::from(peak)) as f32);
+                audio.apply_gain((db_to_amp(peak_db) / f64::from(peak)) as f32)?;
             }
             Ok(())
         }
@@ -53,7 +53,7 @@ pub fn apply(audio: &mut AudioBuffer, mode: Normalize) -> Result<()> {
                 )));
             }
             if let Some(lufs) = integrated_loudness(audio)? {
-                audio.apply_gain(db_to_amp(target_lufs - lufs) as f32);
+                audio.apply_gain(db_to_amp(target_lufs - lufs) as f32)?;
             }
             limit(audio, -1.0);
             Ok(())
@@ -71,11 +71,11 @@ pub fn integrated_loudness(audio: &AudioBuffer) -> Result<Option<f64>> {
     let err = |e: ebur128::Error| Error::InvalidArgument(format!("loudness measurement: {e:?}"));
     let mut meter = ebur128::EbuR128::new(
         audio.channel_count() as u32,
-        audio.sample_rate,
+        audio.sample_rate(),
         ebur128::Mode::I,
     )
     .map_err(err)?;
-    let planes: Vec<&[f32]> = audio.channels.iter().map(Vec::as_slice).collect();
+    let planes: Vec<&[f32]> = audio.channels().iter().map(Vec::as_slice).collect();
     meter.add_frames_planar_f32(&planes).map_err(err)?;
     let l = meter.loudness_global().map_err(err)?;
     Ok(l.is_finite().then_some(l))
@@ -91,12 +91,12 @@ pub fn limit(audio: &mut AudioBuffer, ceiling_db: f64) {
         return;
     }
     let frames = audio.frames();
-    let attack = ((LIMITER_ATTACK_S * f64::from(audio.sample_rate)) as usize).max(1);
-    let release = (-1.0 / (LIMITER_RELEASE_S * f64::from(audio.sample_rate))).exp() as f32;
+    let attack = ((LIMITER_ATTACK_S * f64::from(audio.sample_rate())) as usize).max(1);
+    let release = (-1.0 / (LIMITER_RELEASE_S * f64::from(audio.sample_rate()))).exp() as f32;
 
     let required: Vec<f32> = (0..frames)
         .map(|i| {
-            let peak = audio.channels.iter().fold(0.0f32, |m, c| m.max(c[i].abs()));
+            let peak = audio.channels().iter().fold(0.0f32, |m, c| m.max(c[i].abs()));
             if peak > ceiling {
                 ceiling / peak
             } else {
@@ -137,7 +137,7 @@ pub fn limit(audio: &mut AudioBuffer, ceiling_db: f64) {
         level = target.min(1.0 - (1.0 - level) * release);
         gain[i] = level;
     }
-    for c in &mut audio.channels {
+    for c in audio.channels_mut() {
         for (x, g) in c.iter_mut().zip(&gain) {
             *x *= g;
             // Rounding in the products above may leave a sample a hair over the ceiling.
@@ -152,7 +152,7 @@ mod tests {
 
     fn burst() -> AudioBuffer {
         let sr = 44100;
-        let mut a = AudioBuffer::new(2, sr, sr as u32);
+        let mut a = AudioBuffer::silence(2, sr, sr as u32);
         for i in 0..sr {
             let amp = if (20000..22000).contains(&i) {
                 3.0
@@ -160,8 +160,8 @@ mod tests {
                 0.3
             };
             let x = amp * (i as f32 * 0.03).sin();
-            a.channels[0][i] = x;
-            a.channels[1][i] = -0.5 * x;
+            a.channels_mut()[0][i] = x;
+            a.channels_mut()[1][i] = -0.5 * x;
         }
         a
     }
@@ -169,7 +169,7 @@ mod tests {
     #[test]
     fn limiter_is_transparent_below_ceiling() {
         let mut a = burst();
-        a.apply_gain(0.1);
+        a.apply_gain(0.1).unwrap();
         let before = a.clone();
         limit(&mut a, -1.0);
         assert_eq!(a, before);
@@ -182,9 +182,9 @@ mod tests {
         limit(&mut a, -1.0);
         assert!(a.peak() <= db_to_amp(-1.0) as f32);
         // Well before the burst (beyond the look-ahead) the signal is untouched.
-        assert_eq!(a.channels[0][..19000], before.channels[0][..19000]);
+        assert_eq!(a.channels()[0][..19000], before.channels()[0][..19000]);
         // Well after it (beyond several release times) it has recovered to within 0.1 dB.
-        let ratio = a.channels[0][40000] / before.channels[0][40000];
+        let ratio = a.channels()[0][40000] / before.channels()[0][40000];
         assert!((ratio - 1.0).abs() < 0.012, "{ratio}");
     }
 
@@ -198,8 +198,8 @@ mod tests {
     #[test]
     fn loudness_normalisation_hits_target() {
         let sr = 48000u32;
-        let mut a = AudioBuffer::new(2, 5 * sr as usize, sr);
-        for c in &mut a.channels {
+        let mut a = AudioBuffer::silence(2, 5 * sr as usize, sr);
+        for c in a.channels_mut() {
             for (i, x) in c.iter_mut().enumerate() {
                 *x = 0.05 * (i as f32 * 2.0 * std::f32::consts::PI * 997.0 / sr as f32).sin();
             }

@@ -27,12 +27,14 @@ pub mod error;
 pub mod gain;
 pub mod io;
 pub mod midi;
+pub mod progress;
 pub mod synth;
 pub mod waveform;
 
 pub use audio::AudioBuffer;
 pub use effects::{Chain, ChainSpec, Effect, EffectSpec};
-pub use error::{Error, Result};
+pub use error::{catch_panics, Error, Result};
+pub use progress::Progress;
 pub use gain::Normalize;
 pub use io::{decode_audio, read_audio, write_audio, OutputFormat};
 pub use midi::{MidiFile, MidiLimits, MidiSummary};
@@ -41,7 +43,7 @@ pub use synth::font::{
     set_cache_budget, CacheStats, LoadedSoundFont, SoundFontSource, SYSTEM_SOUNDFONTS,
 };
 pub use synth::render::{
-    render, render_midi, render_to_file, render_with_font, Limits, MidiSource, Progress,
+    render, render_midi, render_to_file, render_with_font, Limits, MidiSource,
     RenderOptions, RenderReport, Rendered,
 };
 pub use synth::sf3::{PresetSummary, SoundFontKind, SoundFontSummary};

@@ -33,10 +33,7 @@ fn corpus() -> Option<PathBuf> {
 }
 
 fn mono(samples: Vec<f32>, sr: u32) -> AudioBuffer {
-    AudioBuffer {
-        channels: vec![samples],
-        sample_rate: sr,
-    }
+    AudioBuffer::new(vec![samples], sr).unwrap()
 }
 
 /// A small deterministic generator (xorshift) for noise and random chunkings.
@@ -272,10 +269,7 @@ fn degenerate_inputs() {
     // Shorter than one frame, and stereo.
     let short = detect_onsets(&mono(vec![0.3; 100], sr), &p).unwrap();
     assert!(short.is_empty());
-    let stereo = AudioBuffer {
-        channels: vec![click_track(sr, &[0.5], 1.0), vec![0.0; sr as usize]],
-        sample_rate: sr,
-    };
+    let stereo = AudioBuffer::new(vec![click_track(sr, &[0.5], 1.0), vec![0.0; sr as usize]], sr).unwrap();
     assert_eq!(detect_onsets(&stereo, &p).unwrap().len(), 1);
     // NaN and infinity are errors.
     let mut bad = vec![0.0f32; 1000];
@@ -323,10 +317,7 @@ fn corpus_melody_f_measure() {
         assert!(f >= 0.95, "{method:?} backtrack={backtrack}: F {f:.3}");
     }
     // A quieter recording (-30 dB) of the same performance is still found.
-    let quiet = AudioBuffer {
-        channels: vec![audio.channels[0].iter().map(|x| x * 0.0316).collect()],
-        sample_rate: audio.sample_rate,
-    };
+    let quiet = AudioBuffer::new(vec![audio.channels()[0].iter().map(|x| x * 0.0316).collect()], audio.sample_rate()).unwrap();
     let found = times(&detect_onsets(&quiet, &OnsetParams::default()).unwrap());
     let (f, _, _) = f_measure(&truth, &found, 0.05);
     eprintln!("-30 dB: F {f:.3}");
@@ -338,7 +329,7 @@ fn tracker_is_chunk_invariant_and_matches_offline() {
     let Some((audio, _)) = melody() else {
         return;
     };
-    let x: Vec<f32> = audio.channels[0][..audio.sample_rate as usize * 6].to_vec();
+    let x: Vec<f32> = audio.channels()[0][..audio.sample_rate() as usize * 6].to_vec();
     for p in [
         OnsetParams::default(),
         OnsetParams {
@@ -347,11 +338,11 @@ fn tracker_is_chunk_invariant_and_matches_offline() {
             ..Default::default()
         },
     ] {
-        let offline = detect_onsets(&mono(x.clone(), audio.sample_rate), &p).unwrap();
+        let offline = detect_onsets(&mono(x.clone(), audio.sample_rate()), &p).unwrap();
         assert!(offline.len() >= 8);
         let mut rng = Rng(12345);
         for round in 0..4 {
-            let mut t = OnsetTracker::new(audio.sample_rate, p.clone()).unwrap();
+            let mut t = OnsetTracker::new(audio.sample_rate(), p.clone()).unwrap();
             assert!(t.latency_s() <= 0.050);
             let mut got = Vec::new();
             let mut pos = 0;
@@ -457,8 +448,8 @@ fn dynamics_of_the_corpus_music() {
     // Crest factor is peak minus the whole-signal RMS.
     assert!((d.crest_factor_db - (d.sample_peak_db - d.rms_total_db)).abs() < 1e-9);
     // A note's level: the loudest second is louder than the whole-signal RMS.
-    let m: Vec<f32> = audio.channels[0].clone();
-    assert!(level_db(&m, audio.sample_rate, 0.0, 30.0).is_finite());
+    let m: Vec<f32> = audio.channels()[0].clone();
+    assert!(level_db(&m, audio.sample_rate(), 0.0, 30.0).is_finite());
 }
 
 /// Note-on times of a MIDI file, chords (note-ons within 30 ms) merged.
@@ -497,12 +488,14 @@ fn onsets_and_tempo_of_rendered_midi() {
             &rust_audio_engine::RenderOptions::default(),
         )
         .unwrap();
-        let mut audio = rendered.audio;
         // The first 30 s are enough and keep the test quick.
-        let keep = (30 * audio.sample_rate) as usize;
-        for c in &mut audio.channels {
+        let sr = rendered.audio.sample_rate();
+        let keep = (30 * sr) as usize;
+        let mut channels = rendered.audio.into_channels();
+        for c in &mut channels {
             c.truncate(keep);
         }
+        let audio = AudioBuffer::new(channels, sr).unwrap();
         let truth: Vec<f64> = note_ons(&midi).into_iter().filter(|&t| t < 29.9).collect();
         let found = times(&detect_onsets(&audio, &OnsetParams::default()).unwrap());
         let (f, p, r) = f_measure(&truth, &found, 0.05);

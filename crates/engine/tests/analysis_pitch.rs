@@ -259,10 +259,7 @@ fn short_and_empty_input() {
 fn multichannel_is_mixed_and_frames_are_centred() {
     let sr = 22050;
     let a = tone(300.0, &[1.0, 0.5], 0.0, sr, 0.5);
-    let audio = AudioBuffer {
-        channels: vec![a.clone(), a.clone()],
-        sample_rate: sr,
-    };
+    let audio = AudioBuffer::new(vec![a.clone(), a.clone()], sr).unwrap();
     let p = PitchParams {
         hop_length: Some(256),
         ..Default::default()
@@ -367,10 +364,7 @@ fn notes_of_a_synthetic_melody() {
             x[s0 + i] += (amp * env * s / 1.75) as f32;
         }
     }
-    let audio = AudioBuffer {
-        channels: vec![x],
-        sample_rate: sr,
-    };
+    let audio = AudioBuffer::new(vec![x], sr).unwrap();
     let p = PitchParams {
         hop_length: Some(441),
         ..Default::default()
@@ -417,10 +411,7 @@ fn re_struck_notes_are_split_at_their_onsets() {
         }
     }
     x.extend(vec![0.0f32; sr as usize / 5]);
-    let audio = AudioBuffer {
-        channels: vec![x],
-        sample_rate: sr,
-    };
+    let audio = AudioBuffer::new(vec![x], sr).unwrap();
     let p = PitchParams {
         hop_length: Some(441),
         ..Default::default()

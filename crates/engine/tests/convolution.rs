@@ -92,10 +92,10 @@ fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
 /// (1..=5000, including 1), returning the output with the latency dropped.
 fn stream(conv: &mut Convolution, audio: &AudioBuffer, rng: &mut Rng) -> Vec<Vec<f32>> {
     conv.reset();
-    let sr = audio.sample_rate;
+    let sr = audio.sample_rate();
     let lat = conv.latency_frames(sr);
     let total = audio.frames() + lat + conv.tail_frames(sr);
-    let mut padded: Vec<Vec<f32>> = audio.channels.clone();
+    let mut padded: Vec<Vec<f32>> = audio.channels().to_vec();
     for c in &mut padded {
         c.resize(total, 0.0);
     }
@@ -128,20 +128,17 @@ fn an_impulse_returns_the_ir() {
         for c in &mut x {
             c[0] = 1.0;
         }
-        let audio = AudioBuffer {
-            channels: x,
-            sample_rate: 44_100,
-        };
+        let audio = AudioBuffer::new(x, 44_100).unwrap();
         let out = conv.process_buffer(&audio).unwrap();
         assert_eq!(out.frames(), 5 + 3000);
-        for (i, c) in out.channels.iter().enumerate() {
+        for (i, c) in out.channels().iter().enumerate() {
             let mut want = h[i % ir_channels].clone();
             want.resize(5 + 3000, 0.0);
             assert!(max_abs_diff(c, &want) < 1e-6, "channel {i}");
         }
         // The same through the streaming path.
         let streamed = stream(&mut conv, &audio, &mut rng);
-        for (s, o) in streamed.iter().zip(&out.channels) {
+        for (s, o) in streamed.iter().zip(out.channels()) {
             assert!(max_abs_diff(s, o) < 1e-6);
         }
     }
@@ -162,19 +159,16 @@ fn offline_matches_direct_convolution() {
         let h = rng.signal(2, m, 0.5);
         let mut conv = Convolution::from_ir(ir(h.clone(), 48_000), raw(1.0)).unwrap();
         let out = conv
-            .process_buffer(&AudioBuffer {
-                channels: x.clone(),
-                sample_rate: 48_000,
-            })
+            .process_buffer(&AudioBuffer::new(x.clone(), 48_000).unwrap())
             .unwrap();
         for c in 0..2 {
             let want = direct(&x[c], &h[c]);
             let peak = want.iter().fold(0.0f64, |a, b| a.max(b.abs()));
-            let err = out.channels[c]
+            let err = out.channels()[c]
                 .iter()
                 .zip(&want)
                 .fold(0.0f64, |a, (&y, &w)| a.max((f64::from(y) - w).abs()));
-            assert_eq!(out.channels[c].len(), n + m - 1);
+            assert_eq!(out.channels()[c].len(), n + m - 1);
             assert!(err <= 1e-5 * peak, "n={n} m={m}: error {err} peak {peak}");
         }
     }
@@ -215,13 +209,10 @@ fn streaming_equals_whole_buffer_delayed_by_latency() {
         ),
     ];
     for (mut conv, channels) in cases {
-        let audio = AudioBuffer {
-            channels: rng.signal(channels, 60_000, 0.5),
-            sample_rate: 44_100,
-        };
+        let audio = AudioBuffer::new(rng.signal(channels, 60_000, 0.5), 44_100).unwrap();
         let whole = conv.process_buffer(&audio).unwrap();
         let streamed = stream(&mut conv, &audio, &mut rng);
-        for (s, w) in streamed.iter().zip(&whole.channels) {
+        for (s, w) in streamed.iter().zip(whole.channels()) {
             let d = max_abs_diff(s, w);
             assert!(d < 1e-6, "streaming differs by {d}");
         }
@@ -232,10 +223,7 @@ fn streaming_equals_whole_buffer_delayed_by_latency() {
 fn mix_and_pre_delay_are_exact() {
     let mut rng = Rng(5);
     let h = rng.signal(2, 2000, 0.1);
-    let audio = AudioBuffer {
-        channels: rng.signal(2, 10_000, 0.8),
-        sample_rate: 48_000,
-    };
+    let audio = AudioBuffer::new(rng.signal(2, 10_000, 0.8), 48_000).unwrap();
     let wet = Convolution::from_ir(ir(h.clone(), 48_000), raw(1.0))
         .unwrap()
         .process_buffer(&audio)
@@ -245,7 +233,7 @@ fn mix_and_pre_delay_are_exact() {
         .unwrap()
         .process_buffer(&audio)
         .unwrap();
-    for (d, x) in dry.channels.iter().zip(&audio.channels) {
+    for (d, x) in dry.channels().iter().zip(audio.channels()) {
         assert_eq!(&d[..x.len()], &x[..]);
         assert!(d[x.len()..].iter().all(|&v| v == 0.0));
     }
@@ -256,9 +244,9 @@ fn mix_and_pre_delay_are_exact() {
         .unwrap();
     for c in 0..2 {
         for i in 0..mixed.frames() {
-            let x = audio.channels[c].get(i).copied().unwrap_or(0.0);
-            let want = 0.75 * x + 0.25 * wet.channels[c][i];
-            assert!((mixed.channels[c][i] - want).abs() < 1e-6);
+            let x = audio.channels()[c].get(i).copied().unwrap_or(0.0);
+            let want = 0.75 * x + 0.25 * wet.channels()[c][i];
+            assert!((mixed.channels()[c][i] - want).abs() < 1e-6);
         }
     }
     // A 10 ms pre-delay at 48 kHz delays the wet by exactly 480 frames.
@@ -275,17 +263,14 @@ fn mix_and_pre_delay_are_exact() {
     let out = delayed.process_buffer(&audio).unwrap();
     assert_eq!(out.frames(), wet.frames() + 480);
     for c in 0..2 {
-        assert!(out.channels[c][..480].iter().all(|&v| v == 0.0));
-        assert_eq!(&out.channels[c][480..], &wet.channels[c][..]);
+        assert!(out.channels()[c][..480].iter().all(|&v| v == 0.0));
+        assert_eq!(&out.channels()[c][480..], &wet.channels()[c][..]);
     }
 }
 
 #[test]
 fn trim_tail_keeps_the_input_length() {
-    let audio = AudioBuffer {
-        channels: Rng(9).signal(2, 30_000, 0.5),
-        sample_rate: 44_100,
-    };
+    let audio = AudioBuffer::new(Rng(9).signal(2, 30_000, 0.5), 44_100).unwrap();
     let full = Convolution::new("hall", ConvolutionParams::default())
         .unwrap()
         .process_buffer(&audio)
@@ -302,7 +287,7 @@ fn trim_tail_keeps_the_input_length() {
     let trimmed = conv.process_buffer(&audio).unwrap();
     assert_eq!(trimmed.frames(), 30_000);
     assert!(full.frames() > 30_000 + 44_100);
-    for (t, f) in trimmed.channels.iter().zip(&full.channels) {
+    for (t, f) in trimmed.channels().iter().zip(full.channels()) {
         assert!(max_abs_diff(t, &f[..30_000]) < 1e-6);
     }
 }
@@ -480,15 +465,9 @@ fn ir_files_at_other_rates_are_resampled_keeping_their_duration() {
     assert_eq!(conv.tail_frames(44_100), at44.frames() - 1);
     assert_eq!(conv.tail_frames(48_000), frames - 1);
     // One Convolution at two rates, streaming then whole-buffer.
-    let audio44 = AudioBuffer {
-        channels: rng.signal(2, 4410, 0.5),
-        sample_rate: 44_100,
-    };
-    let audio48 = AudioBuffer {
-        channels: rng.signal(2, 4800, 0.5),
-        sample_rate: 48_000,
-    };
-    let mut chunk = audio44.channels.clone();
+    let audio44 = AudioBuffer::new(rng.signal(2, 4410, 0.5), 44_100).unwrap();
+    let audio48 = AudioBuffer::new(rng.signal(2, 4800, 0.5), 48_000).unwrap();
+    let mut chunk = audio44.channels().to_vec();
     conv.process(&mut chunk, 44_100).unwrap();
     assert_eq!(
         conv.process_buffer(&audio48).unwrap().frames(),
@@ -514,12 +493,9 @@ fn the_corpus_ir_loads_from_its_file() {
     x[0][0] = 1.0;
     x[1][0] = 1.0;
     let out = conv
-        .process_buffer(&AudioBuffer {
-            channels: x,
-            sample_rate: ir.sample_rate,
-        })
+        .process_buffer(&AudioBuffer::new(x, ir.sample_rate).unwrap())
         .unwrap();
-    for (o, h) in out.channels.iter().zip(&ir.channels) {
+    for (o, h) in out.channels().iter().zip(&ir.channels) {
         let g = ir.normalization_gain();
         assert!(o.iter().zip(h).all(|(a, b)| (a - b * g).abs() < 1e-6));
     }
@@ -572,10 +548,7 @@ fn errors_are_clear() {
         conv.process(&mut x, 44_100),
         Err(Error::InvalidArgument(_))
     ));
-    let audio = AudioBuffer {
-        channels: vec![vec![0.0, 0.0, f32::INFINITY]],
-        sample_rate: 44_100,
-    };
+    let audio = AudioBuffer::new(vec![vec![0.0, 0.0, f32::INFINITY]], 44_100).unwrap();
     assert!(conv.process_buffer(&audio).is_err());
 
     // A file that is not audio.
@@ -598,10 +571,7 @@ fn errors_are_clear() {
             conv.process(&mut x, 0),
             Err(Error::InvalidArgument(_))
         ));
-        let audio = AudioBuffer {
-            channels: x,
-            sample_rate: 0,
-        };
+        let audio = AudioBuffer::new(x, 0).unwrap();
         assert!(matches!(
             conv.process_buffer(&audio),
             Err(Error::InvalidArgument(_))
@@ -614,14 +584,11 @@ fn normalization_gives_the_loudest_channel_unit_energy() {
     let h = vec![vec![0.0, 3.0, 0.0, 4.0], vec![1.0, 0.0, 0.0, 0.0]];
     let mut conv = Convolution::from_ir(ir(h, 48_000), ConvolutionParams::default()).unwrap();
     let out = conv
-        .process_buffer(&AudioBuffer {
-            channels: vec![vec![1.0], vec![1.0]],
-            sample_rate: 48_000,
-        })
+        .process_buffer(&AudioBuffer::new(vec![vec![1.0], vec![1.0]], 48_000).unwrap())
         .unwrap();
     // Loudest channel energy 25 -> gain 1/5, applied to both channels.
-    assert!(max_abs_diff(&out.channels[0], &[0.0, 0.6, 0.0, 0.8]) < 1e-6);
-    assert!(max_abs_diff(&out.channels[1], &[0.2, 0.0, 0.0, 0.0]) < 1e-6);
+    assert!(max_abs_diff(&out.channels()[0], &[0.0, 0.6, 0.0, 0.8]) < 1e-6);
+    assert!(max_abs_diff(&out.channels()[1], &[0.2, 0.0, 0.0, 0.0]) < 1e-6);
 }
 
 #[test]

@@ -75,9 +75,8 @@ fn floored(db: f64) -> f32 {
 /// error. Loudness weights channels as `ebur128` does by default (L, R, C at 1; a fourth
 /// channel is ignored as LFE; surrounds at 1.41).
 pub fn analyze_dynamics(audio: &AudioBuffer, params: &DynamicsParams) -> Result<Dynamics> {
-    crate::effects::check_finite(audio, "analysis")?;
-    let frames = crate::effects::check_shape(&audio.channels, "analysis")?;
-    let sr = audio.sample_rate;
+    let frames = audio.frames();
+    let sr = audio.sample_rate();
     if !(1000..=768_000).contains(&sr) {
         return Err(Error::InvalidArgument(format!(
             "dynamics: sample_rate = {sr} is outside 1000..=768000"
@@ -100,13 +99,13 @@ pub fn analyze_dynamics(audio: &AudioBuffer, params: &DynamicsParams) -> Result<
             "dynamics: hop_length = {hop} is outside 1..={frame_length} (the frame length)"
         )));
     }
-    let channels = audio.channels.len().max(1) as f64;
+    let channels = audio.channels().len().max(1) as f64;
 
     // Power summed over channels, as a prefix sum kept only at hop boundaries (8 bytes per hop,
     // so hours of audio stay cheap); a frame edge between boundaries adds the partial block.
     let power_at = |i: usize| -> f64 {
         audio
-            .channels
+            .channels()
             .iter()
             .map(|c| f64::from(c[i]) * f64::from(c[i]))
             .sum()
@@ -121,7 +120,7 @@ pub fn analyze_dynamics(audio: &AudioBuffer, params: &DynamicsParams) -> Result<
         }
         block_prefix.push(acc);
     }
-    for c in &audio.channels {
+    for c in audio.channels() {
         peak = c.iter().fold(peak, |m, x| m.max(x.abs()));
     }
     let prefix = |p: usize| -> f64 {
@@ -160,9 +159,9 @@ pub fn analyze_dynamics(audio: &AudioBuffer, params: &DynamicsParams) -> Result<
     let mut short_term_lufs = Vec::new();
     let (mut integrated_lufs, mut loudness_range_lu, mut true_peak_db) =
         (f64::NEG_INFINITY, 0.0, sample_peak_db);
-    if !audio.channels.is_empty() {
+    if !audio.channels().is_empty() {
         let mut meter = ebur128::EbuR128::new(
-            audio.channels.len() as u32,
+            audio.channels().len() as u32,
             sr,
             ebur128::Mode::I | ebur128::Mode::LRA | ebur128::Mode::TRUE_PEAK,
         )
@@ -171,7 +170,7 @@ pub fn analyze_dynamics(audio: &AudioBuffer, params: &DynamicsParams) -> Result<
         let mut pos = 0;
         while pos < frames {
             let end = (pos + step).min(frames);
-            let planes: Vec<&[f32]> = audio.channels.iter().map(|c| &c[pos..end]).collect();
+            let planes: Vec<&[f32]> = audio.channels().iter().map(|c| &c[pos..end]).collect();
             meter.add_frames_planar_f32(&planes).map_err(err)?;
             pos = end;
             loudness_times_s.push(end as f64 / f64::from(sr));
@@ -187,7 +186,7 @@ pub fn analyze_dynamics(audio: &AudioBuffer, params: &DynamicsParams) -> Result<
         let lra = meter.loudness_range().map_err(err)?;
         loudness_range_lu = if lra.is_finite() { lra } else { 0.0 };
         let mut tp = 0.0f64;
-        for c in 0..audio.channels.len() as u32 {
+        for c in 0..audio.channels().len() as u32 {
             tp = tp.max(meter.true_peak(c).map_err(err)?);
         }
         true_peak_db = amp_db(tp);
@@ -251,10 +250,7 @@ mod tests {
     fn full_scale_sine_levels() {
         let x = sine(997.0, 1.0, 3.0, 48000);
         let d = analyze_dynamics(
-            &AudioBuffer {
-                channels: vec![x.clone()],
-                sample_rate: 48000,
-            },
+            &AudioBuffer::new(vec![x.clone()], 48000).unwrap(),
             &DynamicsParams::default(),
         )
         .unwrap();
@@ -288,10 +284,7 @@ mod tests {
     #[test]
     fn silence_and_empty() {
         let d = analyze_dynamics(
-            &AudioBuffer {
-                channels: vec![vec![0.0; 48000]; 2],
-                sample_rate: 48000,
-            },
+            &AudioBuffer::new(vec![vec![0.0; 48000]; 2], 48000).unwrap(),
             &DynamicsParams::default(),
         )
         .unwrap();
@@ -301,10 +294,7 @@ mod tests {
         assert!(d.rms_db.iter().all(|&v| v == FLOOR_DB));
         assert!(d.momentary_lufs.iter().all(|&v| v == FLOOR_DB));
         let e = analyze_dynamics(
-            &AudioBuffer {
-                channels: vec![vec![]],
-                sample_rate: 48000,
-            },
+            &AudioBuffer::new(vec![vec![]], 48000).unwrap(),
             &DynamicsParams::default(),
         )
         .unwrap();
@@ -315,15 +305,7 @@ mod tests {
 
     #[test]
     fn bad_input_is_refused() {
-        let nan = AudioBuffer {
-            channels: vec![vec![0.0, f32::NAN]],
-            sample_rate: 48000,
-        };
-        assert!(analyze_dynamics(&nan, &DynamicsParams::default()).is_err());
-        let ok = AudioBuffer {
-            channels: vec![vec![0.0; 100]],
-            sample_rate: 48000,
-        };
+        let ok = AudioBuffer::new(vec![vec![0.0; 100]], 48000).unwrap();
         let bad_hop = DynamicsParams {
             frame_length: Some(64),
             hop_length: Some(65),

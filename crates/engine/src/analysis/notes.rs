@@ -389,10 +389,7 @@ pub fn notes_from_track(
 ) -> Result<Vec<Note>> {
     let onsets = match (params.split_on_onsets, mono) {
         (true, Some(m)) if !track.is_empty() => {
-            let audio = AudioBuffer {
-                channels: vec![m.to_vec()],
-                sample_rate: track.sample_rate,
-            };
+            let audio = AudioBuffer::new(vec![m.to_vec()], track.sample_rate)?;
             super::detect_onsets(&audio, &super::OnsetParams::default())?
         }
         _ => Vec::new(),
@@ -457,8 +454,8 @@ pub fn detect_notes(
     params: &NoteParams,
 ) -> Result<(PitchTrack, Vec<Note>)> {
     params.check()?;
-    let mono = super::to_mono(audio)?;
-    let track = analyze_pitch_mono(&mono, audio.sample_rate, pitch)?;
+    let mono = audio.to_mono();
+    let track = analyze_pitch_mono(&mono, audio.sample_rate(), pitch)?;
     let notes = notes_from_track(&track, Some(&mono), params)?;
     Ok((track, notes))
 }

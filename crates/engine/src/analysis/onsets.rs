@@ -18,7 +18,6 @@ use std::sync::Arc;
 use realfft::num_complex::Complex;
 use realfft::{RealFftPlanner, RealToComplex};
 
-use super::to_mono;
 use crate::{AudioBuffer, Error, Result};
 
 /// One detected onset.
@@ -768,8 +767,8 @@ fn precompute_bands(cfg: &Config, mono: &[f32]) -> Vec<f32> {
 }
 
 fn run_offline(audio: &AudioBuffer, params: &OnsetParams) -> Result<(Vec<Onset>, Vec<f32>, f64)> {
-    let mono = to_mono(audio)?;
-    let mut tracker = OnsetTracker::new(audio.sample_rate, params.clone())?;
+    let mono = audio.to_mono();
+    let mut tracker = OnsetTracker::new(audio.sample_rate(), params.clone())?;
     tracker.record = Some(Vec::new());
     tracker.precomputed = precompute_bands(&tracker.cfg, &mono);
     let mut onsets = tracker.process(&mono);
@@ -795,10 +794,7 @@ mod tests {
     use super::*;
 
     fn mono(samples: Vec<f32>, sr: u32) -> AudioBuffer {
-        AudioBuffer {
-            channels: vec![samples],
-            sample_rate: sr,
-        }
+        AudioBuffer::new(vec![samples], sr).unwrap()
     }
 
     #[test]

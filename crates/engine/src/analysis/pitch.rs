@@ -546,8 +546,8 @@ fn sum(x: &[f32]) -> f64 {
 
 /// Pitch of a (multichannel) buffer: channels are averaged first.
 pub fn analyze_pitch(audio: &AudioBuffer, params: &PitchParams) -> Result<PitchTrack> {
-    let mono = super::to_mono(audio)?;
-    analyze_pitch_mono(&mono, audio.sample_rate, params)
+    let mono = audio.to_mono();
+    analyze_pitch_mono(&mono, audio.sample_rate(), params)
 }
 
 /// Pitch of a mono signal.

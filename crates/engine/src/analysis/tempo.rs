@@ -231,10 +231,7 @@ mod tests {
     #[test]
     fn silence_has_no_tempo() {
         let t = estimate_tempo(
-            &AudioBuffer {
-                channels: vec![vec![0.0; 44100 * 4]],
-                sample_rate: 44100,
-            },
+            &AudioBuffer::new(vec![vec![0.0; 44100 * 4]], 44100).unwrap(),
             &TempoParams::default(),
         )
         .unwrap();
@@ -244,10 +241,7 @@ mod tests {
 
     #[test]
     fn bad_parameters_are_refused() {
-        let a = AudioBuffer {
-            channels: vec![vec![0.0; 100]],
-            sample_rate: 44100,
-        };
+        let a = AudioBuffer::new(vec![vec![0.0; 100]], 44100).unwrap();
         let p = TempoParams {
             max_bpm: 20.0,
             ..Default::default()

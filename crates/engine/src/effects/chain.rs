@@ -5,7 +5,7 @@
 //! a reset state unchanged, the two agree: the chained streaming output is the whole-buffer
 //! output delayed by the summed latency.
 
-use super::{check_finite, check_finite_channels, BoxedEffect, Effect};
+use super::{check_finite, BoxedEffect, Effect};
 
 use crate::{AudioBuffer, Result};
 
@@ -52,7 +52,7 @@ impl Effect for Chain {
     }
 
     fn process(&mut self, channels: &mut [Vec<f32>], sample_rate: u32) -> Result<()> {
-        check_finite_channels(channels, "chain")?;
+        check_finite(channels, "chain")?;
         for e in &mut self.effects {
             e.process(channels, sample_rate)?;
         }
@@ -80,18 +80,17 @@ impl Effect for Chain {
     }
 
     fn process_buffer(&mut self, audio: &AudioBuffer) -> Result<AudioBuffer> {
-        check_finite(audio, "chain")?;
         // Every effect sees the input followed by room for all the tails, so what one effect
         // lets ring on after the input (a filter's ring, which it does not count as a tail) still
         // reaches the next one, exactly as when streaming.
-        let frames = audio.frames() + self.tail_frames(audio.sample_rate);
+        let frames = audio.frames() + self.tail_frames(audio.sample_rate());
         let mut out = audio.clone();
-        for c in &mut out.channels {
+        for c in out.channels_mut() {
             c.resize(frames, 0.0);
         }
         for e in &mut self.effects {
             out = super::process_owned(e.as_effect_mut(), out)?;
-            for c in &mut out.channels {
+            for c in out.channels_mut() {
                 c.truncate(frames);
             }
         }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use super::ir::IrSource;
 use super::partitioned::{offline_fft_size, OfflineFilter, StreamEngine, StreamFilter};
-use super::{check_finite_channels, check_shape, Effect, ImpulseResponse};
+use super::{check_finite, check_shape, Effect, ImpulseResponse};
 use crate::{AudioBuffer, Error, Result};
 
 /// Longest accepted pre-delay, milliseconds.
@@ -206,30 +206,6 @@ impl std::fmt::Debug for Convolution {
     }
 }
 
-/// [`check_finite_channels`] with a fast path that vectorises (eight independent partial sums
-/// instead of one serial sum); the slow path only runs to word the error.
-fn check_finite_fast(channels: &[Vec<f32>], effect: &str) -> Result<()> {
-    let finite = channels.iter().all(|c| {
-        let mut lanes = [0.0f32; 8];
-        let chunks = c.chunks_exact(8);
-        let rest = chunks.remainder();
-        for ch in chunks {
-            for (l, &x) in lanes.iter_mut().zip(ch) {
-                *l += x * 0.0;
-            }
-        }
-        for (l, &x) in lanes.iter_mut().zip(rest) {
-            *l += x * 0.0;
-        }
-        lanes.iter().all(|l| l.is_finite())
-    });
-    if finite {
-        Ok(())
-    } else {
-        check_finite_channels(channels, effect)
-    }
-}
-
 fn worker_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
 }
@@ -241,7 +217,7 @@ impl Effect for Convolution {
 
     fn process(&mut self, channels: &mut [Vec<f32>], sample_rate: u32) -> Result<()> {
         let frames = check_shape(channels, self.name())?;
-        check_finite_fast(channels, self.name())?;
+        check_finite(channels, self.name())?;
         if channels.is_empty() {
             return Ok(());
         }
@@ -301,16 +277,15 @@ impl Effect for Convolution {
 
     /// Offline FFT overlap-add over the whole buffer (threads over channels and segments).
     fn process_buffer(&mut self, audio: &AudioBuffer) -> Result<AudioBuffer> {
-        check_finite_fast(&audio.channels, self.name())?;
-        let n = check_shape(&audio.channels, self.name())?;
+        let n = audio.frames();
         self.reset();
-        let sr = audio.sample_rate;
+        let sr = audio.sample_rate();
         let tail = self.tail_frames(sr);
         let out_len = n + tail;
         let delay = self.params.pre_delay_frames(sr);
         let dry = 1.0 - self.params.mix;
-        if n == 0 || audio.channels.is_empty() {
-            return Ok(AudioBuffer::new(audio.channels.len(), out_len, sr));
+        if n == 0 || audio.channels().is_empty() {
+            return Ok(AudioBuffer::silence(audio.channel_count(), out_len, sr));
         }
         let (ir, gain) = self.ir_and_gain(sr)?;
         let m = ir.frames();
@@ -324,9 +299,9 @@ impl Effect for Convolution {
             }
         };
         let threads = if n * m > 1 << 26 { worker_threads() } else { 1 };
-        let wet = filter.convolve(&audio.channels, threads)?;
+        let wet = filter.convolve(audio.channels(), threads)?;
         let channels = audio
-            .channels
+            .channels()
             .iter()
             .zip(wet)
             .map(|(x, w)| {
@@ -349,10 +324,7 @@ impl Effect for Convolution {
                 out
             })
             .collect();
-        Ok(AudioBuffer {
-            channels,
-            sample_rate: sr,
-        })
+        Ok(AudioBuffer::from_trusted(channels, sr))
     }
 }
 

@@ -7,7 +7,7 @@
 
 use std::collections::VecDeque;
 
-use super::{check_finite, check_finite_channels, check_param, check_rate, check_shape, Effect};
+use super::{check_finite, check_param, check_rate, check_shape, Effect};
 use crate::gain::{self, db_to_amp};
 use crate::{AudioBuffer, Error, Result};
 
@@ -175,7 +175,7 @@ impl Effect for Compressor {
 
     fn process(&mut self, channels: &mut [Vec<f32>], sample_rate: u32) -> Result<()> {
         check_shape(channels, "compressor")?;
-        check_finite_channels(channels, "compressor")?;
+        check_finite(channels, "compressor")?;
         check_rate("compressor", sample_rate)?;
         if sample_rate != self.sample_rate {
             self.sample_rate = sample_rate;
@@ -397,7 +397,7 @@ impl Effect for Limiter {
 
     fn process(&mut self, channels: &mut [Vec<f32>], sample_rate: u32) -> Result<()> {
         let frames = check_shape(channels, "limiter")?;
-        check_finite_channels(channels, "limiter")?;
+        check_finite(channels, "limiter")?;
         check_rate("limiter", sample_rate)?;
         if channels.is_empty() {
             return Ok(());
@@ -563,7 +563,7 @@ impl Effect for Gain {
 
     fn process(&mut self, channels: &mut [Vec<f32>], sample_rate: u32) -> Result<()> {
         check_shape(channels, "gain")?;
-        check_finite_channels(channels, "gain")?;
+        check_finite(channels, "gain")?;
         check_rate("gain", sample_rate)?;
         for c in channels {
             for x in c.iter_mut() {
@@ -620,15 +620,13 @@ impl Effect for LoudnessNormalize {
     fn reset(&mut self) {}
 
     fn process_buffer(&mut self, audio: &AudioBuffer) -> Result<AudioBuffer> {
-        check_finite(audio, "loudness_normalize")?;
-        check_shape(&audio.channels, "loudness_normalize")?;
-        check_rate("loudness_normalize", audio.sample_rate)?;
+        check_rate("loudness_normalize", audio.sample_rate())?;
         let mut out = audio.clone();
         if audio.channel_count() == 0 || audio.frames() == 0 {
             return Ok(out);
         }
         if let Some(lufs) = gain::integrated_loudness(audio)? {
-            out.apply_gain(db_to_amp(f64::from(self.target_lufs) - lufs) as f32);
+            out.apply_gain(db_to_amp(f64::from(self.target_lufs) - lufs) as f32)?;
         }
         Ok(out)
     }
@@ -730,10 +728,7 @@ mod tests {
         let mut x = vec![vec![1.0f32; 4]];
         g.process(&mut x, sr).unwrap();
         assert!((x[0][0] - 0.501_187).abs() < 1e-5);
-        let audio = AudioBuffer {
-            channels: vec![sine(1000.0, 0.1, 96_000, sr), sine(1000.0, 0.1, 96_000, sr)],
-            sample_rate: sr,
-        };
+        let audio = AudioBuffer::new(vec![sine(1000.0, 0.1, 96_000, sr), sine(1000.0, 0.1, 96_000, sr)], sr).unwrap();
         let mut ln = LoudnessNormalize::new(-16.0).unwrap();
         let out = ln.process_buffer(&audio).unwrap();
         let l = gain::integrated_loudness(&out).unwrap().unwrap();

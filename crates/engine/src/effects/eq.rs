@@ -347,7 +347,7 @@ impl Effect for Eq {
 
     fn process(&mut self, channels: &mut [Vec<f32>], sample_rate: u32) -> Result<()> {
         check_shape(channels, self.name())?;
-        super::check_finite_channels(channels, self.name())?;
+        super::check_finite(channels, self.name())?;
         self.prepare(sample_rate, channels.len())?;
         if self.bands.is_empty() {
             return Ok(());

@@ -51,9 +51,10 @@ impl ImpulseResponse {
     /// Reads an IR from an audio file (WAV, FLAC, MP3, Ogg Vorbis) at the file's own rate.
     pub fn from_file(path: &Path) -> Result<Self> {
         let audio = crate::io::read_audio(path, MAX_IR_S)?;
+        let sample_rate = audio.sample_rate();
         let ir = Self {
-            channels: audio.channels,
-            sample_rate: audio.sample_rate,
+            channels: audio.into_channels(),
+            sample_rate,
             name: path.display().to_string(),
         };
         ir.validate().map_err(|e| match e {

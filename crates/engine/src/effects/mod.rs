@@ -32,6 +32,7 @@ pub use ir::ImpulseResponse;
 pub use reverb::{Reverb, ReverbParams};
 pub use spec::{ChainSpec, ConvolutionSpec, EffectSpec};
 
+pub(crate) use crate::audio::{check_finite, check_shape};
 use crate::{AudioBuffer, Error, Result};
 
 /// An [`Effect`] that can be copied behind a `Box`: what a [`Chain`] holds. Every `Clone` effect
@@ -121,14 +122,13 @@ pub trait Effect: Send + Sync {
     /// input, longer by `tail_frames()`. The default runs the streaming path on the input
     /// followed by silence and drops the first `latency_frames()` frames.
     fn process_buffer(&mut self, audio: &AudioBuffer) -> Result<AudioBuffer> {
-        check_finite(audio, self.name())?;
         self.reset();
-        let sr = audio.sample_rate;
+        let sr = audio.sample_rate();
         let latency = self.latency_frames(sr);
         let tail = self.tail_frames(sr);
         let frames = audio.frames();
         let mut channels: Vec<Vec<f32>> = audio
-            .channels
+            .channels()
             .iter()
             .map(|c| {
                 let mut v = Vec::with_capacity(frames + latency + tail);
@@ -141,10 +141,7 @@ pub trait Effect: Send + Sync {
         for c in &mut channels {
             c.drain(..latency.min(c.len()));
         }
-        Ok(AudioBuffer {
-            channels,
-            sample_rate: sr,
-        })
+        Ok(AudioBuffer::from_trusted(channels, sr))
     }
 }
 
@@ -153,60 +150,16 @@ pub trait Effect: Send + Sync {
 /// keep the default whole-buffer method (filters, compressor, gain), and as one chain. Used by
 /// the Python bindings and [`Chain`].
 pub fn process_owned(effect: &mut dyn Effect, mut audio: AudioBuffer) -> Result<AudioBuffer> {
-    let sr = audio.sample_rate;
+    let sr = audio.sample_rate();
     if effect.in_place_whole_buffer()
         && effect.latency_frames(sr) == 0
         && effect.tail_frames(sr) == 0
     {
-        check_finite(&audio, effect.name())?;
         effect.reset();
-        effect.process(&mut audio.channels, sr)?;
+        effect.process(audio.channels_mut(), sr)?;
         return Ok(audio);
     }
     effect.process_buffer(&audio)
-}
-
-/// Refuses NaN or infinite samples with an error naming the effect, the channel and the frame.
-pub fn check_finite(audio: &AudioBuffer, effect: &str) -> Result<()> {
-    check_finite_channels(&audio.channels, effect)
-}
-
-/// [`check_finite`] on bare channels.
-pub fn check_finite_channels(channels: &[Vec<f32>], effect: &str) -> Result<()> {
-    for (ci, c) in channels.iter().enumerate() {
-        // x * 0 is NaN exactly when x is NaN or infinite, and so is any sum containing it; eight
-        // independent lanes let the compiler vectorise this fast check, which runs first.
-        let mut lanes = [0.0f32; 8];
-        let chunks = c.chunks_exact(8);
-        let rest: f32 = chunks.remainder().iter().map(|x| x * 0.0).sum();
-        for chunk in chunks {
-            for (l, x) in lanes.iter_mut().zip(chunk) {
-                *l += x * 0.0;
-            }
-        }
-        if (lanes.iter().sum::<f32>() + rest).is_finite() {
-            continue;
-        }
-        if let Some(i) = c.iter().position(|x| !x.is_finite()) {
-            return Err(Error::InvalidArgument(format!(
-                "{effect}: input sample {i} of channel {ci} is {} (NaN or infinite samples \
-                 cannot be processed)",
-                c[i]
-            )));
-        }
-    }
-    Ok(())
-}
-
-/// Checks that every channel has the same length.
-pub fn check_shape(channels: &[Vec<f32>], effect: &str) -> Result<usize> {
-    let frames = channels.first().map_or(0, Vec::len);
-    if channels.iter().any(|c| c.len() != frames) {
-        return Err(Error::InvalidArgument(format!(
-            "{effect}: channels have different lengths"
-        )));
-    }
-    Ok(frames)
 }
 
 #[cfg(test)]
@@ -243,21 +196,9 @@ mod tests {
     #[test]
     fn whole_buffer_removes_latency() {
         let mut d = Delay1 { last: vec![] };
-        let audio = AudioBuffer {
-            channels: vec![vec![1.0, 2.0, 3.0], vec![4.0, 5.0, 6.0]],
-            sample_rate: 48_000,
-        };
+        let audio =
+            AudioBuffer::new(vec![vec![1.0, 2.0, 3.0], vec![4.0, 5.0, 6.0]], 48_000).unwrap();
         let out = d.process_buffer(&audio).unwrap();
         assert_eq!(out, audio);
-    }
-
-    #[test]
-    fn nan_is_refused_with_position() {
-        let audio = AudioBuffer {
-            channels: vec![vec![0.0, 1.0], vec![0.5, f32::NAN]],
-            sample_rate: 44_100,
-        };
-        let e = check_finite(&audio, "gain").unwrap_err().to_string();
-        assert!(e.contains("sample 1 of channel 1"), "{e}");
     }
 }

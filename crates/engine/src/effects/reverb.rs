@@ -4,7 +4,7 @@
 //! `c`'s delays are longer by `23 * c` samples (Freeverb's stereo spread), so channels decorrelate;
 //! `width` crossfeeds each wet channel with the mean of the others. Stereo is exactly Freeverb.
 
-use super::{check_finite_channels, check_param, check_rate, check_shape, Effect};
+use super::{check_finite, check_param, check_rate, check_shape, Effect};
 use crate::Result;
 
 /// Reverb settings; defaults are pedalboard's.
@@ -192,7 +192,7 @@ impl Effect for Reverb {
 
     fn process(&mut self, channels: &mut [Vec<f32>], sample_rate: u32) -> Result<()> {
         let frames = check_shape(channels, "reverb")?;
-        check_finite_channels(channels, "reverb")?;
+        check_finite(channels, "reverb")?;
         check_rate("reverb", sample_rate)?;
         let n = channels.len();
         if self.prepared != Some((sample_rate, n)) {
@@ -294,17 +294,17 @@ mod tests {
     #[test]
     fn impulse_decays_and_has_a_tail() {
         let mut r = Reverb::new(ReverbParams::default()).unwrap();
-        let mut a = AudioBuffer::new(2, 1000, 44_100);
-        a.channels[0][0] = 1.0;
+        let mut a = AudioBuffer::silence(2, 1000, 44_100);
+        a.channels_mut()[0][0] = 1.0;
         let out = r.process_buffer(&a).unwrap();
         let tail = r.tail_frames(44_100);
         assert_eq!(out.frames(), 1000 + tail);
         // Dry at frame 0, reverberation later, nearly silent at the end of the tail.
-        assert!((out.channels[0][0] - 0.8).abs() < 1e-6);
+        assert!((out.channels()[0][0] - 0.8).abs() < 1e-6);
         let energy = |s: &[f32]| s.iter().map(|x| x * x).sum::<f32>();
-        assert!(energy(&out.channels[1][2000..20_000]) > 1e-4);
+        assert!(energy(&out.channels()[1][2000..20_000]) > 1e-4);
         let end = out.frames();
-        assert!(energy(&out.channels[0][end - 4410..]) < 1e-9);
+        assert!(energy(&out.channels()[0][end - 4410..]) < 1e-9);
     }
 
     #[test]

@@ -96,8 +96,8 @@ fn write_wav16(audio: &AudioBuffer, w: &mut dyn Write) -> std::io::Result<()> {
     header.extend_from_slice(&16u32.to_le_bytes());
     header.extend_from_slice(&1u16.to_le_bytes()); // PCM
     header.extend_from_slice(&(channels as u16).to_le_bytes());
-    header.extend_from_slice(&audio.sample_rate.to_le_bytes());
-    header.extend_from_slice(&(audio.sample_rate * channels as u32 * 2).to_le_bytes());
+    header.extend_from_slice(&audio.sample_rate().to_le_bytes());
+    header.extend_from_slice(&(audio.sample_rate() * channels as u32 * 2).to_le_bytes());
     header.extend_from_slice(&(channels as u16 * 2).to_le_bytes());
     header.extend_from_slice(&16u16.to_le_bytes());
     header.extend_from_slice(b"data");
@@ -115,7 +115,7 @@ fn write_wav16(audio: &AudioBuffer, w: &mut dyn Write) -> std::io::Result<()> {
     while at < frames {
         let n = CHUNK.min(frames - at);
         let data = &mut buf[..n * channels * 2];
-        match audio.channels.as_slice() {
+        match audio.channels() {
             [mono] => {
                 for (d, &x) in data.chunks_exact_mut(2).zip(&mono[at..at + n]) {
                     d.copy_from_slice(&q(x).to_le_bytes());
@@ -160,7 +160,7 @@ pub fn encode(audio: &AudioBuffer, format: OutputFormat, name: &Path) -> Result<
         OutputFormat::Wav16 | OutputFormat::Wav24 | OutputFormat::Wav32Float => {
             let spec = hound::WavSpec {
                 channels: channels as u16,
-                sample_rate: audio.sample_rate,
+                sample_rate: audio.sample_rate(),
                 bits_per_sample: bits,
                 sample_format: if format == OutputFormat::Wav32Float {
                     hound::SampleFormat::Float
@@ -176,7 +176,7 @@ pub fn encode(audio: &AudioBuffer, format: OutputFormat, name: &Path) -> Result<
                 let mut w = hound::WavWriter::new(&mut cursor, spec)
                     .map_err(|e| fmt_err(format!("WAV encoder: {e}")))?;
                 for i in 0..frames {
-                    for c in &audio.channels {
+                    for c in audio.channels() {
                         let r = if format == OutputFormat::Wav32Float {
                             w.write_sample(c[i])
                         } else {
@@ -195,7 +195,7 @@ pub fn encode(audio: &AudioBuffer, format: OutputFormat, name: &Path) -> Result<
             use flacenc::error::Verify;
             let mut interleaved = Vec::with_capacity(frames * channels);
             for i in 0..frames {
-                for c in &audio.channels {
+                for c in audio.channels() {
                     interleaved.push(quantise(c[i], bits));
                 }
             }
@@ -206,7 +206,7 @@ pub fn encode(audio: &AudioBuffer, format: OutputFormat, name: &Path) -> Result<
                 &interleaved,
                 channels,
                 usize::from(bits),
-                audio.sample_rate as usize,
+                audio.sample_rate() as usize,
             );
             let stream = flacenc::encode_with_fixed_block_size(&config, source, config.block_size)
                 .map_err(|e| fmt_err(format!("FLAC encoder: {e:?}")))?;
@@ -286,13 +286,30 @@ pub fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
+/// Refuses an output path that names an input file.
+pub fn check_output_path(output: &Path, input: &Path) -> Result<()> {
+    if output == input || same_file(output, input) {
+        return Err(Error::InvalidArgument(format!(
+            "output path {} is the input file; choose another output",
+            output.display()
+        )));
+    }
+    if output.is_dir() {
+        return Err(Error::InvalidArgument(format!(
+            "output path {} is a directory",
+            output.display()
+        )));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn sine(frames: usize) -> AudioBuffer {
-        let mut a = AudioBuffer::new(2, frames, 44100);
-        for (c, ch) in a.channels.iter_mut().enumerate() {
+        let mut a = AudioBuffer::silence(2, frames, 44100);
+        for (c, ch) in a.channels_mut().iter_mut().enumerate() {
             for (i, x) in ch.iter_mut().enumerate() {
                 *x = 0.5 * ((i as f32) * 0.05 + c as f32).sin();
             }
@@ -332,8 +349,8 @@ mod tests {
             };
             assert_eq!(samples.len(), 2000);
             for i in 0..1000 {
-                assert!((samples[2 * i] - a.channels[0][i]).abs() <= tol);
-                assert!((samples[2 * i + 1] - a.channels[1][i]).abs() <= tol);
+                assert!((samples[2 * i] - a.channels()[0][i]).abs() <= tol);
+                assert!((samples[2 * i + 1] - a.channels()[1][i]).abs() <= tol);
             }
         }
     }
@@ -343,7 +360,9 @@ mod tests {
         for channels in [1, 2] {
             // Longer than one conversion chunk, so chunk boundaries are covered.
             let mut a = sine(70_001);
-            a.channels.truncate(channels);
+            let sr = a.sample_rate();
+            a = AudioBuffer::new(a.into_channels().into_iter().take(channels).collect(), sr)
+                .unwrap();
             // Full scale, beyond it, and values exactly between two steps round alike.
             let edge = [
                 1.0,
@@ -355,7 +374,7 @@ mod tests {
                 1.5 / 32768.0,
             ];
             for (i, v) in edge.iter().enumerate() {
-                a.channels[0][i] = *v;
+                a.channels_mut()[0][i] = *v;
             }
             let spec = hound::WavSpec {
                 channels: channels as u16,
@@ -366,7 +385,7 @@ mod tests {
             let mut cursor = std::io::Cursor::new(Vec::new());
             let mut w = hound::WavWriter::new(&mut cursor, spec).unwrap();
             for i in 0..a.frames() {
-                for c in &a.channels {
+                for c in a.channels() {
                     w.write_sample(quantise(c[i], 16) as i16).unwrap();
                 }
             }
@@ -395,7 +414,7 @@ mod tests {
             let got: Vec<i32> = r.samples().map(|s| s.unwrap()).collect();
             assert_eq!(got.len(), 20000);
             for i in 0..10000 {
-                assert_eq!(got[2 * i], quantise(a.channels[0][i], bits));
+                assert_eq!(got[2 * i], quantise(a.channels()[0][i], bits));
             }
         }
     }
@@ -406,7 +425,7 @@ mod tests {
         let target = dir.path().join("out.wav");
         std::fs::write(&target, b"old").unwrap();
         // Zero channels cannot be encoded: the existing file must stay untouched.
-        let bad = AudioBuffer::new(0, 0, 44100);
+        let bad = AudioBuffer::silence(0, 0, 44100);
         assert!(write_audio(&target, &bad, OutputFormat::Wav16).is_err());
         assert_eq!(std::fs::read(&target).unwrap(), b"old");
         write_audio(&target, &sine(10), OutputFormat::Wav16).unwrap();

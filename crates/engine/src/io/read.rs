@@ -113,10 +113,7 @@ fn collect(
     if channels.is_empty() {
         channels = vec![Vec::new(); info.channels];
     }
-    Ok(AudioBuffer {
-        channels,
-        sample_rate: info.sample_rate,
-    })
+    AudioBuffer::decoded(channels, info.sample_rate, path)
 }
 
 fn stream(
@@ -241,8 +238,8 @@ mod tests {
     use std::path::PathBuf;
 
     fn tone(channels: usize, frames: usize, sr: u32) -> AudioBuffer {
-        let mut a = AudioBuffer::new(channels, frames, sr);
-        for (c, ch) in a.channels.iter_mut().enumerate() {
+        let mut a = AudioBuffer::silence(channels, frames, sr);
+        for (c, ch) in a.channels_mut().iter_mut().enumerate() {
             for (i, x) in ch.iter_mut().enumerate() {
                 *x = 0.4 * ((i as f32) * 0.01 * (c + 1) as f32).sin();
             }
@@ -263,10 +260,10 @@ mod tests {
             let name = PathBuf::from(format!("x.{ext}"));
             let bytes = encode(&a, fmt, &name).unwrap();
             let b = decode_audio(bytes, &name, DEFAULT_MAX_INPUT_S).unwrap();
-            assert_eq!(b.sample_rate, 48000, "{fmt:?}");
+            assert_eq!(b.sample_rate(), 48000, "{fmt:?}");
             assert_eq!(b.channel_count(), 2, "{fmt:?}");
             assert_eq!(b.frames(), 20_000, "{fmt:?}");
-            for (x, y) in a.channels.iter().flatten().zip(b.channels.iter().flatten()) {
+            for (x, y) in a.channels().iter().flatten().zip(b.channels().iter().flatten()) {
                 assert!((x - y).abs() <= tol, "{fmt:?}: {x} vs {y}");
             }
         }

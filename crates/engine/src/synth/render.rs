@@ -16,7 +16,9 @@ use crate::audio::AudioBuffer;
 use crate::effects::{Chain, Convolution, ConvolutionParams, Effect, EffectSpec};
 use crate::error::{Error, Result};
 use crate::gain::{self, Normalize};
-use crate::io::{self, OutputFormat};
+use crate::io::{self, check_output_path, OutputFormat};
+use crate::progress::Progress;
+use crate::error::catch_panics;
 use crate::midi::{EventKind, MidiFile, MidiLimits};
 
 /// The impulse response `reverb: true` uses unless `reverb_ir` says otherwise.
@@ -110,39 +112,6 @@ pub struct RenderOptions {
     pub limits: Limits,
     /// Called from the rendering thread with the fraction done (0 to 1) as work progresses.
     pub progress: Progress,
-}
-
-/// A progress callback; compares equal to any other so options stay comparable.
-#[derive(Clone, Default)]
-pub struct Progress(pub Option<Arc<dyn Fn(f64) + Send + Sync>>);
-
-impl Progress {
-    /// Wraps a callback.
-    pub fn new(f: impl Fn(f64) + Send + Sync + 'static) -> Self {
-        Progress(Some(Arc::new(f)))
-    }
-
-    fn report(&self, fraction: f64) {
-        if let Some(f) = &self.0 {
-            f(fraction.clamp(0.0, 1.0));
-        }
-    }
-}
-
-impl std::fmt::Debug for Progress {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.is_some() {
-            "Progress(callback)"
-        } else {
-            "Progress(none)"
-        })
-    }
-}
-
-impl PartialEq for Progress {
-    fn eq(&self, _: &Self) -> bool {
-        true
-    }
 }
 
 impl Default for RenderOptions {
@@ -540,10 +509,7 @@ pub fn render_midi(
             "the synthesizer produced non-finite samples".into(),
         ));
     }
-    let mut audio = AudioBuffer {
-        channels: vec![left, right],
-        sample_rate: sr,
-    };
+    let mut audio = AudioBuffer::from_trusted(vec![left, right], sr);
     if let Some(chain) = chain.as_mut() {
         audio = apply_chain(chain, &audio, end_frame, cap_frames)?;
     }
@@ -579,12 +545,12 @@ fn apply_chain(
     let frames = out.frames();
     let last_loud = (0..frames)
         .rev()
-        .find(|&i| out.channels.iter().any(|c| c[i].abs() > SILENCE))
+        .find(|&i| out.channels().iter().any(|c| c[i].abs() > SILENCE))
         .map_or(0, |i| i + 1);
     let keep = last_loud
         .max(end_frame.min(frames))
         .min(cap_frames.max(audio.frames()));
-    for c in &mut out.channels {
+    for c in out.channels_mut() {
         c.truncate(keep);
     }
     Ok(out)
@@ -724,22 +690,6 @@ fn run_jobs(
     });
 }
 
-/// Runs `f`, turning a panic anywhere inside it into [`Error::Internal`] so no panic crosses into
-/// a caller such as the Python interpreter.
-pub fn catch_panics<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
-        Ok(r) => r,
-        Err(p) => {
-            let msg = p
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_string())
-                .or_else(|| p.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".into());
-            Err(Error::Internal(msg))
-        }
-    }
-}
-
 /// Parses `midi`, loads `soundfont` (through the cache) and renders.
 pub fn render(
     midi: MidiSource<'_>,
@@ -784,19 +734,3 @@ pub fn render_to_file(
     Ok(rendered.report)
 }
 
-/// Refuses an output path that names an input file.
-pub fn check_output_path(output: &Path, input: &Path) -> Result<()> {
-    if output == input || io::same_file(output, input) {
-        return Err(Error::InvalidArgument(format!(
-            "output path {} is the input file; choose another output",
-            output.display()
-        )));
-    }
-    if output.is_dir() {
-        return Err(Error::InvalidArgument(format!(
-            "output path {} is a directory",
-            output.display()
-        )));
-    }
-    Ok(())
-}

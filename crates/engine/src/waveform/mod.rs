@@ -130,13 +130,13 @@ impl Peaks {
         split_channels: bool,
     ) -> Result<Self, WaveformError> {
         let mut b = PeaksBuilder::new(
-            buffer.sample_rate,
+            buffer.sample_rate(),
             buffer.channel_count(),
             samples_per_pixel,
             bits,
             split_channels,
         )?;
-        let chans: Vec<&[f32]> = buffer.channels.iter().map(Vec::as_slice).collect();
+        let chans: Vec<&[f32]> = buffer.channels().iter().map(Vec::as_slice).collect();
         b.push(&chans)?;
         Ok(b.finish())
     }
@@ -250,8 +250,8 @@ pub fn peaks_of(
     split_channels: bool,
     name: &std::path::Path,
 ) -> crate::Result<Peaks> {
-    let planes: Vec<&[f32]> = audio.channels.iter().map(Vec::as_slice).collect();
-    peaks_of_planar(&planes, audio.sample_rate, zoom, bits, split_channels, name)
+    let planes: Vec<&[f32]> = audio.channels().iter().map(Vec::as_slice).collect();
+    peaks_of_planar(&planes, audio.sample_rate(), zoom, bits, split_channels, name)
 }
 
 /// Peaks of planar channels borrowed from elsewhere (a numpy array, say), without a copy.

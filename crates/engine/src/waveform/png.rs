@@ -497,10 +497,7 @@ mod tests {
         let wave: Vec<f32> = (0..frames)
             .map(|i| if (i / 50) % 2 == 0 { 1.0 } else { -1.0 })
             .collect();
-        AudioBuffer {
-            channels: vec![wave; channels],
-            sample_rate: 44_100,
-        }
+        AudioBuffer::new(vec![wave; channels], 44_100).unwrap()
     }
 
     fn rows_with(rgba: &[u8], w: u32, h: u32, x: u32, c: [u8; 4]) -> Vec<u32> {
@@ -523,10 +520,7 @@ mod tests {
         let mut x = tone(220.0, 1.0);
         x.extend(vec![0.0; sr as usize / 2]);
         x.extend(tone(440.0, 1.0));
-        let audio = AudioBuffer {
-            channels: vec![x],
-            sample_rate: sr,
-        };
+        let audio = AudioBuffer::new(vec![x], sr).unwrap();
         let track =
             crate::analysis::analyze_pitch(&audio, &crate::analysis::PitchParams::default())
                 .unwrap();
@@ -647,7 +641,7 @@ mod tests {
     fn short_burst_leaves_background_corners() {
         // A square wave in the middle fifth only, silence elsewhere.
         let mut audio = square(50_000, 1);
-        for (i, x) in audio.channels[0].iter_mut().enumerate() {
+        for (i, x) in audio.channels_mut()[0].iter_mut().enumerate() {
             if !(20_000..30_000).contains(&i) {
                 *x = 0.0;
             }
@@ -669,7 +663,7 @@ mod tests {
 
     #[test]
     fn silence_draws_only_the_centre_line() {
-        let audio = AudioBuffer::new(1, 44_100, 44_100);
+        let audio = AudioBuffer::silence(1, 44_100, 44_100);
         let peaks = Peaks::from_buffer(&audio, 256, Bits::Sixteen, false).unwrap();
         let o = WaveformImageOptions::default();
         let (w, h, rgba) = decode_rgba(&render_waveform_png(&peaks, &o).unwrap());
@@ -686,7 +680,7 @@ mod tests {
     fn split_stereo_draws_two_bands() {
         // Left full-scale square, right at 0.5: two bands of 100 rows each.
         let mut audio = square(20_000, 2);
-        audio.channels[1].iter_mut().for_each(|x| *x *= 0.5);
+        audio.channels_mut()[1].iter_mut().for_each(|x| *x *= 0.5);
         let peaks = Peaks::from_buffer(&audio, 64, Bits::Sixteen, true).unwrap();
         assert_eq!(peaks.channels, 2);
         let o = WaveformImageOptions {
@@ -745,7 +739,7 @@ mod tests {
     #[test]
     fn axis_labels_draw_border_and_ticks() {
         let peaks = Peaks::from_buffer(
-            &AudioBuffer::new(1, 441_000, 44_100),
+            &AudioBuffer::silence(1, 441_000, 44_100),
             256,
             Bits::Sixteen,
             false,

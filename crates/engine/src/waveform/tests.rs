@@ -265,10 +265,7 @@ fn sine_half_amplitude_scaling() {
         .map(|i| (0.5 * (2.0 * std::f64::consts::PI * 441.0 * i as f64 / 44_100.0).sin()) as f32)
         .collect();
     let p16 = Peaks::from_buffer(
-        &AudioBuffer {
-            channels: vec![sine.clone(), sine.clone()],
-            sample_rate: 44_100,
-        },
+        &AudioBuffer::new(vec![sine.clone(), sine.clone()], 44_100).unwrap(),
         256,
         Bits::Sixteen,
         false,
@@ -485,10 +482,7 @@ fn streamed_file_peaks_equal_whole_decode() {
     use std::path::{Path, PathBuf};
     let dir = tempfile::tempdir().unwrap();
     let frames = 44_100 * 3 + 77;
-    let audio = AudioBuffer {
-        channels: vec![noise(frames, 3), noise(frames, 4)],
-        sample_rate: 44_100,
-    };
+    let audio = AudioBuffer::new(vec![noise(frames, 3), noise(frames, 4)], 44_100).unwrap();
     let mut files: Vec<PathBuf> = Vec::new();
     for (fmt, name) in [
         (OutputFormat::Wav16, "n16.wav"),
@@ -536,10 +530,7 @@ fn streamed_decode_limits_and_errors() {
     use crate::io::{encode, stream_audio, OutputFormat};
     use std::path::Path;
     let dir = tempfile::tempdir().unwrap();
-    let audio = AudioBuffer {
-        channels: vec![noise(48_000 * 3, 9)],
-        sample_rate: 48_000,
-    };
+    let audio = AudioBuffer::new(vec![noise(48_000 * 3, 9)], 48_000).unwrap();
     let p = dir.path().join("three.wav");
     std::fs::write(&p, encode(&audio, OutputFormat::Wav16, &p).unwrap()).unwrap();
     // Chunks concatenated are the whole decode; the info is right.
@@ -554,7 +545,7 @@ fn streamed_decode_limits_and_errors() {
     .unwrap();
     assert_eq!(info.frames, 48_000 * 3);
     assert_eq!(info.frames_hint, Some(48_000 * 3));
-    assert_eq!(joined, crate::io::read_audio(&p, 10.0).unwrap().channels[0]);
+    assert_eq!(joined, crate::io::read_audio(&p, 10.0).unwrap().channels()[0]);
     // Too long: the typed limit error, from the streaming path too.
     let e = peaks_of_file(&p, Zoom::default(), Bits::Sixteen, false, 1.0, &mut |_| {}).unwrap_err();
     assert!(matches!(e, crate::Error::Limit { .. }), "{e}");
