@@ -2,7 +2,8 @@
 """Module dependency graph of the engine crate, from `crate::` paths in its sources.
 
 Prints one line per module with the modules it uses, then checks the layering: no cycle between
-top-level modules and no edge from a lower layer to a higher one. Exits 1 on a violation.
+top-level modules or between the files of one module, no edge from a lower layer to a higher one,
+and no edge between two domains (synth, effects, analysis, waveform). Exits 1 on a violation.
 
     python3 tools/module_graph.py [crates/engine/src]
 """
@@ -14,10 +15,11 @@ from pathlib import Path
 
 # Lower numbers are lower layers; a module may use its own layer or any lower one.
 LAYERS = {
-    "error": 0, "audio": 1, "progress": 1, "io": 2, "dsp": 2, "gain": 3, "compute": 3,
-    "midi": 3, "synth": 4, "effects": 4, "analysis": 4, "waveform": 4, "demo": 4, "ops": 5,
-    "lib": 6,
+    "error": 0, "audio": 1, "progress": 1, "io": 2, "dsp": 2, "midi": 2, "gain": 3, "compute": 3,
+    "synth": 4, "effects": 4, "analysis": 4, "waveform": 4, "demo": 4, "ops": 5, "lib": 6,
 }
+# The domains: each stands on the layers below and none uses another; `ops` combines them.
+PEERS = 4
 
 USE = re.compile(r"\bcrate::(?:\{([^}]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
 
@@ -117,6 +119,8 @@ def main() -> int:
                 bad.append(f"unknown layer: {m} -> {d}")
             elif LAYERS[d] > LAYERS[m]:
                 bad.append(f"upward edge: {m} (layer {LAYERS[m]}) -> {d} (layer {LAYERS[d]})")
+            elif LAYERS[d] == LAYERS[m] == PEERS:
+                bad.append(f"edge between domains: {m} -> {d}")
     if cycle := find_cycle(sibling_edges(src)):
         bad.append("cycle between files: " + " -> ".join(cycle))
     for b in bad:

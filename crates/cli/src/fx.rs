@@ -1,12 +1,12 @@
 //! `rae fx`: effects on an audio file, and the effect options `rae render` shares with it
-//! ([`EffectArgs`]). Compact specs and chain files are parsed by the engine; this file only maps
-//! options to effect specs, in a fixed documented order.
+//! ([`EffectArgs`]). Compact specs and chain files are parsed by the engine, which also runs the
+//! chain ([`rae::ops::process_file`]); this file only maps options to effect specs, in a fixed
+//! documented order.
 
-use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::path::PathBuf;
 
 use clap::Args;
-use rae::effects::{ChainSpec, ConvolutionSpec, Effect, EffectSpec, LimiterParams};
+use rae::effects::{ChainSpec, ConvolutionSpec, EffectSpec, LimiterParams};
 use rust_audio_engine as rae;
 
 use crate::Failure;
@@ -20,7 +20,7 @@ pub(crate) struct EffectArgs {
     #[arg(long, value_name = "NAME|IR.wav", num_args = 0..=1, default_missing_value = "hall")]
     pub(crate) reverb: Option<String>,
     /// Wet fraction of the reverb, 0 to 1.
-    #[arg(long, value_name = "MIX", default_value_t = rae::synth::render::RENDER_REVERB_MIX)]
+    #[arg(long, value_name = "MIX", default_value_t = rae::ops::RENDER_REVERB_MIX)]
     pub(crate) reverb_mix: f32,
     /// EQ band, repeatable, applied in order: TYPE:FREQ_HZ[:GAIN_DB[:Q]] with TYPE one of
     /// low_shelf, high_shelf, peak, low_pass, high_pass, band_pass, notch; Q defaults to 0.707.
@@ -127,15 +127,6 @@ pub(crate) struct FxArgs {
     quiet: bool,
 }
 
-fn check_finite(audio: &rae::AudioBuffer, path: &Path) -> Result<(), Failure> {
-    rae::effects::check_finite(audio, "input").map_err(|e| {
-        Failure::Engine(rae::Error::AudioFormat {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })
-    })
-}
-
 pub(crate) fn run(args: &FxArgs) -> Result<(), Failure> {
     let specs = args.effects.fx_specs()?;
     if specs.is_empty() {
@@ -149,27 +140,23 @@ pub(crate) fn run(args: &FxArgs) -> Result<(), Failure> {
         .as_deref()
         .map(rae::OutputFormat::from_name)
         .transpose()?;
-    rae::synth::render::check_output_path(&args.output, &args.input)?;
-    let mut chain = ChainSpec { effects: specs }.build()?;
-    let audio = rae::read_audio(&args.input, rae::io::DEFAULT_MAX_INPUT_S)?;
-    check_finite(&audio, &args.input)?;
-    let start = Instant::now();
-    let out = chain.process_buffer(&audio)?;
-    let seconds = start.elapsed().as_secs_f64();
-    let format = format.unwrap_or_else(|| rae::OutputFormat::from_path(&args.output));
-    rae::write_audio(&args.output, &out, format)?;
+    let r = rae::ops::process_file(
+        &args.input,
+        &args.output,
+        &ChainSpec { effects: specs },
+        format,
+    )?;
     if !args.quiet {
-        let names: Vec<&str> = chain.effects().iter().map(|e| e.name()).collect();
         println!(
             "{} -> {}: {} ({:.2} s of audio, {} channels, {} Hz), peak {:.1} dBFS, processed in {:.3} s",
             args.input.display(),
             args.output.display(),
-            names.join(" -> "),
-            out.duration_s(),
-            out.channel_count(),
-            out.sample_rate,
-            out.peak_dbfs(),
-            seconds
+            r.effects.join(" -> "),
+            r.duration_s,
+            r.channels,
+            r.sample_rate,
+            r.peak_dbfs,
+            r.process_s
         );
     }
     Ok(())

@@ -417,21 +417,19 @@ fn analyze_prints_a_summary_and_writes_json_and_csv() {
         "10",
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let text = std::fs::read_to_string(&json).unwrap();
-    for key in [
-        "\"pitch\":{\"method\":\"yin\"",
-        "\"hop_length\":441",
-        "\"notes\":[",
-        "\"onsets\":[",
-        "\"tempo\":{\"bpm\":",
-        "\"midi\":60",
-        "\"midi\":64",
-        "\"midi\":67",
-        "\"dynamics\":{\"integrated_lufs\":",
-    ] {
-        assert!(text.contains(key), "{key} missing");
-    }
-    assert!(!text.contains("NaN"), "JSON has no NaN");
+    let v = parse_json(&json);
+    assert_eq!(v["pitch"]["method"], "yin");
+    assert_eq!(v["pitch"]["hop_length"], 441);
+    let midis: Vec<u64> = v["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["midi"].as_u64().unwrap())
+        .collect();
+    assert_eq!(midis, [60, 64, 67]);
+    assert!(v["onsets"]["times_s"].as_array().unwrap().len() >= 3);
+    assert!(v["tempo"]["bpm"].is_number());
+    assert!(v["dynamics"]["integrated_lufs"].as_f64().unwrap() < 0.0);
 
     let csv = dir.path().join("csv");
     let o = rae(&[
@@ -452,6 +450,65 @@ fn analyze_prints_a_summary_and_writes_json_and_csv() {
     let onsets = std::fs::read_to_string(csv.join("onsets.csv")).unwrap();
     assert!(onsets.lines().count() >= 4, "{onsets}");
     assert!(csv.join("beats.csv").exists());
+}
+
+/// Parses a JSON file the CLI wrote, with the whole document checked (nothing may follow it).
+fn parse_json(path: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path).unwrap();
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}: {text:.200}", path.display()))
+}
+
+/// Every JSON document the CLI writes parses, whatever the options: analysis with each part on
+/// or off, audiowaveform and wavesurfer peaks, and a render's waveform.
+#[test]
+fn every_json_the_cli_writes_parses() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = write_melody(dir.path());
+    let parts = ["--onsets", "--tempo", "--dynamics"];
+    for mask in 0..8u32 {
+        let json = dir.path().join(format!("a{mask}.json"));
+        let mut args = vec!["analyze", &wav, "--json", json.to_str().unwrap()];
+        for (i, p) in parts.iter().enumerate() {
+            if mask & (1 << i) != 0 {
+                args.push(p);
+            }
+        }
+        let o = rae(&args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let v = parse_json(&json);
+        for (i, key) in ["onsets", "tempo", "dynamics"].iter().enumerate() {
+            assert_eq!(!v[key].is_null(), mask & (1 << i) != 0, "{key} with {args:?}");
+        }
+        assert_eq!(v["notes"].as_array().unwrap().len(), 3);
+        assert_eq!(v["file"].as_str(), Some(wav.as_str()));
+    }
+    for (name, extra) in [
+        ("w.json", vec![]),
+        ("w8.json", vec!["-b", "8", "--split-channels"]),
+        ("ws.txt", vec!["--output-format", "wavesurfer"]),
+    ] {
+        let out = dir.path().join(name);
+        let mut args = vec!["waveform", &wav, "-o", out.to_str().unwrap()];
+        args.extend(extra.iter().copied());
+        let o = rae(&args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let v = parse_json(&out);
+        assert!(v.get("data").or(v.get("peaks")).is_some(), "{name}");
+    }
+    let midi = write_demo(dir.path(), "d.mid");
+    let (audio, peaks) = (dir.path().join("d.wav"), dir.path().join("d.json"));
+    let o = rae(&[
+        "render",
+        &midi,
+        "-o",
+        audio.to_str().unwrap(),
+        "--soundfont",
+        "builtin",
+        "--waveform",
+        peaks.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(parse_json(&peaks)["version"], 2);
 }
 
 #[test]

@@ -9,7 +9,8 @@ fn main() {
     if args.get(2).map(String::as_str) == Some("stream") {
         use rust_audio_engine::analysis::{Event, StreamingAnalyzer, StreamingParams};
         let mono = audio.to_mono();
-        let mut a = StreamingAnalyzer::new(audio.sample_rate(), StreamingParams::default()).unwrap();
+        let mut a =
+            StreamingAnalyzer::new(audio.sample_rate(), StreamingParams::default()).unwrap();
         let t0 = std::time::Instant::now();
         let mut events = Vec::new();
         for c in mono.chunks(512) {

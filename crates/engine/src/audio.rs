@@ -234,7 +234,10 @@ mod tests {
         let nan = AudioBuffer::new(vec![vec![0.0, 1.0], vec![0.5, f32::NAN]], 44_100).unwrap_err();
         assert!(nan.to_string().contains("sample 1 of channel 1"), "{nan}");
         let inf = AudioBuffer::checked(vec![vec![f32::INFINITY]], 8000, "song.wav").unwrap_err();
-        assert!(inf.to_string().starts_with("invalid argument: song.wav:"), "{inf}");
+        assert!(
+            inf.to_string().starts_with("invalid argument: song.wav:"),
+            "{inf}"
+        );
         assert!(AudioBuffer::new(vec![], 8000).is_ok());
     }
 

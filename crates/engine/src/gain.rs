@@ -96,7 +96,10 @@ pub fn limit(audio: &mut AudioBuffer, ceiling_db: f64) {
 
     let required: Vec<f32> = (0..frames)
         .map(|i| {
-            let peak = audio.channels().iter().fold(0.0f32, |m, c| m.max(c[i].abs()));
+            let peak = audio
+                .channels()
+                .iter()
+                .fold(0.0f32, |m, c| m.max(c[i].abs()));
             if peak > ceiling {
                 ceiling / peak
             } else {

@@ -1,25 +1,30 @@
 //! rust-audio-engine: MIDI rendering through SoundFonts (SF2 and SF3), with a built-in General MIDI
-//! sound, a SoundFont cache shared across requests, a transparent safety limiter and loudness
-//! normalisation, and atomic WAV/FLAC output; audio effects (convolution and algorithmic reverb,
-//! EQ, dynamics, loudness) that run on whole buffers or stream, alone or as a [`Chain`].
+//! sound and a SoundFont cache shared across requests; audio effects (convolution and algorithmic
+//! reverb, EQ, dynamics, loudness) that run on whole buffers or stream, alone or as a [`Chain`];
+//! analysis of a performance (pitch, notes, onsets, dynamics, tempo); waveforms for web players.
 //!
-//! Read this file first: everything a user needs is re-exported here.
+//! Read this file first: everything a user needs is re-exported here. Each user-facing operation
+//! is one function in [`ops`] whose result serialises:
 //!
 //! ```no_run
-//! use rust_audio_engine::{render_to_file, RenderOptions, SoundFontSource};
+//! use rust_audio_engine::{render_to_file, MidiSource, RenderOptions, RenderOutput, SoundFontSource};
 //! let report = render_to_file(
-//!     "song.mid".as_ref(),
-//!     "song.wav".as_ref(),
+//!     MidiSource::Path("song.mid".as_ref()),
 //!     &SoundFontSource::Default,
 //!     &RenderOptions { reverb: true, ..Default::default() },
-//!     None,
+//!     &RenderOutput::to("song.wav"),
 //! )?;
 //! println!("{:.1} s of audio, peak {:.1} dBFS", report.duration_s, report.peak_dbfs);
 //! # Ok::<(), rust_audio_engine::Error>(())
 //! ```
+//!
+//! The modules form layers, each using only those below it: `error`; `audio` and `progress`;
+//! `io`, `dsp` and `midi`; `gain` and `compute`; then the domains `synth`, `effects`, `analysis`
+//! and `waveform`, which do not use each other; then `ops`, which combines them.
 
 pub mod analysis;
 pub mod audio;
+pub mod compute;
 pub mod demo;
 pub(crate) mod dsp;
 pub mod effects;
@@ -27,6 +32,7 @@ pub mod error;
 pub mod gain;
 pub mod io;
 pub mod midi;
+pub mod ops;
 pub mod progress;
 pub mod synth;
 pub mod waveform;
@@ -34,16 +40,16 @@ pub mod waveform;
 pub use audio::AudioBuffer;
 pub use effects::{Chain, ChainSpec, Effect, EffectSpec};
 pub use error::{catch_panics, Error, Result};
-pub use progress::Progress;
 pub use gain::Normalize;
 pub use io::{decode_audio, read_audio, write_audio, OutputFormat};
 pub use midi::{MidiFile, MidiLimits, MidiSummary};
+pub use ops::{
+    analyze, analyze_file, render, render_midi, render_to_file, Analysis, AnalyzeOptions, Limits,
+    MidiSource, RenderOptions, RenderOutput, RenderReport, Rendered,
+};
+pub use progress::Progress;
 pub use synth::font::{
     cache_stats, clear_cache, load_soundfont, load_soundfont_bytes, resolve_default,
     set_cache_budget, CacheStats, LoadedSoundFont, SoundFontSource, SYSTEM_SOUNDFONTS,
-};
-pub use synth::render::{
-    render, render_midi, render_to_file, render_with_font, Limits, MidiSource,
-    RenderOptions, RenderReport, Rendered,
 };
 pub use synth::sf3::{PresetSummary, SoundFontKind, SoundFontSummary};

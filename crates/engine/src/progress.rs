@@ -28,7 +28,9 @@ impl Progress {
             None => Progress(None),
             Some(f) => {
                 let f = Arc::clone(f);
-                Progress::new(move |x| f((start + x.clamp(0.0, 1.0) * (end - start)).clamp(0.0, 1.0)))
+                Progress::new(move |x| {
+                    f((start + x.clamp(0.0, 1.0) * (end - start)).clamp(0.0, 1.0))
+                })
             }
         }
     }

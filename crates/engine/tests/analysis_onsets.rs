@@ -269,7 +269,11 @@ fn degenerate_inputs() {
     // Shorter than one frame, and stereo.
     let short = detect_onsets(&mono(vec![0.3; 100], sr), &p).unwrap();
     assert!(short.is_empty());
-    let stereo = AudioBuffer::new(vec![click_track(sr, &[0.5], 1.0), vec![0.0; sr as usize]], sr).unwrap();
+    let stereo = AudioBuffer::new(
+        vec![click_track(sr, &[0.5], 1.0), vec![0.0; sr as usize]],
+        sr,
+    )
+    .unwrap();
     assert_eq!(detect_onsets(&stereo, &p).unwrap().len(), 1);
     // NaN and infinity are errors.
     let mut bad = vec![0.0f32; 1000];
@@ -317,7 +321,11 @@ fn corpus_melody_f_measure() {
         assert!(f >= 0.95, "{method:?} backtrack={backtrack}: F {f:.3}");
     }
     // A quieter recording (-30 dB) of the same performance is still found.
-    let quiet = AudioBuffer::new(vec![audio.channels()[0].iter().map(|x| x * 0.0316).collect()], audio.sample_rate()).unwrap();
+    let quiet = AudioBuffer::new(
+        vec![audio.channels()[0].iter().map(|x| x * 0.0316).collect()],
+        audio.sample_rate(),
+    )
+    .unwrap();
     let found = times(&detect_onsets(&quiet, &OnsetParams::default()).unwrap());
     let (f, _, _) = f_measure(&truth, &found, 0.05);
     eprintln!("-30 dB: F {f:.3}");

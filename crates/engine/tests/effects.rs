@@ -121,10 +121,7 @@ fn check_streaming_matches(effect: &mut BoxedEffect, audio: &AudioBuffer, seed: 
     while at < total {
         // Chunk sizes from 0 (empty calls are allowed) to 3000 frames.
         let n = rng.below(3001).min(total - at);
-        let mut chunk: Vec<Vec<f32>> = padded
-            .iter()
-            .map(|c| c[at..at + n].to_vec())
-            .collect();
+        let mut chunk: Vec<Vec<f32>> = padded.iter().map(|c| c[at..at + n].to_vec()).collect();
         effect.process(&mut chunk, sr).unwrap();
         for (s, c) in streamed.iter_mut().zip(chunk) {
             assert_eq!(c.len(), n);
@@ -206,7 +203,9 @@ fn nan_and_inf_are_refused_by_every_effect() {
     inf[1][500] = f32::INFINITY;
     for chunk in [&nan, &inf] {
         // Whole buffers cannot hold such samples at all ...
-        let err = AudioBuffer::new(chunk.clone(), 44_100).unwrap_err().to_string();
+        let err = AudioBuffer::new(chunk.clone(), 44_100)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("sample 500 of channel 1"), "{err}");
     }
     // ... and streamed chunks are checked by every effect.

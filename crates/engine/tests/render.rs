@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use rust_audio_engine::{
     demo, io, render, render_to_file, Error, MidiSource, Normalize, OutputFormat, RenderOptions,
-    SoundFontSource,
+    RenderOutput, SoundFontSource,
 };
 
 fn corpus() -> Option<PathBuf> {
@@ -217,14 +217,25 @@ fn errors_name_the_file_and_leave_no_output() {
     let sf = SoundFontSource::Builtin;
 
     let missing = dir.path().join("missing.mid");
-    match render_to_file(&missing, &out, &sf, &opts, None) {
+    match render_to_file(
+        MidiSource::Path(&missing),
+        &sf,
+        &opts,
+        &RenderOutput::to(&out),
+    ) {
         Err(Error::NotFound { path }) => assert_eq!(path, missing),
         other => panic!("expected NotFound, got {other:?}"),
     }
 
     let not_midi = dir.path().join("notes.mid");
     std::fs::write(&not_midi, b"this is a text file, not MIDI").unwrap();
-    let err = render_to_file(&not_midi, &out, &sf, &opts, None).unwrap_err();
+    let err = render_to_file(
+        MidiSource::Path(&not_midi),
+        &sf,
+        &opts,
+        &RenderOutput::to(&out),
+    )
+    .unwrap_err();
     assert!(matches!(err, Error::Midi { offset: 0, .. }), "{err}");
     assert!(err.to_string().contains("notes.mid"), "{err}");
 
@@ -232,7 +243,13 @@ fn errors_name_the_file_and_leave_no_output() {
     truncated.truncate(truncated.len() / 2);
     let trunc = dir.path().join("trunc.mid");
     std::fs::write(&trunc, &truncated).unwrap();
-    let err = render_to_file(&trunc, &out, &sf, &opts, None).unwrap_err();
+    let err = render_to_file(
+        MidiSource::Path(&trunc),
+        &sf,
+        &opts,
+        &RenderOutput::to(&out),
+    )
+    .unwrap_err();
     assert!(matches!(err, Error::Midi { .. }), "{err}");
     assert!(err.to_string().contains("trunc.mid") && err.to_string().contains("byte"));
 
@@ -241,18 +258,23 @@ fn errors_name_the_file_and_leave_no_output() {
     let good = dir.path().join("good.mid");
     std::fs::write(&good, demo::demo_midi()).unwrap();
     let err = render_to_file(
-        &good,
-        &out,
+        MidiSource::Path(&good),
         &SoundFontSource::Path(bad_sf.clone()),
         &opts,
-        None,
+        &RenderOutput::to(&out),
     )
     .unwrap_err();
     assert!(matches!(err, Error::SoundFont { .. }), "{err}");
     assert!(err.to_string().contains("bad.sf2"), "{err}");
 
     // The output may not be the input.
-    let err = render_to_file(&good, &good, &sf, &opts, None).unwrap_err();
+    let err = render_to_file(
+        MidiSource::Path(&good),
+        &sf,
+        &opts,
+        &RenderOutput::to(&good),
+    )
+    .unwrap_err();
     assert!(matches!(err, Error::InvalidArgument(_)), "{err}");
 
     // Every failure above left the existing output untouched and no temporary file behind.
@@ -281,7 +303,18 @@ fn output_formats_and_rates() {
             max_tail_s: 1.0,
             ..Default::default()
         };
-        let rep = render_to_file(&midi, &out, &SoundFontSource::Builtin, &opts, Some(fmt)).unwrap();
+        let output = RenderOutput {
+            path: out.clone(),
+            format: Some(fmt),
+            waveform: None,
+        };
+        let rep = render_to_file(
+            MidiSource::Path(&midi),
+            &SoundFontSource::Builtin,
+            &opts,
+            &output,
+        )
+        .unwrap();
         assert_eq!(rep.sample_rate, sr);
         if ext == "wav" {
             let r = hound::WavReader::open(&out).unwrap();

@@ -28,7 +28,7 @@ pub struct DynamicsParams {
 }
 
 /// Levels and loudness of a signal.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Dynamics {
     /// Centre of each RMS frame (frame `k` is centred on sample `k * hop`), seconds.
     pub times_s: Vec<f64>,

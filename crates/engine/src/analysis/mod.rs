@@ -10,17 +10,19 @@ pub mod dynamics;
 pub mod notes;
 pub mod onsets;
 pub mod pitch;
+pub mod pitch_params;
 pub mod pyin;
 pub mod streaming;
 pub mod tempo;
 
 pub use dynamics::{analyze_dynamics, level_db, Dynamics, DynamicsParams};
 pub use notes::{detect_notes, notes_from_track, notes_with_onsets, Note, NoteParams};
-pub use onsets::{detect_onsets, onset_strength, Onset, OnsetMethod, OnsetParams, OnsetTracker};
+pub use onsets::{
+    detect_onsets, onset_strength, Onset, OnsetMethod, OnsetParams, OnsetTracker, Onsets,
+};
 pub use pitch::{
     analyze_pitch, analyze_pitch_mono, analyze_pitch_mono_progress, PitchMethod, PitchParams,
     PitchTrack,
 };
 pub use streaming::{Event, PitchFrame, StreamingAnalyzer, StreamingParams};
 pub use tempo::{estimate_tempo, Tempo, TempoParams};
-

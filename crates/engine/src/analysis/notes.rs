@@ -59,7 +59,7 @@ impl NoteParams {
     }
 }
 
-/// One note.
+/// One note. Serialised with its `name` as well.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Note {
     pub start_s: f64,
@@ -90,6 +90,21 @@ impl Note {
             NAMES[usize::from(self.midi % 12)],
             i32::from(self.midi) / 12 - 1
         )
+    }
+}
+
+impl serde::Serialize for Note {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Note", 7)?;
+        st.serialize_field("start_s", &self.start_s)?;
+        st.serialize_field("end_s", &self.end_s)?;
+        st.serialize_field("midi", &self.midi)?;
+        st.serialize_field("name", &self.name())?;
+        st.serialize_field("cents", &self.cents)?;
+        st.serialize_field("f0_hz", &self.f0_hz)?;
+        st.serialize_field("level_db", &self.level_db)?;
+        st.end()
     }
 }
 
@@ -466,6 +481,7 @@ mod tests {
 
     fn track(f0: &[f32], hop_s: f64) -> PitchTrack {
         PitchTrack {
+            method: crate::analysis::PitchMethod::Pyin,
             times_s: (0..f0.len()).map(|i| i as f64 * hop_s).collect(),
             f0_hz: f0.to_vec(),
             voiced: f0.iter().map(|f| f.is_finite()).collect(),

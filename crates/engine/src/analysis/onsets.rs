@@ -31,7 +31,8 @@ pub struct Onset {
 }
 
 /// The detection function behind the onsets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum OnsetMethod {
     /// Positive rise of log magnitude per log-frequency band, against the previous frame
     /// maximum-filtered across frequency (SuperFlux, Boeck and Widmer 2013): robust to vibrato
@@ -41,6 +42,62 @@ pub enum OnsetMethod {
     /// Positive rise of frame energy in dB: cheap, good for percussive or isolated notes, blind
     /// to a pitch change at a constant level.
     Energy,
+}
+
+impl OnsetMethod {
+    /// `"spectral_flux"` or `"energy"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::SpectralFlux => "spectral_flux",
+            Self::Energy => "energy",
+        }
+    }
+}
+
+impl std::str::FromStr for OnsetMethod {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "spectral_flux" => Ok(Self::SpectralFlux),
+            "energy" => Ok(Self::Energy),
+            other => Err(Error::InvalidArgument(format!(
+                "method must be 'spectral_flux' or 'energy', not {other:?}"
+            ))),
+        }
+    }
+}
+
+/// Detected onsets as columns, with how they were found: what a caller reports.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Onsets {
+    pub method: OnsetMethod,
+    pub backtrack: bool,
+    /// Onset times in seconds.
+    pub times_s: Vec<f64>,
+    /// Detection-function value at each onset (see [`Onset::strength`]).
+    pub strengths: Vec<f32>,
+}
+
+impl Onsets {
+    /// Columns of `onsets`, found with `params`.
+    pub fn new(onsets: &[Onset], params: &OnsetParams) -> Self {
+        Self {
+            method: params.method,
+            backtrack: params.backtrack,
+            times_s: onsets.iter().map(|o| o.time_s).collect(),
+            strengths: onsets.iter().map(|o| o.strength).collect(),
+        }
+    }
+
+    /// Number of onsets.
+    pub fn len(&self) -> usize {
+        self.times_s.len()
+    }
+
+    /// True when there is none.
+    pub fn is_empty(&self) -> bool {
+        self.times_s.is_empty()
+    }
 }
 
 /// Parameters of onset detection. The defaults suit music at any sample rate.

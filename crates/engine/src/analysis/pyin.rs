@@ -16,7 +16,7 @@
 //! a candidate can be voiced in a frame (the others have zero emission), so Viterbi runs over a
 //! handful of states per frame instead of the dense 2 x 601 of librosa.
 
-use super::pitch::{is_trough, Resolved};
+use super::pitch_params::Resolved;
 
 const N_THRESHOLDS: usize = 100;
 const BETA_A: u32 = 2;
@@ -466,13 +466,24 @@ impl FixedLag {
     }
 }
 
+/// True when `cm[tau]` is a local minimum (the first searched lag counts when it is below its
+/// right neighbour).
+pub(crate) fn is_trough(cm: &[f32], tau: usize, minp: usize) -> bool {
+    let right = cm.get(tau + 1).copied().unwrap_or(f32::INFINITY);
+    if tau == minp {
+        cm[tau] < right
+    } else {
+        cm[tau] < cm[tau - 1] && cm[tau] <= right
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn beta_prior_sums_to_one_and_has_mean_point_one() {
-        let cfg = Resolved::new(22050, &super::super::PitchParams::default()).unwrap();
+        let cfg = Resolved::new(22050, &crate::analysis::PitchParams::default()).unwrap();
         let t = PyinTables::new(&cfg);
         let total: f64 = t.beta_probs.iter().sum();
         assert!((total - 1.0).abs() < 1e-9, "{total}");

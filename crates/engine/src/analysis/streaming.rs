@@ -13,7 +13,8 @@ use std::sync::Arc;
 
 use super::notes::{Note, NoteEvent, NoteParams, NoteSegmenter};
 use super::onsets::{Onset, OnsetParams, OnsetTracker};
-use super::pitch::{default_frame_length, FrameAnalyzer, FrameObs, PitchParams, Resolved};
+use super::pitch::{FrameAnalyzer, FrameObs};
+use super::pitch_params::{default_frame_length, PitchParams, Resolved};
 use super::pyin::{FixedLag, Hmm, PyinTables};
 use crate::{Error, Result};
 

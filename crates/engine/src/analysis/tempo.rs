@@ -37,7 +37,7 @@ impl Default for TempoParams {
 }
 
 /// A tempo estimate.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Tempo {
     /// Beats per minute; 0 when the signal has no rhythmic content (silence, steady tones).
     pub bpm: f64,

@@ -10,8 +10,9 @@
 use std::sync::Arc;
 
 use super::ir::IrSource;
-use super::partitioned::{offline_fft_size, OfflineFilter, StreamEngine, StreamFilter};
+use super::partitioned::{StreamEngine, StreamFilter};
 use super::{check_finite, check_shape, Effect, ImpulseResponse};
+use crate::compute::{self, Backend, FilterKernel};
 use crate::{AudioBuffer, Error, Result};
 
 /// Longest accepted pre-delay, milliseconds.
@@ -100,8 +101,10 @@ pub struct Convolution {
     source: IrSource,
     params: ConvolutionParams,
     streaming: Option<Streaming>,
+    /// Where whole-buffer convolution runs (the CPU unless set).
+    backend: Arc<dyn Backend>,
     /// The offline filter last used: (sample rate, FFT size, filter).
-    offline: Option<(u32, usize, Arc<OfflineFilter>)>,
+    offline: Option<(u32, usize, Arc<dyn FilterKernel>)>,
 }
 
 impl Convolution {
@@ -114,6 +117,7 @@ impl Convolution {
             source: IrSource::parse(ir)?,
             params,
             streaming: None,
+            backend: compute::cpu(),
             offline: None,
         })
     }
@@ -126,8 +130,17 @@ impl Convolution {
             source: IrSource::Memory(Arc::new(ir)),
             params,
             streaming: None,
+            backend: compute::cpu(),
             offline: None,
         })
+    }
+
+    /// Runs whole-buffer convolution on `backend` (streaming stays on the CPU: its blocks are
+    /// too small to pay for a round trip).
+    pub fn with_backend(mut self, backend: Arc<dyn Backend>) -> Self {
+        self.backend = backend;
+        self.offline = None;
+        self
     }
 
     pub fn params(&self) -> &ConvolutionParams {
@@ -289,11 +302,11 @@ impl Effect for Convolution {
         }
         let (ir, gain) = self.ir_and_gain(sr)?;
         let m = ir.frames();
-        let fft_n = offline_fft_size(n, m);
+        let fft_n = self.backend.offline_fft_size(n, m);
         let filter = match &self.offline {
             Some((r, f, filter)) if *r == sr && *f == fft_n => filter.clone(),
             _ => {
-                let filter = Arc::new(OfflineFilter::new(&ir.channels, gain, fft_n)?);
+                let filter = self.backend.filter_kernel(&ir.channels, gain, fft_n)?;
                 self.offline = Some((sr, fft_n, filter.clone()));
                 filter
             }

@@ -728,7 +728,11 @@ mod tests {
         let mut x = vec![vec![1.0f32; 4]];
         g.process(&mut x, sr).unwrap();
         assert!((x[0][0] - 0.501_187).abs() < 1e-5);
-        let audio = AudioBuffer::new(vec![sine(1000.0, 0.1, 96_000, sr), sine(1000.0, 0.1, 96_000, sr)], sr).unwrap();
+        let audio = AudioBuffer::new(
+            vec![sine(1000.0, 0.1, 96_000, sr), sine(1000.0, 0.1, 96_000, sr)],
+            sr,
+        )
+        .unwrap();
         let mut ln = LoudnessNormalize::new(-16.0).unwrap();
         let out = ln.process_buffer(&audio).unwrap();
         let l = gain::integrated_loudness(&out).unwrap().unwrap();

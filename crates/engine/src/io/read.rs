@@ -263,7 +263,12 @@ mod tests {
             assert_eq!(b.sample_rate(), 48000, "{fmt:?}");
             assert_eq!(b.channel_count(), 2, "{fmt:?}");
             assert_eq!(b.frames(), 20_000, "{fmt:?}");
-            for (x, y) in a.channels().iter().flatten().zip(b.channels().iter().flatten()) {
+            for (x, y) in a
+                .channels()
+                .iter()
+                .flatten()
+                .zip(b.channels().iter().flatten())
+            {
                 assert!((x - y).abs() <= tol, "{fmt:?}: {x} vs {y}");
             }
         }

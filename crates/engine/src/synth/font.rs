@@ -14,7 +14,7 @@ use super::synth_impl as rs;
 use crate::error::{Error, Result};
 
 /// Where a SoundFont comes from.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Default)]
 pub enum SoundFontSource {
     /// `$RAE_SOUNDFONT`, then the usual system places, then the built-in font.
     #[default]
@@ -23,6 +23,19 @@ pub enum SoundFontSource {
     Builtin,
     /// A SF2 or SF3 file.
     Path(PathBuf),
+    /// A font already loaded (and shared): a server keeps its fonts this way.
+    Loaded(Arc<LoadedSoundFont>),
+}
+
+impl PartialEq for SoundFontSource {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::Default, Self::Default) | (Self::Builtin, Self::Builtin) => true,
+            (Self::Path(a), Self::Path(b)) => a == b,
+            (Self::Loaded(a), Self::Loaded(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
 }
 
 impl SoundFontSource {
@@ -98,6 +111,7 @@ pub fn resolve_default() -> SoundFontSource {
 pub fn load_soundfont(source: &SoundFontSource, max_bytes: u64) -> Result<Arc<LoadedSoundFont>> {
     match source {
         SoundFontSource::Default => load_soundfont(&resolve_default(), max_bytes),
+        SoundFontSource::Loaded(font) => Ok(Arc::clone(font)),
         SoundFontSource::Builtin => cache().get_or_load(CacheKey::Builtin, load_builtin),
         SoundFontSource::Path(path) => {
             let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;

@@ -1,139 +1,57 @@
-//! MIDI rendering: events from a parsed [`MidiFile`] drive SoundFont synthesizers, one per
+//! MIDI synthesis: events from a parsed [`MidiFile`] drive SoundFont synthesizers, one per
 //! channel group, which run on several threads and are summed in a fixed order, so the output is
 //! bit-identical whatever the thread count. The tail after the last event runs until the output
-//! falls below -90 dBFS (capped by `max_tail_s`). Then the effects run on the whole mix (the
-//! convolution reverb when `reverb` is on, then `effects`; their tail follows the same policy) and
-//! the gain stage sets the level.
+//! falls below [`TAIL_SILENCE`] (capped by `max_tail_s`). Effects and the gain stage are the
+//! render operation's business (`ops::render`), not this module's.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::sync::Mutex;
 
-use super::font::{load_soundfont, LoadedSoundFont, SoundFontSource, DEFAULT_MAX_SOUNDFONT_BYTES};
+use super::font::LoadedSoundFont;
 use super::synth_impl as rs;
 use crate::audio::AudioBuffer;
-use crate::effects::{Chain, Convolution, ConvolutionParams, Effect, EffectSpec};
 use crate::error::{Error, Result};
-use crate::gain::{self, Normalize};
-use crate::io::{self, check_output_path, OutputFormat};
+use crate::midi::{EventKind, MidiFile};
 use crate::progress::Progress;
-use crate::error::catch_panics;
-use crate::midi::{EventKind, MidiFile, MidiLimits};
 
-/// The impulse response `reverb: true` uses unless `reverb_ir` says otherwise.
-pub const DEFAULT_REVERB_IR: &str = "hall";
-/// Wet fraction of the render reverb: the built-in IRs are normalised to unit energy, so the wet
-/// path is about as loud as the dry one; a quarter of it sounds like a room, not a cave.
-pub const RENDER_REVERB_MIX: f32 = 0.25;
+/// The level below which a tail counts as silent: -90 dBFS.
+pub const TAIL_SILENCE: f32 = 3.162_277_7e-5;
 
-/// The effects a render applies after synthesis: the reverb, then `opts.effects`. Built before
-/// synthesis so a bad impulse response or parameter fails fast.
-fn render_chain(opts: &RenderOptions) -> Result<Option<Chain>> {
-    if !opts.reverb && opts.effects.is_empty() {
-        return Ok(None);
-    }
-    let mut chain = Chain::default();
-    if opts.reverb {
-        chain.push(Box::new(Convolution::new(
-            &opts.reverb_ir,
-            ConvolutionParams {
-                mix: RENDER_REVERB_MIX,
-                ..Default::default()
-            },
-        )?));
-    }
-    for spec in &opts.effects {
-        chain.push(spec.build()?);
-    }
-    Ok(Some(chain))
-}
-
-/// Limits that protect a server from hostile or absurd input. Each is configurable.
+/// How to synthesise.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Limits {
-    /// Longest output accepted, in seconds (default 60 minutes).
-    pub max_audio_s: f64,
-    /// Largest MIDI file, in bytes (default 64 MiB).
-    pub max_midi_bytes: u64,
-    /// Largest SoundFont file, in bytes (default 4 GiB).
-    pub max_soundfont_bytes: u64,
-    /// Fastest tempo accepted, in BPM (default 3000).
-    pub max_tempo_bpm: f64,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self {
-            max_audio_s: 3600.0,
-            max_midi_bytes: 64 * 1024 * 1024,
-            max_soundfont_bytes: DEFAULT_MAX_SOUNDFONT_BYTES,
-            max_tempo_bpm: 3000.0,
-        }
-    }
-}
-
-impl Limits {
-    fn midi_limits(&self) -> MidiLimits {
-        MidiLimits {
-            max_file_bytes: self.max_midi_bytes,
-            max_tempo_bpm: self.max_tempo_bpm,
-            max_duration_s: self.max_audio_s,
-        }
-    }
-}
-
-/// How to render.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RenderOptions {
-    /// 22050 to 96000 Hz (default 44100).
+pub struct SynthOptions {
+    /// 22050 to 96000 Hz.
     pub sample_rate: u32,
-    /// Voice limit of each channel group's synthesizer, 8 to 256 (default 256).
+    /// Voice limit of each channel group's synthesizer, 8 to 256.
     pub polyphony: usize,
-    /// Convolution reverb after the synthesizer with the impulse response `reverb_ir` (default
-    /// the built-in `hall`), mixed at [`RENDER_REVERB_MIX`].
-    pub reverb: bool,
-    /// A built-in impulse response name (`room`, `hall`, `plate`, `church`) or an IR file, used
-    /// when `reverb` is on.
-    pub reverb_ir: String,
-    /// The SoundFont synthesizer's own reverb and chorus (what `reverb` meant before the effects
-    /// module); off by default.
+    /// The SoundFont synthesizer's own reverb and chorus.
     pub synth_effects: bool,
-    /// Effects applied in order to the render after the reverb and before the gain stage.
-    pub effects: Vec<EffectSpec>,
-    /// Longest tail after the last event, in seconds (default 10).
+    /// Longest tail after the last event, in seconds.
     pub max_tail_s: f64,
-    /// Gain stage (default: a transparent limiter at -1 dBFS).
-    pub normalize: Normalize,
+    /// Longest output accepted, in seconds.
+    pub max_audio_s: f64,
     /// Worker threads (default: all cores). The output does not depend on it.
     pub threads: Option<usize>,
-    /// Asks for the GPU. Nothing in MIDI rendering runs on a GPU yet: the report says "cpu".
-    pub use_gpu: bool,
-    pub limits: Limits,
-    /// Called from the rendering thread with the fraction done (0 to 1) as work progresses.
+    /// Called with the fraction done (0 to 1).
     pub progress: Progress,
 }
 
-impl Default for RenderOptions {
+impl Default for SynthOptions {
     fn default() -> Self {
         Self {
             sample_rate: 44100,
             polyphony: 256,
-            reverb: false,
-            reverb_ir: DEFAULT_REVERB_IR.into(),
             synth_effects: false,
-            effects: Vec::new(),
             max_tail_s: 10.0,
-            normalize: Normalize::default(),
+            max_audio_s: 3600.0,
             threads: None,
-            use_gpu: false,
-            limits: Limits::default(),
             progress: Progress::default(),
         }
     }
 }
 
-impl RenderOptions {
+impl SynthOptions {
     fn validate(&self) -> Result<()> {
         if !(22050..=96000).contains(&self.sample_rate) {
             return Err(Error::InvalidArgument(format!(
@@ -160,62 +78,25 @@ impl RenderOptions {
     }
 }
 
-/// What a render did.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RenderReport {
-    /// Length of the output in seconds (= frames / sample_rate).
-    pub duration_s: f64,
-    pub sample_rate: u32,
-    pub channels: usize,
-    pub frames: usize,
-    /// Sample peak of the output after the gain stage.
-    pub peak_dbfs: f64,
-    /// Where the work ran: "cpu" (MIDI rendering has no GPU path yet).
-    pub backend: &'static str,
-    pub gpu_requested: bool,
-    /// The SoundFont used: its path, or "builtin".
-    pub soundfont: String,
-    /// Seconds spent loading the SoundFont (0 when it came from the cache).
-    pub soundfont_load_s: f64,
-    /// Seconds spent synthesising and gain staging (not loading or writing).
-    pub render_s: f64,
-    /// Notes that took over a voice still sounding because the polyphony limit was reached, when
-    /// the synthesizer can tell.
-    pub notes_dropped: Option<u64>,
+/// Synthesised audio and what the synthesizer reports about it.
+#[derive(Debug, Clone)]
+pub struct Synthesized {
+    pub audio: AudioBuffer,
+    /// The frame of the last MIDI event.
+    pub end_frame: usize,
+    /// The most frames the output may have: the last event plus the longest tail, within the
+    /// length limit. Effects after synthesis follow the same cap.
+    pub cap_frames: usize,
+    /// Notes that took over a voice still sounding because the polyphony limit was reached.
+    pub notes_dropped: u64,
     /// Threads and channel groups used.
     pub threads: usize,
     pub channel_groups: usize,
-    /// Time of the last MIDI event, in seconds.
-    pub midi_duration_s: f64,
-}
-
-/// Audio and its report.
-#[derive(Debug, Clone)]
-pub struct Rendered {
-    pub audio: AudioBuffer,
-    pub report: RenderReport,
-}
-
-/// A MIDI file given by path or as bytes.
-#[derive(Debug, Clone)]
-pub enum MidiSource<'a> {
-    Path(&'a Path),
-    Bytes(&'a [u8]),
-}
-
-impl MidiSource<'_> {
-    fn parse(&self, limits: &Limits) -> Result<MidiFile> {
-        match self {
-            MidiSource::Path(p) => MidiFile::open(p, &limits.midi_limits()),
-            MidiSource::Bytes(b) => MidiFile::parse(b, Path::new("<bytes>"), &limits.midi_limits()),
-        }
-    }
 }
 
 const BLOCK: usize = 64;
 const SEGMENT_BLOCKS: usize = 128;
 const MAX_GROUPS: usize = 6;
-const SILENCE: f32 = 3.162_277_7e-5; // -90 dBFS
 
 /// An event the synthesizer understands, at the block before which it is applied.
 #[derive(Debug, Clone, Copy)]
@@ -339,17 +220,15 @@ fn channel_groups(midi: &MidiFile) -> Vec<Vec<u8>> {
     groups.into_iter().map(|(_, g)| g).collect()
 }
 
-/// Renders a parsed MIDI file with a loaded SoundFont.
-pub fn render_midi(
+/// Synthesises a parsed MIDI file with a loaded SoundFont.
+pub fn synthesize(
     midi: &MidiFile,
     font: &LoadedSoundFont,
-    opts: &RenderOptions,
-) -> Result<Rendered> {
+    opts: &SynthOptions,
+) -> Result<Synthesized> {
     opts.validate()?;
-    let start = Instant::now();
-    let mut chain = render_chain(opts)?;
     let sr = opts.sample_rate;
-    let max_frames_total = (opts.limits.max_audio_s * f64::from(sr)) as usize;
+    let max_frames_total = (opts.max_audio_s * f64::from(sr)) as usize;
     let end_frame = (midi.duration_s * f64::from(sr)).round() as usize;
     let tail_frames = (opts.max_tail_s * f64::from(sr)).round() as usize;
     if end_frame > max_frames_total {
@@ -357,7 +236,7 @@ pub fn render_midi(
             path: PathBuf::from("<midi>"),
             message: format!(
                 "song lasts {:.0} s, above the limit of {} s",
-                midi.duration_s, opts.limits.max_audio_s
+                midi.duration_s, opts.max_audio_s
             ),
         });
     }
@@ -509,51 +388,14 @@ pub fn render_midi(
             "the synthesizer produced non-finite samples".into(),
         ));
     }
-    let mut audio = AudioBuffer::from_trusted(vec![left, right], sr);
-    if let Some(chain) = chain.as_mut() {
-        audio = apply_chain(chain, &audio, end_frame, cap_frames)?;
-    }
-    gain::apply(&mut audio, opts.normalize)?;
-    let report = RenderReport {
-        duration_s: audio.duration_s(),
-        sample_rate: sr,
-        channels: audio.channel_count(),
-        frames: audio.frames(),
-        peak_dbfs: audio.peak_dbfs(),
-        backend: "cpu",
-        gpu_requested: opts.use_gpu,
-        soundfont: font.label.clone(),
-        soundfont_load_s: font.load_seconds,
-        render_s: start.elapsed().as_secs_f64(),
-        notes_dropped: Some(groups.iter().map(|g| g.synth.stolen_voice_count()).sum()),
+    Ok(Synthesized {
+        audio: AudioBuffer::from_trusted(vec![left, right], sr),
+        end_frame,
+        cap_frames,
+        notes_dropped: groups.iter().map(|g| g.synth.stolen_voice_count()).sum(),
         threads,
         channel_groups: groups.len(),
-        midi_duration_s: midi.duration_s,
-    };
-    Ok(Rendered { audio, report })
-}
-
-/// Runs the render's effects over the whole mix. The reverb's tail follows the same policy as the
-/// synthesizer's: it ends at the last frame above -90 dBFS, no later than `cap_frames`.
-fn apply_chain(
-    chain: &mut Chain,
-    audio: &AudioBuffer,
-    end_frame: usize,
-    cap_frames: usize,
-) -> Result<AudioBuffer> {
-    let mut out = chain.process_buffer(audio)?;
-    let frames = out.frames();
-    let last_loud = (0..frames)
-        .rev()
-        .find(|&i| out.channels().iter().any(|c| c[i].abs() > SILENCE))
-        .map_or(0, |i| i + 1);
-    let keep = last_loud
-        .max(end_frame.min(frames))
-        .min(cap_frames.max(audio.frames()));
-    for c in out.channels_mut() {
-        c.truncate(keep);
-    }
-    Ok(out)
+    })
 }
 
 /// The rendered mix and the tail policy's state.
@@ -579,7 +421,7 @@ impl Output {
     fn check_loudness(&mut self, at: usize) {
         let mut loud = false;
         for i in at..self.left.len() {
-            if self.left[i].abs() > SILENCE || self.right[i].abs() > SILENCE {
+            if self.left[i].abs() > TAIL_SILENCE || self.right[i].abs() > TAIL_SILENCE {
                 self.last_loud = i + 1;
                 loud = true;
             }
@@ -689,48 +531,3 @@ fn run_jobs(
         work();
     });
 }
-
-/// Parses `midi`, loads `soundfont` (through the cache) and renders.
-pub fn render(
-    midi: MidiSource<'_>,
-    soundfont: &SoundFontSource,
-    opts: &RenderOptions,
-) -> Result<Rendered> {
-    catch_panics(|| {
-        let parsed = midi.parse(&opts.limits)?;
-        let font = load_soundfont(soundfont, opts.limits.max_soundfont_bytes)?;
-        render_midi(&parsed, &font, opts)
-    })
-}
-
-/// Renders with an already loaded font.
-pub fn render_with_font(
-    midi: MidiSource<'_>,
-    font: &Arc<LoadedSoundFont>,
-    opts: &RenderOptions,
-) -> Result<Rendered> {
-    catch_panics(|| {
-        let parsed = midi.parse(&opts.limits)?;
-        render_midi(&parsed, font, opts)
-    })
-}
-
-/// Renders `midi_path` to `output_path` (format from `format`, else from the extension), written
-/// atomically. The output may not be the input MIDI or SoundFont.
-pub fn render_to_file(
-    midi_path: &Path,
-    output_path: &Path,
-    soundfont: &SoundFontSource,
-    opts: &RenderOptions,
-    format: Option<OutputFormat>,
-) -> Result<RenderReport> {
-    check_output_path(output_path, midi_path)?;
-    if let SoundFontSource::Path(sf) = soundfont {
-        check_output_path(output_path, sf)?;
-    }
-    let rendered = render(MidiSource::Path(midi_path), soundfont, opts)?;
-    let format = format.unwrap_or_else(|| OutputFormat::from_path(output_path));
-    io::write_audio(output_path, &rendered.audio, format)?;
-    Ok(rendered.report)
-}
-

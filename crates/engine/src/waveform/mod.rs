@@ -24,6 +24,7 @@
 //! truncating division. See `docs/waveform-formats.md` for the file formats.
 
 mod builder;
+mod encode;
 mod format;
 pub mod png;
 pub mod spectrogram;
@@ -34,6 +35,7 @@ pub use builder::{
     samples_per_pixel_for_pixels_per_second, samples_per_pixel_for_width, MultiPeaksBuilder,
     PeaksBuilder,
 };
+pub use encode::{encode_buffer, encode_file, Encoded, Format, WaveformOptions, WaveformReport};
 
 use crate::audio::AudioBuffer;
 
@@ -251,7 +253,14 @@ pub fn peaks_of(
     name: &std::path::Path,
 ) -> crate::Result<Peaks> {
     let planes: Vec<&[f32]> = audio.channels().iter().map(Vec::as_slice).collect();
-    peaks_of_planar(&planes, audio.sample_rate(), zoom, bits, split_channels, name)
+    peaks_of_planar(
+        &planes,
+        audio.sample_rate(),
+        zoom,
+        bits,
+        split_channels,
+        name,
+    )
 }
 
 /// Peaks of planar channels borrowed from elsewhere (a numpy array, say), without a copy.

@@ -75,30 +75,19 @@ impl PitchContour {
     /// The default line colour: an orange that stands out on audiowaveform's blue and grey.
     pub const DEFAULT_COLOR: [u8; 4] = [0xE8, 0x59, 0x0C, 0xFF];
 
-    /// The contour of an analysed pitch track, its scale fitted to the voiced range with half an
-    /// octave to spare on each side (so a steady note sits mid-height). `None` when no frame is
-    /// voiced.
-    pub fn from_track(track: &crate::analysis::PitchTrack, color: [u8; 4]) -> Option<Self> {
-        let voiced = track
-            .f0_hz
-            .iter()
-            .zip(&track.voiced)
-            .filter(|(f, v)| **v && f.is_finite() && **f > 0.0)
-            .map(|(f, _)| *f);
+    /// A contour through `f0_hz` (NaN where unvoiced) at `times_s`, its scale fitted to the
+    /// voiced range with half an octave to spare on each side (so a steady note sits
+    /// mid-height). `None` when no frame is voiced.
+    pub fn fit(times_s: Vec<f64>, f0_hz: Vec<f32>, color: [u8; 4]) -> Option<Self> {
+        let voiced = f0_hz.iter().copied().filter(|f| f.is_finite() && *f > 0.0);
         let (lo, hi) = voiced.fold((f32::INFINITY, 0.0f32), |(lo, hi), f| {
             (lo.min(f), hi.max(f))
         });
         if hi <= 0.0 {
             return None;
         }
-        let f0_hz = track
-            .f0_hz
-            .iter()
-            .zip(&track.voiced)
-            .map(|(f, v)| if *v { *f } else { f32::NAN })
-            .collect();
         Some(PitchContour {
-            times_s: track.times_s.clone(),
+            times_s,
             f0_hz,
             fmin_hz: lo / std::f32::consts::SQRT_2,
             fmax_hz: hi * std::f32::consts::SQRT_2,
@@ -125,17 +114,17 @@ impl Default for WaveformImageOptions {
 
 /// Parses a colour in audiowaveform's format: `rrggbb` or `rrggbbaa` hex digits (a leading `#`
 /// is tolerated). Without an alpha byte the colour is opaque.
-pub fn parse_color(s: &str) -> std::result::Result<[u8; 4], String> {
+pub fn parse_color(s: &str) -> Result<[u8; 4]> {
     let hex = s.strip_prefix('#').unwrap_or(s);
     if !(hex.len() == 6 || hex.len() == 8) || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(format!(
+        return Err(Error::InvalidArgument(format!(
             "invalid colour \"{s}\": expected rrggbb or rrggbbaa hex digits"
-        ));
+        )));
     }
     let mut rgba = [0xFF; 4];
     for (i, out) in rgba.iter_mut().enumerate().take(hex.len() / 2) {
         *out = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16)
-            .map_err(|e| format!("invalid colour \"{s}\": {e}"))?;
+            .map_err(|e| Error::InvalidArgument(format!("invalid colour \"{s}\": {e}")))?;
     }
     Ok(rgba)
 }
@@ -524,7 +513,8 @@ mod tests {
         let track =
             crate::analysis::analyze_pitch(&audio, &crate::analysis::PitchParams::default())
                 .unwrap();
-        let contour = PitchContour::from_track(&track, PitchContour::DEFAULT_COLOR).unwrap();
+        let contour =
+            PitchContour::fit(track.times_s, track.f0_hz, PitchContour::DEFAULT_COLOR).unwrap();
         let (w, h) = (500u32, 200u32);
         let peaks = crate::waveform::peaks_of(
             &audio,
@@ -590,9 +580,9 @@ mod tests {
 
     #[test]
     fn parse_color_formats() {
-        assert_eq!(parse_color("ff8000"), Ok([255, 128, 0, 255]));
-        assert_eq!(parse_color("FF800080"), Ok([255, 128, 0, 128]));
-        assert_eq!(parse_color("#3a79a8"), Ok([0x3a, 0x79, 0xa8, 255]));
+        assert_eq!(parse_color("ff8000").unwrap(), [255, 128, 0, 255]);
+        assert_eq!(parse_color("FF800080").unwrap(), [255, 128, 0, 128]);
+        assert_eq!(parse_color("#3a79a8").unwrap(), [0x3a, 0x79, 0xa8, 255]);
         for bad in [
             "",
             "fff",

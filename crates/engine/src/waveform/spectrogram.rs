@@ -14,8 +14,8 @@
 
 use super::png::{check_dimensions, encode_rgba, Canvas};
 use crate::audio::AudioBuffer;
+use crate::compute::{Backend, Cpu};
 use crate::{Error, Result};
-use realfft::RealFftPlanner;
 
 /// Smallest accepted FFT size.
 pub const MIN_FFT_SIZE: usize = 16;
@@ -107,6 +107,15 @@ pub fn row_of_frequency(freq_hz: f64, sample_rate: u32, opts: &SpectrogramOption
 /// row's level is interpolated linearly between the two FFT bins around its frequency
 /// ([`frequency_of_row`]) and coloured from `min_db` (dark) to `max_db` (bright).
 pub fn render_spectrogram_png(audio: &AudioBuffer, opts: &SpectrogramOptions) -> Result<Vec<u8>> {
+    render_spectrogram_png_on(audio, opts, &Cpu)
+}
+
+/// [`render_spectrogram_png`] with the spectra computed on `backend`.
+pub fn render_spectrogram_png_on(
+    audio: &AudioBuffer,
+    opts: &SpectrogramOptions,
+    backend: &dyn Backend,
+) -> Result<Vec<u8>> {
     check_options(audio.sample_rate(), opts)?;
     let n = opts.fft_size;
     let sr = audio.sample_rate();
@@ -160,43 +169,70 @@ pub fn render_spectrogram_png(audio: &AudioBuffer, opts: &SpectrogramOptions) ->
         })
         .collect();
 
-    let fft = RealFftPlanner::<f32>::new().plan_fft_forward(n);
-    let mut input = fft.make_input_vec();
-    let mut spectrum = fft.make_output_vec();
-    let mut scratch = fft.make_scratch_vec();
     let mut mags = vec![0.0f64; bins];
     let mut img = Canvas::new(opts.width, opts.height, colour(0.0));
     let (min_db, range_db) = (f64::from(opts.min_db), f64::from(opts.max_db - opts.min_db));
 
-    for x in 0..opts.width {
-        let centre = ((f64::from(x) + 0.5) * frames as f64 / f64::from(opts.width)) as i64;
-        let start = centre - (n / 2) as i64;
-        for (k, (slot, w)) in input.iter_mut().zip(&window).enumerate() {
-            let s = usize::try_from(start + k as i64)
-                .ok()
-                .and_then(|i| mono.get(i))
-                .copied()
-                .unwrap_or(0.0);
-            *slot = s * w;
+    // Columns go to the backend in batches: few round trips, bounded memory.
+    let batch = (BATCH_SAMPLES / n).clamp(1, opts.width as usize);
+    let mut input = Vec::with_capacity(batch * n);
+    let mut spectra = Vec::with_capacity(batch * bins);
+    for first in (0..opts.width).step_by(batch) {
+        let last = (first + batch as u32).min(opts.width);
+        input.clear();
+        for x in first..last {
+            let centre = ((f64::from(x) + 0.5) * frames as f64 / f64::from(opts.width)) as i64;
+            let start = centre - (n / 2) as i64;
+            input.extend(window.iter().enumerate().map(|(k, w)| {
+                let s = usize::try_from(start + k as i64)
+                    .ok()
+                    .and_then(|i| mono.get(i))
+                    .copied()
+                    .unwrap_or(0.0);
+                s * w
+            }));
         }
-        fft.process_with_scratch(&mut input, &mut spectrum, &mut scratch)
-            .map_err(|e| Error::Internal(format!("spectrogram FFT failed: {e}")))?;
-        for (m, c) in mags.iter_mut().zip(&spectrum) {
-            *m = f64::from(c.norm()) * norm;
-        }
-        for (y, row) in rows.iter().enumerate() {
-            let lo = mags.get(row.below).copied().unwrap_or(0.0);
-            let hi = mags.get(row.below + 1).copied().unwrap_or(lo);
-            let mut mag = lo + (hi - lo) * row.weight;
-            // A row wider than a bin shows the loudest bin in it, so no tone is skipped.
-            for i in row.span.clone() {
-                mag = mag.max(mags.get(i).copied().unwrap_or(0.0));
-            }
-            let db = 20.0 * mag.max(1e-30).log10();
-            img.set(x, y as u32, colour(((db - min_db) / range_db) as f32));
+        spectra.clear();
+        spectra.resize((last - first) as usize * bins, 0.0);
+        backend.spectrum_magnitudes(&input, n, &mut spectra)?;
+        for (x, column) in (first..last).zip(spectra.chunks_exact(bins)) {
+            draw_column(
+                &mut img, x, column, &mut mags, norm, &rows, min_db, range_db,
+            );
         }
     }
     encode_rgba(opts.width, opts.height, &img.pixels)
+}
+
+/// Samples per backend batch: 4 MiB of input.
+const BATCH_SAMPLES: usize = 1 << 20;
+
+/// Colours image column `x` from one frame's spectrum magnitudes.
+#[allow(clippy::too_many_arguments)]
+fn draw_column(
+    img: &mut Canvas,
+    x: u32,
+    spectrum: &[f32],
+    mags: &mut [f64],
+    norm: f64,
+    rows: &[RowBins],
+    min_db: f64,
+    range_db: f64,
+) {
+    for (m, &c) in mags.iter_mut().zip(spectrum) {
+        *m = f64::from(c) * norm;
+    }
+    for (y, row) in rows.iter().enumerate() {
+        let lo = mags.get(row.below).copied().unwrap_or(0.0);
+        let hi = mags.get(row.below + 1).copied().unwrap_or(lo);
+        let mut mag = lo + (hi - lo) * row.weight;
+        // A row wider than a bin shows the loudest bin in it, so no tone is skipped.
+        for i in row.span.clone() {
+            mag = mag.max(mags.get(i).copied().unwrap_or(0.0));
+        }
+        let db = 20.0 * mag.max(1e-30).log10();
+        img.set(x, y as u32, colour(((db - min_db) / range_db) as f32));
+    }
 }
 
 /// Where an image row reads the spectrum.

@@ -545,7 +545,10 @@ fn streamed_decode_limits_and_errors() {
     .unwrap();
     assert_eq!(info.frames, 48_000 * 3);
     assert_eq!(info.frames_hint, Some(48_000 * 3));
-    assert_eq!(joined, crate::io::read_audio(&p, 10.0).unwrap().channels()[0]);
+    assert_eq!(
+        joined,
+        crate::io::read_audio(&p, 10.0).unwrap().channels()[0]
+    );
     // Too long: the typed limit error, from the streaming path too.
     let e = peaks_of_file(&p, Zoom::default(), Bits::Sixteen, false, 1.0, &mut |_| {}).unwrap_err();
     assert!(matches!(e, crate::Error::Limit { .. }), "{e}");
