@@ -1,6 +1,3 @@
-#![allow(dead_code)]
-
-#[allow(unused)]
 #[non_exhaustive]
 pub(crate) struct ArrayMath {}
 

@@ -1,12 +1,9 @@
-#![allow(dead_code)]
-
 use std::io;
 use std::io::ErrorKind;
 use std::io::Read;
 
 use crate::four_cc::FourCC;
 
-#[allow(unused)]
 #[non_exhaustive]
 pub(crate) struct BinaryReader {}
 

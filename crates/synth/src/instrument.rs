@@ -1,5 +1,3 @@
-#![allow(dead_code)]
-
 use crate::error::SoundFontError;
 use crate::instrument_info::InstrumentInfo;
 use crate::instrument_region::InstrumentRegion;

@@ -1,5 +1,3 @@
-#![allow(dead_code)]
-
 use crate::synthesizer_settings::SynthesizerSettings;
 
 #[derive(Debug)]

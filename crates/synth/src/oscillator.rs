@@ -1,5 +1,3 @@
-#![allow(dead_code)]
-
 use crate::loop_mode::LoopMode;
 use crate::synthesizer_settings::SynthesizerSettings;
 
@@ -61,6 +59,9 @@ impl Oscillator {
         }
     }
 
+    // One argument per SoundFont sample parameter, from its only caller
+    // (`RegionEx::start_oscillator`); a parameter struct would be built there
+    // only to be unpacked here.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn start(
         &mut self,

@@ -1,5 +1,3 @@
-#![allow(dead_code)]
-
 use crate::lfo::Lfo;
 use crate::modulation_envelope::ModulationEnvelope;
 use crate::oscillator::Oscillator;
@@ -7,7 +5,6 @@ use crate::region_pair::RegionPair;
 use crate::soundfont_math::SoundFontMath;
 use crate::volume_envelope::VolumeEnvelope;
 
-#[allow(unused)]
 #[non_exhaustive]
 pub(crate) struct RegionEx {}
 
@@ -42,7 +39,6 @@ impl RegionEx {
         envelope: &mut VolumeEnvelope,
         region: &RegionPair,
         key: i32,
-        _velocity: i32,
     ) {
         // If the release time is shorter than 10 ms, it will be clamped to 10 ms to avoid pop noise.
 
@@ -90,14 +86,14 @@ impl RegionEx {
         envelope.start(delay, attack, hold, decay, sustain, release);
     }
 
-    pub(crate) fn start_vibrato(lfo: &mut Lfo, region: &RegionPair, _key: i32, _velocity: i32) {
+    pub(crate) fn start_vibrato(lfo: &mut Lfo, region: &RegionPair) {
         lfo.start(
             region.get_delay_vibrato_lfo(),
             region.get_frequency_vibrato_lfo(),
         );
     }
 
-    pub(crate) fn start_modulation(lfo: &mut Lfo, region: &RegionPair, _key: i32, _velocity: i32) {
+    pub(crate) fn start_modulation(lfo: &mut Lfo, region: &RegionPair) {
         lfo.start(
             region.get_delay_modulation_lfo(),
             region.get_frequency_modulation_lfo(),

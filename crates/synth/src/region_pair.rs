@@ -1,5 +1,3 @@
-#![allow(dead_code)]
-
 use crate::generator_type::GeneratorType;
 use crate::instrument_region::InstrumentRegion;
 use crate::loop_mode::LoopMode;
@@ -106,22 +104,6 @@ impl<'a> RegionPair<'a> {
 
     pub(crate) fn get_sample_end_loop(&self) -> i32 {
         self.instrument.get_sample_end_loop()
-    }
-
-    pub(crate) fn get_start_address_offset(&self) -> i32 {
-        self.instrument.get_start_address_offset()
-    }
-
-    pub(crate) fn get_end_address_offset(&self) -> i32 {
-        self.instrument.get_end_address_offset()
-    }
-
-    pub(crate) fn get_start_loop_address_offset(&self) -> i32 {
-        self.instrument.get_start_loop_address_offset()
-    }
-
-    pub(crate) fn get_end_loop_address_offset(&self) -> i32 {
-        self.instrument.get_end_loop_address_offset()
     }
 
     pub(crate) fn get_modulation_lfo_to_pitch(&self) -> i32 {

@@ -1,5 +1,3 @@
-#![allow(dead_code)]
-
 use std::cmp;
 
 #[derive(Debug)]
@@ -10,7 +8,6 @@ pub(crate) struct Reverb {
     apfs_l: Vec<AllPassFilter>,
     apfs_r: Vec<AllPassFilter>,
 
-    gain: f32,
     room_size: f32,
     room_size1: f32,
     damp: f32,
@@ -22,9 +19,9 @@ pub(crate) struct Reverb {
 }
 
 impl Reverb {
-    const FIXED_GAIN: f32 = 0.015;
-    /// The reverb input gain (constant: `update` always sets `gain` to `FIXED_GAIN`).
-    pub(crate) const INPUT_GAIN: f32 = Reverb::FIXED_GAIN;
+    /// Freeverb's fixed input gain; the synthesizer applies it to the reverb
+    /// send when mixing the voices, so the input of `process` is already scaled.
+    pub(crate) const INPUT_GAIN: f32 = 0.015;
     const SCALE_WET: f32 = 3.0;
     const SCALE_DAMP: f32 = 0.4;
     const SCALE_ROOM: f32 = 0.28;
@@ -110,7 +107,6 @@ impl Reverb {
             cfs_r,
             apfs_l,
             apfs_r,
-            gain: 0_f32,
             room_size: 0_f32,
             room_size1: 0_f32,
             damp: 0_f32,
@@ -197,7 +193,6 @@ impl Reverb {
 
         self.room_size1 = self.room_size;
         self.damp1 = self.damp;
-        self.gain = Reverb::FIXED_GAIN;
 
         for cf in self.cfs_l.iter_mut() {
             cf.set_feedback(self.room_size1);
@@ -208,10 +203,6 @@ impl Reverb {
             cf.set_feedback(self.room_size1);
             cf.set_damp(self.damp1);
         }
-    }
-
-    pub fn get_input_gain(&self) -> f32 {
-        self.gain
     }
 
     fn set_room_size(&mut self, value: f32) {

@@ -1,5 +1,3 @@
-#![allow(dead_code)]
-
 use crate::error::SynthesizerError;
 
 /// Specifies a set of parameters for synthesis.

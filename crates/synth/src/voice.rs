@@ -1,5 +1,3 @@
-#![allow(dead_code)]
-
 use std::f32::consts;
 
 use crate::bi_quad_filter::BiQuadFilter;
@@ -52,7 +50,6 @@ pub(crate) struct Voice {
     exclusive_class: i32,
     channel: i32,
     key: i32,
-    velocity: i32,
 
     note_gain: f32,
 
@@ -112,7 +109,6 @@ impl Voice {
             exclusive_class: 0,
             channel: 0,
             key: 0,
-            velocity: 0,
             note_gain: 0_f32,
             cutoff: 0_f32,
             resonance: 0_f32,
@@ -143,7 +139,6 @@ impl Voice {
         self.exclusive_class = region.get_exclusive_class();
         self.channel = channel;
         self.key = key;
-        self.velocity = velocity;
 
         if velocity > 0 {
             // According to the Polyphone's implementation, the initial attenuation should be reduced to 40%.
@@ -185,10 +180,10 @@ impl Voice {
         self.instrument_reverb = 0.01_f32 * region.get_reverb_effects_send();
         self.instrument_chorus = 0.01_f32 * region.get_chorus_effects_send();
 
-        RegionEx::start_volume_envelope(&mut self.vol_env, region, key, velocity);
+        RegionEx::start_volume_envelope(&mut self.vol_env, region, key);
         RegionEx::start_modulation_envelope(&mut self.mod_env, region, key, velocity);
-        RegionEx::start_vibrato(&mut self.vib_lfo, region, key, velocity);
-        RegionEx::start_modulation(&mut self.mod_lfo, region, key, velocity);
+        RegionEx::start_vibrato(&mut self.vib_lfo, region);
+        RegionEx::start_modulation(&mut self.mod_lfo, region);
         RegionEx::start_oscillator(&mut self.oscillator, region);
         self.filter.clear_buffer();
         self.filter.set_low_pass_filter(self.cutoff, self.resonance);

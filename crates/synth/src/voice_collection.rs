@@ -1,5 +1,3 @@
-#![allow(dead_code)]
-
 use crate::bi_quad_filter::BiQuadFilter;
 use crate::channel::Channel;
 use crate::instrument_region::InstrumentRegion;

@@ -1,5 +1,3 @@
-#![allow(dead_code)]
-
 use crate::envelope_stage::EnvelopeStage;
 use crate::soundfont_math::SoundFontMath;
 use crate::synthesizer_settings::SynthesizerSettings;
