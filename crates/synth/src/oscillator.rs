@@ -88,7 +88,7 @@ impl Oscillator {
         self.pitch_change_scale = 0.01_f32 * scale_tuning as f32;
         self.sample_rate_ratio = sample_rate as f32 / self.synthesizer_sample_rate as f32;
         // Looping is disabled when the loop range is invalid (start >= end),
-        // so the region plays once instead of reading past the loop (#55).
+        // so the region plays once instead of reading past the loop.
         self.looping = self.loop_mode != LoopMode::NoLoop && self.start_loop < self.end_loop;
         self.position_fp = (start as i64) << Oscillator::FRAC_BITS;
         self.cached_pitch_change = f32::NAN;
