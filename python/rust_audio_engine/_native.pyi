@@ -13,6 +13,11 @@ _FontArg = Union[None, _PathLike, SoundFont]
 _MidiArg = Union[_PathLike, bytes]
 _Reverb = Union[None, bool, str, os.PathLike[str]]
 _Effects = Union[None, Effect, Sequence[Effect]]
+# Every function that takes audio takes it the same way: a float32 or float64 array (C or
+# Fortran order), 1-D for mono or shaped (channels, samples); functions that also read files take
+# a path or the file's bytes.
+_Samples = Union[npt.NDArray[np.float32], npt.NDArray[np.float64]]
+_AudioArg = Union[_Samples, _PathLike, bytes]
 
 __version__: str
 __all__ = [
@@ -211,7 +216,7 @@ class Peaks:
     def to_wavesurfer(self) -> str: ...
 
 def waveform_peaks(
-    audio: Union[npt.NDArray[np.float32], _PathLike, bytes],
+    audio: _AudioArg,
     sample_rate: Optional[int] = None,
     *,
     samples_per_pixel: Optional[int] = None,
@@ -221,7 +226,7 @@ def waveform_peaks(
     split_channels: bool = False,
 ) -> Peaks: ...
 def render_waveform_png(
-    audio: Union[npt.NDArray[np.float32], _PathLike, bytes],
+    audio: _AudioArg,
     sample_rate: Optional[int] = None,
     *,
     width: int = 800,
@@ -237,7 +242,7 @@ def render_waveform_png(
     """A PNG of the waveform (audiowaveform's look); with ``pitch`` (from
     :func:`analyze_pitch`), its contour is drawn over it on a log-frequency scale."""
 def render_spectrogram_png(
-    audio: Union[npt.NDArray[np.float32], _PathLike, bytes],
+    audio: _AudioArg,
     sample_rate: Optional[int] = None,
     *,
     width: int = 800,
@@ -251,7 +256,6 @@ def midi_info(midi: _MidiArg) -> dict[str, object]: ...
 def load_audio(
     audio: Union[_PathLike, bytes], *, max_seconds: float = ...  # 7200 s
 ) -> tuple[npt.NDArray[np.float32], int]: ...
-_AudioArg = Union[npt.NDArray[np.float32], _PathLike, bytes]
 
 @final
 class Onsets:
@@ -406,7 +410,7 @@ class StreamingAnalyzer:
         split_semitones: float = 0.6,
         split_hold_s: float = 0.05,
     ) -> StreamingAnalyzer: ...
-    def process(self, chunk: npt.NDArray[np.float32]) -> list[dict[str, object]]: ...
+    def process(self, chunk: _Samples) -> list[dict[str, object]]: ...
     def flush(self) -> list[dict[str, object]]: ...
     def reset(self) -> None: ...
     @property
@@ -460,14 +464,13 @@ def default_soundfont() -> str: ...
 def soundfont_cache_info() -> tuple[int, int, int]: ...
 def demo_midi() -> bytes: ...
 
-# Effects. Audio is float32 shaped (channels, samples); a 1-D array is mono and comes back 1-D.
-_Audio = npt.NDArray[np.floating]
+# Effects take audio as _Samples; a 1-D array is mono and comes back 1-D (always float32).
 
 @disjoint_base
 class Effect:
     """Base class of every effect."""
     def __call__(
-        self, audio: _Audio, sample_rate: int, reset: bool = True
+        self, audio: _Samples, sample_rate: int, reset: bool = True
     ) -> npt.NDArray[np.float32]: ...
     def reset(self) -> None: ...
     def latency_frames(self, sample_rate: int) -> int: ...
@@ -641,4 +644,4 @@ class Chain(Effect):
     def effects(self) -> list[Effect]: ...
     def __len__(self) -> int: ...
 
-def integrated_loudness(audio: _Audio, sample_rate: int) -> float: ...
+def integrated_loudness(audio: _Samples, sample_rate: int) -> float: ...

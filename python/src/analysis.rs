@@ -1,14 +1,14 @@
-//! Python bindings for the engine's analysis module (pitch, notes, the all-in-one `analyze` and
-//! the streaming analyser): conversions only.
+//! Python bindings for the engine's analysis: pitch, notes, onsets, dynamics, tempo, the
+//! all-in-one `analyze` (the engine's analysis operation) and the streaming analyser. Result
+//! classes wrap the engine's values; their `to_dict()` is the JSON the CLI writes.
 
-use numpy::{IntoPyArray, PyArray1, PyReadonlyArrayDyn};
+use numpy::{IntoPyArray, PyArray1};
 use pyo3::prelude::*;
-
-use crate::analysis_events::{Dynamics, Onsets, Tempo};
-use pyo3::types::{PyDict, PyList};
+use rust_audio_engine as rae;
 use rust_audio_engine::analysis as an;
 
-use crate::{audio_buffer, to_py_err};
+use crate::convert::{audio_arg, buffer_of, planar, to_py};
+use crate::errors::to_py_err;
 
 const FMIN_HZ: f64 = 65.406_395;
 const FMAX_HZ: f64 = 2_093.004_5;
@@ -17,11 +17,6 @@ const FMAX_HZ: f64 = 2_093.004_5;
 #[pyclass(frozen, module = "rust_audio_engine")]
 pub(crate) struct PitchTrack {
     pub(crate) inner: an::PitchTrack,
-    method: &'static str,
-}
-
-fn f0_or_none(f: f32) -> Option<f32> {
-    f.is_finite().then_some(f)
 }
 
 #[pymethods]
@@ -60,22 +55,12 @@ impl PitchTrack {
     }
     #[getter]
     fn method(&self) -> &'static str {
-        self.method
+        self.inner.method.name()
     }
-    /// `{"times_s", "f0_hz", "voiced", "voiced_prob"}` as lists (JSON-ready: unvoiced f0 is
-    /// `None`), plus `sample_rate`, `hop_length`, `frame_length` and `method`.
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let d = PyDict::new(py);
-        d.set_item("times_s", self.inner.times_s.clone())?;
-        let f0: Vec<Option<f32>> = self.inner.f0_hz.iter().map(|&f| f0_or_none(f)).collect();
-        d.set_item("f0_hz", f0)?;
-        d.set_item("voiced", self.inner.voiced.clone())?;
-        d.set_item("voiced_prob", self.inner.voiced_prob.clone())?;
-        d.set_item("sample_rate", self.inner.sample_rate)?;
-        d.set_item("hop_length", self.inner.hop_length)?;
-        d.set_item("frame_length", self.inner.frame_length)?;
-        d.set_item("method", self.method)?;
-        Ok(d)
+    /// `{"method", "times_s", "f0_hz", "voiced", "voiced_prob", "sample_rate", "hop_length",
+    /// "frame_length"}` with lists (JSON-ready: unvoiced f0 is `None`).
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.inner)
     }
     fn __len__(&self) -> usize {
         self.inner.len()
@@ -86,71 +71,224 @@ impl PitchTrack {
             "PitchTrack(frames={}, voiced={}, method='{}', hop_length={})",
             self.inner.len(),
             voiced,
-            self.method,
+            self.method(),
             self.inner.hop_length
         )
     }
 }
 
 /// One note: start and end (s), MIDI number, median deviation in cents, median f0 and level.
-#[pyclass(frozen, get_all, module = "rust_audio_engine")]
+#[pyclass(frozen, module = "rust_audio_engine")]
 #[derive(Clone)]
 struct Note {
-    start_s: f64,
-    end_s: f64,
-    midi: u8,
-    cents: f32,
-    f0_hz: f32,
-    level_db: f32,
-    name: String,
-}
-
-impl From<&an::Note> for Note {
-    fn from(n: &an::Note) -> Self {
-        Note {
-            start_s: n.start_s,
-            end_s: n.end_s,
-            midi: n.midi,
-            cents: n.cents,
-            f0_hz: n.f0_hz,
-            level_db: n.level_db,
-            name: n.name(),
-        }
-    }
-}
-
-impl Note {
-    fn fill<'py>(&self, d: &Bound<'py, PyDict>) -> PyResult<()> {
-        d.set_item("start_s", self.start_s)?;
-        d.set_item("end_s", self.end_s)?;
-        d.set_item("midi", self.midi)?;
-        d.set_item("name", &self.name)?;
-        d.set_item("cents", self.cents)?;
-        d.set_item("f0_hz", self.f0_hz)?;
-        d.set_item(
-            "level_db",
-            self.level_db.is_finite().then_some(self.level_db),
-        )?;
-        Ok(())
-    }
+    inner: an::Note,
 }
 
 #[pymethods]
 impl Note {
     #[getter]
+    fn start_s(&self) -> f64 {
+        self.inner.start_s
+    }
+    #[getter]
+    fn end_s(&self) -> f64 {
+        self.inner.end_s
+    }
+    #[getter]
+    fn midi(&self) -> u8 {
+        self.inner.midi
+    }
+    #[getter]
+    fn cents(&self) -> f32 {
+        self.inner.cents
+    }
+    #[getter]
+    fn f0_hz(&self) -> f32 {
+        self.inner.f0_hz
+    }
+    #[getter]
+    fn level_db(&self) -> f32 {
+        self.inner.level_db
+    }
+    #[getter]
+    fn name(&self) -> String {
+        self.inner.name()
+    }
+    #[getter]
     fn duration_s(&self) -> f64 {
-        self.end_s - self.start_s
+        self.inner.duration_s()
     }
     /// The note as a plain dict (`level_db` is `None` for digital silence).
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let d = PyDict::new(py);
-        self.fill(&d)?;
-        Ok(d)
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.inner)
+    }
+    fn __repr__(&self) -> String {
+        let n = &self.inner;
+        format!(
+            "Note({} {:+.0} cents, {:.3}-{:.3} s, {:.1} dB)",
+            n.name(),
+            n.cents,
+            n.start_s,
+            n.end_s,
+            n.level_db
+        )
+    }
+}
+
+fn notes(notes: &[an::Note]) -> Vec<Note> {
+    notes.iter().map(|n| Note { inner: n.clone() }).collect()
+}
+
+/// Detected note onsets.
+#[pyclass(frozen, module = "rust_audio_engine")]
+pub(crate) struct Onsets {
+    inner: an::Onsets,
+}
+
+#[pymethods]
+impl Onsets {
+    /// Onset times in seconds, float64.
+    #[getter]
+    fn times_s<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
+        self.inner.times_s.clone().into_pyarray(py)
+    }
+    /// Detection-function value at each onset (dB), float32.
+    #[getter]
+    fn strengths<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f32>> {
+        self.inner.strengths.clone().into_pyarray(py)
+    }
+    #[getter]
+    fn method(&self) -> &'static str {
+        self.inner.method.name()
+    }
+    #[getter]
+    fn backtrack(&self) -> bool {
+        self.inner.backtrack
+    }
+    /// `{"method", "backtrack", "times_s": [...], "strengths": [...]}`.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.inner)
+    }
+    fn __len__(&self) -> usize {
+        self.inner.len()
     }
     fn __repr__(&self) -> String {
         format!(
-            "Note({} {:+.0} cents, {:.3}-{:.3} s, {:.1} dB)",
-            self.name, self.cents, self.start_s, self.end_s, self.level_db
+            "Onsets(count={}, method='{}', backtrack={})",
+            self.inner.len(),
+            self.method(),
+            if self.inner.backtrack {
+                "True"
+            } else {
+                "False"
+            }
+        )
+    }
+}
+
+/// Levels and loudness of a signal.
+#[pyclass(frozen, module = "rust_audio_engine")]
+pub(crate) struct Dynamics {
+    inner: an::Dynamics,
+}
+
+#[pymethods]
+impl Dynamics {
+    /// Centre of each RMS frame, seconds.
+    #[getter]
+    fn times_s<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
+        self.inner.times_s.clone().into_pyarray(py)
+    }
+    /// RMS level per frame, dBFS (floored at -120).
+    #[getter]
+    fn rms_db<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f32>> {
+        self.inner.rms_db.clone().into_pyarray(py)
+    }
+    /// End of each momentary / short-term window (every 0.1 s), seconds.
+    #[getter]
+    fn loudness_times_s<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
+        self.inner.loudness_times_s.clone().into_pyarray(py)
+    }
+    /// Momentary (400 ms) loudness, LUFS (floored at -120).
+    #[getter]
+    fn momentary_lufs<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f32>> {
+        self.inner.momentary_lufs.clone().into_pyarray(py)
+    }
+    /// Short-term (3 s) loudness, LUFS (floored at -120).
+    #[getter]
+    fn short_term_lufs<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f32>> {
+        self.inner.short_term_lufs.clone().into_pyarray(py)
+    }
+    #[getter]
+    fn sample_peak_db(&self) -> f64 {
+        self.inner.sample_peak_db
+    }
+    #[getter]
+    fn true_peak_db(&self) -> f64 {
+        self.inner.true_peak_db
+    }
+    #[getter]
+    fn integrated_lufs(&self) -> f64 {
+        self.inner.integrated_lufs
+    }
+    #[getter]
+    fn loudness_range_lu(&self) -> f64 {
+        self.inner.loudness_range_lu
+    }
+    #[getter]
+    fn rms_total_db(&self) -> f64 {
+        self.inner.rms_total_db
+    }
+    #[getter]
+    fn crest_factor_db(&self) -> f64 {
+        self.inner.crest_factor_db
+    }
+    /// Every field, arrays as lists (non-finite values, such as the loudness of silence, as
+    /// `None`).
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.inner)
+    }
+    fn __repr__(&self) -> String {
+        let x = &self.inner;
+        format!(
+            "Dynamics(integrated_lufs={:.2}, true_peak_db={:.2}, sample_peak_db={:.2}, loudness_range_lu={:.2}, crest_factor_db={:.2})",
+            x.integrated_lufs, x.true_peak_db, x.sample_peak_db, x.loudness_range_lu, x.crest_factor_db
+        )
+    }
+}
+
+/// A global tempo and beat times.
+#[pyclass(frozen, module = "rust_audio_engine")]
+pub(crate) struct Tempo {
+    inner: an::Tempo,
+}
+
+#[pymethods]
+impl Tempo {
+    /// Beats per minute (0.0 when there is no pulse).
+    #[getter]
+    fn bpm(&self) -> f64 {
+        self.inner.bpm
+    }
+    /// Beat times in seconds, float64.
+    #[getter]
+    fn beats_s<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
+        self.inner.beats_s.clone().into_pyarray(py)
+    }
+    /// Normalised autocorrelation at the beat period, 0..1.
+    #[getter]
+    fn confidence(&self) -> f64 {
+        self.inner.confidence
+    }
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.inner)
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "Tempo(bpm={:.2}, beats={}, confidence={:.2})",
+            self.inner.bpm,
+            self.inner.beats_s.len(),
+            self.inner.confidence
         )
     }
 }
@@ -158,61 +296,49 @@ impl Note {
 /// Everything `analyze` measured. `onsets`, `dynamics` and `tempo` are `None` when not asked.
 #[pyclass(frozen, module = "rust_audio_engine")]
 struct Analysis {
+    inner: rae::Analysis,
     #[pyo3(get)]
     pitch: Py<PitchTrack>,
-    notes: Vec<Note>,
     #[pyo3(get)]
-    onsets: Option<Py<PyAny>>,
+    onsets: Option<Py<Onsets>>,
     #[pyo3(get)]
-    dynamics: Option<Py<PyAny>>,
+    dynamics: Option<Py<Dynamics>>,
     #[pyo3(get)]
-    tempo: Option<Py<PyAny>>,
-    #[pyo3(get)]
-    duration_s: f64,
-    #[pyo3(get)]
-    sample_rate: u32,
-    #[pyo3(get)]
-    channels: usize,
+    tempo: Option<Py<Tempo>>,
 }
 
 #[pymethods]
 impl Analysis {
     #[getter]
     fn notes(&self) -> Vec<Note> {
-        self.notes.clone()
+        notes(&self.inner.notes)
     }
-    /// The analysis as nested plain dicts and lists (JSON-ready).
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let d = PyDict::new(py);
-        d.set_item("duration_s", self.duration_s)?;
-        d.set_item("sample_rate", self.sample_rate)?;
-        d.set_item("channels", self.channels)?;
-        d.set_item("pitch", self.pitch.bind(py).get().to_dict(py)?)?;
-        let notes = PyList::empty(py);
-        for n in &self.notes {
-            notes.append(n.to_dict(py)?)?;
-        }
-        d.set_item("notes", notes)?;
-        for (key, part) in [
-            ("onsets", &self.onsets),
-            ("dynamics", &self.dynamics),
-            ("tempo", &self.tempo),
-        ] {
-            match part {
-                Some(obj) => d.set_item(key, obj.bind(py).call_method0("to_dict")?)?,
-                None => d.set_item(key, py.None())?,
-            }
-        }
-        Ok(d)
+    #[getter]
+    fn duration_s(&self) -> f64 {
+        self.inner.duration_s
+    }
+    #[getter]
+    fn sample_rate(&self) -> u32 {
+        self.inner.sample_rate
+    }
+    #[getter]
+    fn channels(&self) -> usize {
+        self.inner.channels
+    }
+    /// The analysis as nested plain dicts and lists: the JSON document `rae analyze --json`
+    /// writes.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.inner)
     }
     fn __repr__(&self) -> String {
+        let a = &self.inner;
         format!(
             "Analysis(duration_s={:.2}, notes={}, onsets={}, dynamics={}, tempo={})",
-            self.duration_s,
-            self.notes.len(),
-            self.onsets.is_some(),
-            self.dynamics.is_some(),
-            self.tempo.is_some()
+            a.duration_s,
+            a.notes.len(),
+            a.onsets.is_some(),
+            a.dynamics.is_some(),
+            a.tempo.is_some()
         )
     }
 }
@@ -224,27 +350,19 @@ fn pitch_params(
     frame_length: Option<usize>,
     hop_length: Option<usize>,
     yin_threshold: f64,
-) -> PyResult<(an::PitchParams, &'static str)> {
-    let m: an::PitchMethod = method.parse().map_err(to_py_err)?;
-    let name = match m {
-        an::PitchMethod::Yin => "yin",
-        an::PitchMethod::Pyin => "pyin",
-    };
-    Ok((
-        an::PitchParams {
-            method: m,
-            fmin_hz,
-            fmax_hz,
-            frame_length,
-            hop_length,
-            yin_threshold,
-        },
-        name,
-    ))
+) -> PyResult<an::PitchParams> {
+    Ok(an::PitchParams {
+        method: method.parse().map_err(to_py_err)?,
+        fmin_hz,
+        fmax_hz,
+        frame_length,
+        hop_length,
+        yin_threshold,
+    })
 }
 
-/// f0 track of a recording (a float32 array with `sample_rate`, a path, or bytes) by pYIN
-/// (default) or YIN. Channels are averaged.
+/// f0 track of a recording (a float32/float64 array with `sample_rate`, a path, or bytes) by
+/// pYIN (default) or YIN. Channels are averaged.
 #[pyfunction]
 #[pyo3(signature = (audio, sample_rate=None, *, method="pyin", fmin_hz=FMIN_HZ, fmax_hz=FMAX_HZ,
     frame_length=None, hop_length=None, yin_threshold=0.1))]
@@ -260,7 +378,7 @@ fn analyze_pitch(
     hop_length: Option<usize>,
     yin_threshold: f64,
 ) -> PyResult<PitchTrack> {
-    let (params, name) = pitch_params(
+    let params = pitch_params(
         method,
         fmin_hz,
         fmax_hz,
@@ -268,14 +386,11 @@ fn analyze_pitch(
         hop_length,
         yin_threshold,
     )?;
-    let buffer = audio_buffer(py, audio, sample_rate)?;
+    let buffer = audio_arg(py, audio, sample_rate)?;
     let inner = py
         .detach(|| an::analyze_pitch(&buffer, &params))
         .map_err(to_py_err)?;
-    Ok(PitchTrack {
-        inner,
-        method: name,
-    })
+    Ok(PitchTrack { inner })
 }
 
 /// Notes of a recording: the pitch track cut at voicing gaps and held pitch changes.
@@ -298,22 +413,22 @@ fn detect_notes(
     split_hold_s: f64,
     split_on_onsets: bool,
 ) -> PyResult<Vec<Note>> {
-    let (params, _) = pitch_params(method, fmin_hz, fmax_hz, frame_length, hop_length, 0.1)?;
+    let params = pitch_params(method, fmin_hz, fmax_hz, frame_length, hop_length, 0.1)?;
     let np = an::NoteParams {
         min_note_s,
         split_semitones,
         split_hold_s,
         split_on_onsets,
     };
-    let buffer = audio_buffer(py, audio, sample_rate)?;
-    let (_, notes) = py
+    let buffer = audio_arg(py, audio, sample_rate)?;
+    let (_, found) = py
         .detach(|| an::detect_notes(&buffer, &params, &np))
         .map_err(to_py_err)?;
-    Ok(notes.iter().map(Note::from).collect())
+    Ok(notes(&found))
 }
 
 /// Pitch, notes and (unless turned off) onsets, dynamics and tempo of a recording, decoded
-/// once.
+/// once, in one pass.
 #[pyfunction]
 #[pyo3(signature = (audio, sample_rate=None, *, method="pyin", fmin_hz=FMIN_HZ, fmax_hz=FMAX_HZ,
     frame_length=None, hop_length=None, onsets=true, dynamics=true, tempo=true))]
@@ -331,96 +446,127 @@ fn analyze(
     dynamics: bool,
     tempo: bool,
 ) -> PyResult<Analysis> {
-    let (params, name) = pitch_params(method, fmin_hz, fmax_hz, frame_length, hop_length, 0.1)?;
-    let buffer = audio_buffer(py, audio, sample_rate)?;
-    let (sr, duration_s, channels) = (
-        buffer.sample_rate,
-        buffer.duration_s(),
-        buffer.channel_count(),
-    );
-    // Everything from one decode, in one pass without the GIL; the onsets that split notes are
-    // the ones reported (both use the default onset parameters).
-    let (track, notes, found, dyn_result, tempo_result) = py
-        .detach(|| -> rust_audio_engine::Result<_> {
-            let note_params = an::NoteParams::default();
-            let mono = an::to_mono(&buffer)?;
-            let track = an::analyze_pitch_mono(&mono, sr, &params)?;
-            let found = if onsets || note_params.split_on_onsets {
-                Some(an::detect_onsets(&buffer, &an::OnsetParams::default())?)
-            } else {
-                None
-            };
-            let notes = an::notes_with_onsets(
-                &track,
-                Some(&mono),
-                found.as_deref().unwrap_or(&[]),
-                &note_params,
-            )?;
-            let d = dynamics
-                .then(|| an::analyze_dynamics(&buffer, &an::DynamicsParams::default()))
-                .transpose()?;
-            let t = tempo
-                .then(|| an::estimate_tempo(&buffer, &an::TempoParams::default()))
-                .transpose()?;
-            Ok((track, notes, found.filter(|_| onsets), d, t))
-        })
+    let opts = rae::AnalyzeOptions {
+        pitch: pitch_params(method, fmin_hz, fmax_hz, frame_length, hop_length, 0.1)?,
+        onsets: onsets.then(an::OnsetParams::default),
+        dynamics: dynamics.then(an::DynamicsParams::default),
+        tempo: tempo.then(an::TempoParams::default),
+        ..Default::default()
+    };
+    let buffer = audio_arg(py, audio, sample_rate)?;
+    let inner = py
+        .detach(|| rae::analyze(&buffer, &opts))
         .map_err(to_py_err)?;
-    let parts = (
-        found
-            .map(|o| Py::new(py, Onsets::new(&o, "spectral_flux", false)).map(Py::into_any))
-            .transpose()?,
-        dyn_result
-            .map(|inner| Py::new(py, Dynamics { inner }).map(Py::into_any))
-            .transpose()?,
-        tempo_result
-            .map(|inner| Py::new(py, Tempo { inner }).map(Py::into_any))
-            .transpose()?,
-    );
     Ok(Analysis {
         pitch: Py::new(
             py,
             PitchTrack {
-                inner: track,
-                method: name,
+                inner: inner.pitch.clone(),
             },
         )?,
-        notes: notes.iter().map(Note::from).collect(),
-        onsets: parts.0,
-        dynamics: parts.1,
-        tempo: parts.2,
-        duration_s,
-        sample_rate: sr,
-        channels,
+        onsets: inner
+            .onsets
+            .clone()
+            .map(|inner| Py::new(py, Onsets { inner }))
+            .transpose()?,
+        dynamics: inner
+            .dynamics
+            .clone()
+            .map(|inner| Py::new(py, Dynamics { inner }))
+            .transpose()?,
+        tempo: inner
+            .tempo
+            .clone()
+            .map(|inner| Py::new(py, Tempo { inner }))
+            .transpose()?,
+        inner,
     })
 }
 
-fn event_dict<'py>(py: Python<'py>, e: &an::Event) -> PyResult<Bound<'py, PyDict>> {
-    let d = PyDict::new(py);
-    match e {
-        an::Event::Pitch(p) => {
-            d.set_item("type", "pitch")?;
-            d.set_item("time_s", p.time_s)?;
-            d.set_item("f0_hz", f0_or_none(p.f0_hz))?;
-            d.set_item("voiced", p.voiced)?;
-            d.set_item("voiced_prob", p.voiced_prob)?;
-        }
-        an::Event::NoteStart(n) | an::Event::NoteEnd(n) => {
-            let start = matches!(e, an::Event::NoteStart(_));
-            d.set_item("type", if start { "note_start" } else { "note_end" })?;
-            d.set_item("time_s", if start { n.start_s } else { n.end_s })?;
-            Note::from(n).fill(&d)?;
-        }
-        an::Event::Onset(o) => {
-            d.set_item("type", "onset")?;
-            d.set_item("time_s", o.time_s)?;
-            d.set_item("strength", o.strength)?;
-        }
-    }
-    Ok(d)
+/// Note onsets of a recording (array with `sample_rate`, a path, or bytes).
+#[pyfunction]
+#[pyo3(signature = (audio, sample_rate=None, *, method="spectral_flux", backtrack=false,
+    delta=None, frame_s=0.04644, hop_s=0.005, min_interval_s=0.03))]
+#[allow(clippy::too_many_arguments)]
+fn detect_onsets(
+    py: Python<'_>,
+    audio: &Bound<'_, PyAny>,
+    sample_rate: Option<u32>,
+    method: &str,
+    backtrack: bool,
+    delta: Option<f32>,
+    frame_s: f64,
+    hop_s: f64,
+    min_interval_s: f64,
+) -> PyResult<Onsets> {
+    let params = an::OnsetParams {
+        method: method.parse().map_err(to_py_err)?,
+        backtrack,
+        delta,
+        frame_s,
+        hop_s,
+        min_interval_s,
+        ..Default::default()
+    };
+    let buffer = audio_arg(py, audio, sample_rate)?;
+    let found = py
+        .detach(|| an::detect_onsets(&buffer, &params))
+        .map_err(to_py_err)?;
+    Ok(Onsets {
+        inner: an::Onsets::new(&found, &params),
+    })
 }
 
-/// Live analysis: feed float32 chunks of any size (1-D mono, or 2-D (channels, samples) mixed
-/// to mono) and get events as dicts, in time order, the same whatever the chunking:
+/// RMS envelope, peaks, loudness (LUFS) and crest factor of a recording.
+#[pyfunction]
+#[pyo3(signature = (audio, sample_rate=None, *, frame_length=None, hop_length=None))]
+fn analyze_dynamics(
+    py: Python<'_>,
+    audio: &Bound<'_, PyAny>,
+    sample_rate: Option<u32>,
+    frame_length: Option<usize>,
+    hop_length: Option<usize>,
+) -> PyResult<Dynamics> {
+    let buffer = audio_arg(py, audio, sample_rate)?;
+    let params = an::DynamicsParams {
+        frame_length,
+        hop_length,
+    };
+    let inner = py
+        .detach(|| an::analyze_dynamics(&buffer, &params))
+        .map_err(to_py_err)?;
+    Ok(Dynamics { inner })
+}
+
+/// Global tempo (BPM) and beat times of a recording.
+#[pyfunction]
+#[pyo3(signature = (audio, sample_rate=None, *, start_bpm=120.0, min_bpm=30.0, max_bpm=300.0,
+    tightness=100.0))]
+fn estimate_tempo(
+    py: Python<'_>,
+    audio: &Bound<'_, PyAny>,
+    sample_rate: Option<u32>,
+    start_bpm: f64,
+    min_bpm: f64,
+    max_bpm: f64,
+    tightness: f64,
+) -> PyResult<Tempo> {
+    let buffer = audio_arg(py, audio, sample_rate)?;
+    let params = an::TempoParams {
+        start_bpm,
+        min_bpm,
+        max_bpm,
+        tightness,
+        ..Default::default()
+    };
+    let inner = py
+        .detach(|| an::estimate_tempo(&buffer, &params))
+        .map_err(to_py_err)?;
+    Ok(Tempo { inner })
+}
+
+/// Live analysis: feed chunks of any size (1-D mono, or 2-D (channels, samples) mixed to mono;
+/// float32 or float64) and get events as dicts, in time order, the same whatever the chunking:
 /// `{"type": "pitch", "time_s", "f0_hz" (None when unvoiced), "voiced", "voiced_prob"}`,
 /// `{"type": "note_start" | "note_end", "time_s", "start_s", "end_s", "midi", "name", "cents",
 /// "f0_hz", "level_db"}` and `{"type": "onset", "time_s", "strength"}`.
@@ -470,40 +616,19 @@ impl StreamingAnalyzer {
     fn process<'py>(
         &mut self,
         py: Python<'py>,
-        chunk: PyReadonlyArrayDyn<'py, f32>,
-    ) -> PyResult<Vec<Bound<'py, PyDict>>> {
-        let view = chunk.as_array();
-        let mono: Vec<f32> = match view.ndim() {
-            1 => view.iter().copied().collect(),
-            2 => {
-                let channels = view.shape()[0].max(1);
-                let frames = view.shape()[1];
-                let mut out = vec![0.0f32; frames];
-                for row in view.outer_iter() {
-                    for (o, x) in out.iter_mut().zip(row.iter()) {
-                        *o += x;
-                    }
-                }
-                let scale = 1.0 / channels as f32;
-                out.iter_mut().for_each(|o| *o *= scale);
-                out
-            }
-            n => {
-                return Err(pyo3::exceptions::PyValueError::new_err(format!(
-                    "chunk must be 1-D (mono) or 2-D (channels, samples), not {n}-D"
-                )))
-            }
-        };
+        chunk: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let mono = buffer_of(planar(chunk)?, self.inner.sample_rate())?.to_mono();
         let inner = &mut self.inner;
         let events = py.detach(|| inner.process(&mono)).map_err(to_py_err)?;
-        events.iter().map(|e| event_dict(py, e)).collect()
+        to_py(py, &events)
     }
 
     /// Ends the stream: returns the remaining events and resets for a new stream.
-    fn flush<'py>(&mut self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyDict>>> {
+    fn flush<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let inner = &mut self.inner;
         let events = py.detach(|| inner.flush()).map_err(to_py_err)?;
-        events.iter().map(|e| event_dict(py, e)).collect()
+        to_py(py, &events)
     }
 
     /// Forgets the stream so far.
@@ -542,10 +667,16 @@ impl StreamingAnalyzer {
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PitchTrack>()?;
     m.add_class::<Note>()?;
+    m.add_class::<Onsets>()?;
+    m.add_class::<Dynamics>()?;
+    m.add_class::<Tempo>()?;
     m.add_class::<Analysis>()?;
     m.add_class::<StreamingAnalyzer>()?;
     m.add_function(wrap_pyfunction!(analyze_pitch, m)?)?;
     m.add_function(wrap_pyfunction!(detect_notes, m)?)?;
     m.add_function(wrap_pyfunction!(analyze, m)?)?;
+    m.add_function(wrap_pyfunction!(detect_onsets, m)?)?;
+    m.add_function(wrap_pyfunction!(analyze_dynamics, m)?)?;
+    m.add_function(wrap_pyfunction!(estimate_tempo, m)?)?;
     Ok(())
 }

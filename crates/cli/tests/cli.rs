@@ -477,7 +477,11 @@ fn every_json_the_cli_writes_parses() {
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         let v = parse_json(&json);
         for (i, key) in ["onsets", "tempo", "dynamics"].iter().enumerate() {
-            assert_eq!(!v[key].is_null(), mask & (1 << i) != 0, "{key} with {args:?}");
+            assert_eq!(
+                !v[key].is_null(),
+                mask & (1 << i) != 0,
+                "{key} with {args:?}"
+            );
         }
         assert_eq!(v["notes"].as_array().unwrap().len(), 3);
         assert_eq!(v["file"].as_str(), Some(wav.as_str()));

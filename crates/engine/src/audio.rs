@@ -178,8 +178,9 @@ fn shape_problem(channels: &[Vec<f32>]) -> Option<String> {
     ))
 }
 
-fn finite_problem(channels: &[Vec<f32>]) -> Option<String> {
+fn finite_problem<C: AsRef<[f32]>>(channels: &[C]) -> Option<String> {
     channels.iter().enumerate().find_map(|(ci, c)| {
+        let c = c.as_ref();
         if all_finite(c) {
             return None;
         }
@@ -200,7 +201,7 @@ pub fn check_shape(channels: &[Vec<f32>], what: &str) -> Result<usize> {
 }
 
 /// Refuses NaN or infinite samples with an error naming `what`, the channel and the frame.
-pub fn check_finite(channels: &[Vec<f32>], what: &str) -> Result<()> {
+pub fn check_finite<C: AsRef<[f32]>>(channels: &[C], what: &str) -> Result<()> {
     match finite_problem(channels) {
         Some(m) => Err(Error::InvalidArgument(format!("{what}: {m}"))),
         None => Ok(()),

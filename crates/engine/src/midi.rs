@@ -76,7 +76,7 @@ pub struct MidiFile {
 }
 
 /// A summary of a MIDI file for `rae info` and `midi_info()`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MidiSummary {
     pub format: u16,
     pub tracks: usize,

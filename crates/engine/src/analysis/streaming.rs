@@ -73,6 +73,43 @@ pub enum Event {
     Onset(Onset),
 }
 
+/// `{"type": "pitch", "time_s", "f0_hz" (null when unvoiced), "voiced", "voiced_prob"}`,
+/// `{"type": "note_start" | "note_end", "time_s", ...the note}` and
+/// `{"type": "onset", "time_s", "strength"}`.
+impl serde::Serialize for Event {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(None)?;
+        match self {
+            Event::Pitch(p) => {
+                m.serialize_entry("type", "pitch")?;
+                m.serialize_entry("time_s", &p.time_s)?;
+                m.serialize_entry("f0_hz", &p.f0_hz)?;
+                m.serialize_entry("voiced", &p.voiced)?;
+                m.serialize_entry("voiced_prob", &p.voiced_prob)?;
+            }
+            Event::NoteStart(n) | Event::NoteEnd(n) => {
+                let start = matches!(self, Event::NoteStart(_));
+                m.serialize_entry("type", if start { "note_start" } else { "note_end" })?;
+                m.serialize_entry("time_s", &if start { n.start_s } else { n.end_s })?;
+                m.serialize_entry("start_s", &n.start_s)?;
+                m.serialize_entry("end_s", &n.end_s)?;
+                m.serialize_entry("midi", &n.midi)?;
+                m.serialize_entry("name", &n.name())?;
+                m.serialize_entry("cents", &n.cents)?;
+                m.serialize_entry("f0_hz", &n.f0_hz)?;
+                m.serialize_entry("level_db", &n.level_db)?;
+            }
+            Event::Onset(o) => {
+                m.serialize_entry("type", "onset")?;
+                m.serialize_entry("time_s", &o.time_s)?;
+                m.serialize_entry("strength", &o.strength)?;
+            }
+        }
+        m.end()
+    }
+}
+
 impl Event {
     /// The time the event describes (a note's start for note events).
     pub fn time_s(&self) -> f64 {

@@ -24,16 +24,20 @@ pub struct ConvolutionSpec {
     pub pre_delay_ms: f32,
     pub trim_tail: bool,
     pub normalize: bool,
+    /// Streaming partition size in frames (the streaming latency).
+    pub block_frames: usize,
 }
 
 impl Default for ConvolutionSpec {
     fn default() -> Self {
+        let p = super::convolution::ConvolutionParams::default();
         ConvolutionSpec {
             ir: "hall".into(),
-            mix: 1.0,
-            pre_delay_ms: 0.0,
-            trim_tail: false,
-            normalize: true,
+            mix: p.mix,
+            pre_delay_ms: p.pre_delay_ms,
+            trim_tail: p.trim_tail,
+            normalize: p.normalize,
+            block_frames: p.block_frames,
         }
     }
 }
@@ -193,7 +197,7 @@ impl EffectSpec {
                     pre_delay_ms: c.pre_delay_ms,
                     trim_tail: c.trim_tail,
                     normalize: c.normalize,
-                    ..Default::default()
+                    block_frames: c.block_frames,
                 },
             )?),
             EffectSpec::Reverb(p) => Box::new(Reverb::new(*p)?),
