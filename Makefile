@@ -49,6 +49,7 @@ $(VENV)/.ready: python/requirements-dev.txt
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	python3 tools/module_graph.py
 
 fmt:
 	$(CARGO) fmt --all

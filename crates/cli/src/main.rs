@@ -73,8 +73,7 @@ struct RenderArgs {
     /// No reverb (the default; overrides --reverb).
     #[arg(long)]
     no_reverb: bool,
-    /// The SoundFont synthesizer's own reverb and chorus (what --reverb meant before the
-    /// convolution reverb).
+    /// The SoundFont synthesizer's own reverb and chorus.
     #[arg(long)]
     synth_effects: bool,
     /// Ask for the GPU for the convolution reverb; the report's backend says what ran, and why

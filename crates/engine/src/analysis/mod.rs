@@ -1,4 +1,4 @@
-//! Analysis of a performance (issue 4): pitch (YIN, pYIN), notes, onsets, dynamics, tempo,
+//! Analysis of a performance: pitch (YIN, pYIN), notes, onsets, dynamics, tempo,
 //! offline and streaming.
 //!
 //! Pitch, notes and the streaming analyser live in `pitch`, `pyin`, `notes`, `streaming`;
