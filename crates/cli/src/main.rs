@@ -249,36 +249,7 @@ fn cmd_render(mut args: RenderArgs) -> Result<(), Failure> {
     );
     let mut opts = render_options(&args)?;
     let to_dir = inputs.len() > 1 || args.output.is_dir();
-    let extension = match format {
-        Some(rae::OutputFormat::Flac16 | rae::OutputFormat::Flac24) => "flac",
-        _ => "wav",
-    };
-    let jobs: Vec<(PathBuf, rae::RenderOutput)> = inputs
-        .iter()
-        .map(|input| {
-            let path = if to_dir {
-                let stem = input
-                    .file_stem()
-                    .map_or_else(|| "out".into(), |s| s.to_os_string());
-                args.output.join(stem).with_extension(extension)
-            } else {
-                args.output.clone()
-            };
-            let waveform = args.waveform.as_ref().map(|w| {
-                if to_dir {
-                    path.with_extension(w.extension().unwrap_or_default())
-                } else {
-                    w.clone()
-                }
-            });
-            let output = rae::RenderOutput {
-                path,
-                format,
-                waveform,
-            };
-            (input.clone(), output)
-        })
-        .collect();
+    let jobs = render_jobs(&args, &inputs, format, to_dir);
     if to_dir {
         std::fs::create_dir_all(&args.output).map_err(|e| rae::Error::io(&args.output, e))?;
     }
@@ -328,6 +299,46 @@ fn cmd_render(mut args: RenderArgs) -> Result<(), Failure> {
             ))))
         }
     }
+}
+
+/// Each input with its output: the given file, or a file named after the input in the output
+/// directory; its waveform likewise.
+fn render_jobs(
+    args: &RenderArgs,
+    inputs: &[PathBuf],
+    format: Option<rae::OutputFormat>,
+    to_dir: bool,
+) -> Vec<(PathBuf, rae::RenderOutput)> {
+    let extension = match format {
+        Some(rae::OutputFormat::Flac16 | rae::OutputFormat::Flac24) => "flac",
+        _ => "wav",
+    };
+    inputs
+        .iter()
+        .map(|input| {
+            let path = if to_dir {
+                let stem = input
+                    .file_stem()
+                    .map_or_else(|| "out".into(), |s| s.to_os_string());
+                args.output.join(stem).with_extension(extension)
+            } else {
+                args.output.clone()
+            };
+            let waveform = args.waveform.as_ref().map(|w| {
+                if to_dir {
+                    path.with_extension(w.extension().unwrap_or_default())
+                } else {
+                    w.clone()
+                }
+            });
+            let output = rae::RenderOutput {
+                path,
+                format,
+                waveform,
+            };
+            (input.clone(), output)
+        })
+        .collect()
 }
 
 fn cmd_info(file: &Path) -> Result<(), Failure> {

@@ -153,57 +153,82 @@ pub fn analyze_dynamics(audio: &AudioBuffer, params: &DynamicsParams) -> Result<
         f64::NAN
     };
 
-    let err = |e: ebur128::Error| Error::InvalidArgument(format!("loudness measurement: {e:?}"));
-    let mut loudness_times_s = Vec::new();
-    let mut momentary_lufs = Vec::new();
-    let mut short_term_lufs = Vec::new();
-    let (mut integrated_lufs, mut loudness_range_lu, mut true_peak_db) =
-        (f64::NEG_INFINITY, 0.0, sample_peak_db);
-    if !audio.channels().is_empty() {
-        let mut meter = ebur128::EbuR128::new(
-            audio.channels().len() as u32,
-            sr,
-            ebur128::Mode::I | ebur128::Mode::LRA | ebur128::Mode::TRUE_PEAK,
-        )
-        .map_err(err)?;
-        let step = ((LOUDNESS_STEP_S * f64::from(sr)).round() as usize).max(1);
-        let mut pos = 0;
-        while pos < frames {
-            let end = (pos + step).min(frames);
-            let planes: Vec<&[f32]> = audio.channels().iter().map(|c| &c[pos..end]).collect();
-            meter.add_frames_planar_f32(&planes).map_err(err)?;
-            pos = end;
-            loudness_times_s.push(end as f64 / f64::from(sr));
-            momentary_lufs.push(floored(meter.loudness_momentary().map_err(err)?));
-            short_term_lufs.push(floored(meter.loudness_shortterm().map_err(err)?));
-        }
-        let g = meter.loudness_global().map_err(err)?;
-        integrated_lufs = if g.is_finite() && g > -200.0 {
-            g
-        } else {
-            f64::NEG_INFINITY
-        };
-        let lra = meter.loudness_range().map_err(err)?;
-        loudness_range_lu = if lra.is_finite() { lra } else { 0.0 };
-        let mut tp = 0.0f64;
-        for c in 0..audio.channels().len() as u32 {
-            tp = tp.max(meter.true_peak(c).map_err(err)?);
-        }
-        true_peak_db = amp_db(tp);
-    }
+    let loudness = loudness(audio, sample_peak_db)?;
     Ok(Dynamics {
         times_s,
         rms_db,
         sample_peak_db,
-        true_peak_db,
-        integrated_lufs,
-        loudness_times_s,
-        momentary_lufs,
-        short_term_lufs,
-        loudness_range_lu,
+        true_peak_db: loudness.true_peak_db,
+        integrated_lufs: loudness.integrated_lufs,
+        loudness_times_s: loudness.times_s,
+        momentary_lufs: loudness.momentary_lufs,
+        short_term_lufs: loudness.short_term_lufs,
+        loudness_range_lu: loudness.range_lu,
         rms_total_db,
         crest_factor_db,
     })
+}
+
+/// The loudness part of [`Dynamics`].
+struct Loudness {
+    times_s: Vec<f64>,
+    momentary_lufs: Vec<f32>,
+    short_term_lufs: Vec<f32>,
+    integrated_lufs: f64,
+    range_lu: f64,
+    true_peak_db: f64,
+}
+
+/// Momentary and short-term loudness every [`LOUDNESS_STEP_S`], integrated loudness, loudness
+/// range and true peak (BS.1770-4 through `ebur128`). Without channels there is nothing to
+/// measure: silence, and the true peak is the sample peak.
+fn loudness(audio: &AudioBuffer, sample_peak_db: f64) -> Result<Loudness> {
+    let err = |e: ebur128::Error| Error::InvalidArgument(format!("loudness measurement: {e:?}"));
+    let mut l = Loudness {
+        times_s: Vec::new(),
+        momentary_lufs: Vec::new(),
+        short_term_lufs: Vec::new(),
+        integrated_lufs: f64::NEG_INFINITY,
+        range_lu: 0.0,
+        true_peak_db: sample_peak_db,
+    };
+    if audio.channels().is_empty() {
+        return Ok(l);
+    }
+    let (sr, frames) = (audio.sample_rate(), audio.frames());
+    let mut meter = ebur128::EbuR128::new(
+        audio.channels().len() as u32,
+        sr,
+        ebur128::Mode::I | ebur128::Mode::LRA | ebur128::Mode::TRUE_PEAK,
+    )
+    .map_err(err)?;
+    let step = ((LOUDNESS_STEP_S * f64::from(sr)).round() as usize).max(1);
+    let mut pos = 0;
+    while pos < frames {
+        let end = (pos + step).min(frames);
+        let planes: Vec<&[f32]> = audio.channels().iter().map(|c| &c[pos..end]).collect();
+        meter.add_frames_planar_f32(&planes).map_err(err)?;
+        pos = end;
+        l.times_s.push(end as f64 / f64::from(sr));
+        l.momentary_lufs
+            .push(floored(meter.loudness_momentary().map_err(err)?));
+        l.short_term_lufs
+            .push(floored(meter.loudness_shortterm().map_err(err)?));
+    }
+    let g = meter.loudness_global().map_err(err)?;
+    l.integrated_lufs = if g.is_finite() && g > -200.0 {
+        g
+    } else {
+        f64::NEG_INFINITY
+    };
+    let lra = meter.loudness_range().map_err(err)?;
+    l.range_lu = if lra.is_finite() { lra } else { 0.0 };
+    let mut tp = 0.0f64;
+    for c in 0..audio.channels().len() as u32 {
+        tp = tp.max(meter.true_peak(c).map_err(err)?);
+    }
+    l.true_peak_db = amp_db(tp);
+    Ok(l)
 }
 
 /// RMS level of `mono[start_s..end_s]` in dBFS (the level of one note). The span is clipped to

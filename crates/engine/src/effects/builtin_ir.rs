@@ -118,6 +118,25 @@ fn butterworth4(high_pass: bool, f0: f64, fs: f64) -> [Biquad; 2] {
 const LOW_SPLIT_HZ: f64 = 500.0;
 const HIGH_SPLIT_HZ: f64 = 4000.0;
 
+/// Adds the early reflections of channel `ch` to `out`: distinct taps, decaying with time, at
+/// times and signs drawn per channel so that left and right differ, carrying together about as
+/// much energy as the tail's first 50 ms.
+fn early_reflections(spec: &Spec, ch: u64, fs: f64, tail_energy: f64, out: &mut [f64]) {
+    let n = out.len();
+    let decay = (-3.0 * std::f64::consts::LN_10 / (spec.rt60_s * fs)).exp();
+    let mut rng = Rng::from_state(spec.seed ^ (ch << 40) ^ 0xe4);
+    let (t0, t1) = spec.reflections_ms;
+    for r in 0..spec.reflections {
+        let frac = (r as f64 + rng.uniform()) / spec.reflections as f64;
+        let t_ms = t0 + (t1 - t0) * frac * frac.sqrt();
+        let i = ((t_ms / 1000.0 * fs).round() as usize).min(n - 1);
+        let sign = if rng.uniform() < 0.5 { -1.0 } else { 1.0 };
+        let level = (0.5 + 0.5 * rng.uniform()) * decay.powf(t_ms / 1000.0 * fs);
+        let scale = (tail_energy * 0.02 / spec.reflections as f64).sqrt() * 4.0;
+        out[i] += sign * level * scale;
+    }
+}
+
 /// Generates the stereo IR; its loudest channel has unit energy.
 pub fn generate(spec: &Spec, sample_rate: u32) -> Vec<Vec<f32>> {
     let fs = f64::from(sample_rate);
@@ -190,21 +209,7 @@ pub fn generate(spec: &Spec, sample_rate: u32) -> Vec<Vec<f32>> {
             tail_energy += *y * *y;
         }
 
-        // Early reflections: distinct taps, decaying with time, at times and signs drawn per
-        // channel so that left and right differ.
-        let mut rng = Rng::from_state(spec.seed ^ (ch << 40) ^ 0xe4);
-        let (t0, t1) = spec.reflections_ms;
-        for r in 0..spec.reflections {
-            let frac = (r as f64 + rng.uniform()) / spec.reflections as f64;
-            let t_ms = t0 + (t1 - t0) * frac * frac.sqrt();
-            let i = ((t_ms / 1000.0 * fs).round() as usize).min(n - 1);
-            let sign = if rng.uniform() < 0.5 { -1.0 } else { 1.0 };
-            let level = (0.5 + 0.5 * rng.uniform()) * decay(spec.rt60_s).powf(t_ms / 1000.0 * fs);
-            // Reflections together carry about as much energy as the tail's first 50 ms.
-            let scale = (tail_energy * 0.02 / spec.reflections as f64).sqrt() * 4.0;
-            out[i] += sign * level * scale;
-        }
-
+        early_reflections(spec, ch, fs, tail_energy, &mut out);
         channels.push(out);
     }
     // The direct path, the same in both channels, set against their mean reverberant energy.

@@ -116,13 +116,17 @@ fn collect(
     AudioBuffer::decoded(channels, info.sample_rate, path)
 }
 
-fn stream(
-    source: Box<dyn MediaSource>,
-    ext: Option<&str>,
-    path: &Path,
-    max_seconds: f64,
-    on_chunk: &mut OnChunk<'_>,
-) -> Result<StreamInfo> {
+/// A demuxer positioned on the first audio track, with its decoder.
+struct Opened {
+    format: Box<dyn symphonia::core::formats::FormatReader>,
+    decoder: Box<dyn symphonia::core::codecs::Decoder>,
+    track_id: u32,
+    params: symphonia::core::codecs::CodecParameters,
+    sample_rate: u32,
+}
+
+/// Probes the container (the extension is a hint) and opens its first audio track.
+fn open(source: Box<dyn MediaSource>, ext: Option<&str>, path: &Path) -> Result<Opened> {
     let err = |message: String| Error::AudioFormat {
         path: path.to_path_buf(),
         message,
@@ -140,7 +144,7 @@ fn stream(
             &MetadataOptions::default(),
         )
         .map_err(|e| err(format!("not a supported audio file ({e})")))?;
-    let mut format = probed.format;
+    let format = probed.format;
     let track = format
         .tracks()
         .iter()
@@ -152,9 +156,36 @@ fn stream(
         .sample_rate
         .filter(|&r| r > 0)
         .ok_or_else(|| err("no sample rate".into()))?;
-    let mut decoder = symphonia::default::get_codecs()
+    let decoder = symphonia::default::get_codecs()
         .make(&params, &DecoderOptions::default())
         .map_err(|e| err(format!("unsupported codec ({e})")))?;
+    Ok(Opened {
+        format,
+        decoder,
+        track_id,
+        params,
+        sample_rate,
+    })
+}
+
+fn stream(
+    source: Box<dyn MediaSource>,
+    ext: Option<&str>,
+    path: &Path,
+    max_seconds: f64,
+    on_chunk: &mut OnChunk<'_>,
+) -> Result<StreamInfo> {
+    let err = |message: String| Error::AudioFormat {
+        path: path.to_path_buf(),
+        message,
+    };
+    let Opened {
+        mut format,
+        mut decoder,
+        track_id,
+        params,
+        sample_rate,
+    } = open(source, ext, path)?;
     let max_frames = (max_seconds * f64::from(sample_rate)) as u64;
     let limit = |frames: u64| {
         Error::Limit {

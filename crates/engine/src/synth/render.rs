@@ -241,134 +241,35 @@ pub fn synthesize(
         });
     }
     let cap_frames = (end_frame + tail_frames).min(max_frames_total);
-
-    let groups_channels = channel_groups(midi);
-    let mut group_of = [0usize; 16];
-    for (g, chans) in groups_channels.iter().enumerate() {
-        for &c in chans {
-            group_of[usize::from(c)] = g;
-        }
-    }
     let mut settings = rs::SynthesizerSettings::new(sr as i32);
     settings.block_size = BLOCK;
     settings.maximum_polyphony = opts.polyphony;
     // Each group renders dry + effect sends; one shared reverb/chorus runs on their sum, so
     // the effects cost the same whatever the number of groups.
     settings.enable_reverb_and_chorus = false;
+    let settings_err = |e| Error::InvalidArgument(format!("synthesizer settings: {e}"));
     let effects = if opts.synth_effects {
-        Some(
-            rs::Effects::new(&settings)
-                .map_err(|e| Error::InvalidArgument(format!("synthesizer settings: {e}")))?,
-        )
+        Some(rs::Effects::new(&settings).map_err(settings_err)?)
     } else {
         None
     };
-    let mut groups = Vec::with_capacity(groups_channels.len());
-    for _ in &groups_channels {
-        let synth = rs::Synthesizer::new(&font.font, &settings)
-            .map_err(|e| Error::InvalidArgument(format!("synthesizer settings: {e}")))?;
-        groups.push(Group {
-            synth,
-            events: Vec::new(),
-            next: 0,
-            split: opts.synth_effects,
-            left: Vec::new(),
-            right: Vec::new(),
-            reverb: Vec::new(),
-            chorus_left: Vec::new(),
-            chorus_right: Vec::new(),
-        });
-    }
-    for e in &midi.events {
-        let block = ((e.time_s * f64::from(sr)).round() as usize) / BLOCK;
-        match &e.kind {
-            EventKind::Channel {
-                command,
-                channel,
-                data1,
-                data2,
-            } => {
-                groups[group_of[usize::from(*channel)]].events.push((
-                    block,
-                    SynthEvent::Message {
-                        channel: *channel,
-                        command: *command,
-                        data1: *data1,
-                        data2: *data2,
-                    },
-                ));
-            }
-            EventKind::SysEx(data) if is_reset_sysex(data) => {
-                for g in &mut groups {
-                    g.events.push((block, SynthEvent::Reset));
-                }
-            }
-            _ => {}
-        }
-    }
-
+    let groups = schedule(midi, font, &settings, opts.synth_effects)?;
     let threads = opts
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .clamp(1, groups.len() + usize::from(effects.is_some()));
-
-    let mut out = Output {
-        // Room for the longest possible tail, so growing never copies the whole song.
-        left: Vec::with_capacity(cap_frames + BLOCK * SEGMENT_BLOCKS),
-        right: Vec::with_capacity(cap_frames + BLOCK * SEGMENT_BLOCKS),
-        end_frame,
-        last_loud: 0,
-        quiet_after_end: false,
-    };
     let groups: Vec<Mutex<Group>> = groups.into_iter().map(Mutex::new).collect();
     // The shared reverb/chorus runs one segment behind the synthesizers, as one more job beside
     // them, so it overlaps the next segment's synthesis instead of running alone.
     let fx = effects.map(|effects| Mutex::new(FxJob::new(effects)));
-    let mut block = 0usize;
-    while out.left.len() < cap_frames && !out.quiet_after_end {
-        let blocks = SEGMENT_BLOCKS.min((cap_frames - out.left.len()).div_ceil(BLOCK));
-        run_jobs(&groups, fx.as_ref(), block, blocks, threads);
-        block += blocks;
-        if let Some(fx) = fx.as_ref() {
-            let fx = lock(fx);
-            if let Some(at) = fx.pending_at {
-                out.add_wet(at, &fx.wet_left, &fx.wet_right);
-            }
-        }
-        let seg_start = out.left.len();
-        let seg_len = blocks * BLOCK;
-        out.left.resize(seg_start + seg_len, 0.0);
-        out.right.resize(seg_start + seg_len, 0.0);
-        // Sum in group order: fixed, so the result never depends on the thread count.
-        let mut fx_job = fx.as_ref().map(lock);
-        if let Some(job) = fx_job.as_mut() {
-            job.clear_sends(seg_len);
-        }
-        for g in &groups {
-            let g = lock(g);
-            add_into(&mut out.left[seg_start..], &g.left);
-            add_into(&mut out.right[seg_start..], &g.right);
-            if let Some(job) = fx_job.as_mut() {
-                add_into(&mut job.reverb, &g.reverb);
-                add_into(&mut job.chorus_left, &g.chorus_left);
-                add_into(&mut job.chorus_right, &g.chorus_right);
-            }
-        }
-        match fx_job {
-            // This segment is complete once its wet signal arrives with the next round.
-            Some(mut job) => job.pending_at = Some(seg_start),
-            None => out.check_loudness(seg_start),
-        }
-        opts.progress
-            .report(out.left.len() as f64 / (end_frame.max(1) as f64 * 1.02));
-    }
-    if let Some(fx) = fx.as_ref() {
-        let mut job = lock(fx);
-        job.process();
-        if let Some(at) = job.pending_at {
-            out.add_wet(at, &job.wet_left, &job.wet_right);
-        }
-    }
+    let out = run_segments(
+        &groups,
+        fx.as_ref(),
+        end_frame,
+        cap_frames,
+        threads,
+        &opts.progress,
+    );
     let groups: Vec<Group> = groups
         .into_iter()
         .map(|g| g.into_inner().unwrap_or_else(|p| p.into_inner()))
@@ -396,6 +297,133 @@ pub fn synthesize(
         threads,
         channel_groups: groups.len(),
     })
+}
+
+/// One synthesizer per channel group, each with the events of its channels at the block before
+/// which they apply (reset SysEx messages go to every group).
+fn schedule(
+    midi: &MidiFile,
+    font: &LoadedSoundFont,
+    settings: &rs::SynthesizerSettings,
+    split: bool,
+) -> Result<Vec<Group>> {
+    let groups_channels = channel_groups(midi);
+    let mut group_of = [0usize; 16];
+    for (g, chans) in groups_channels.iter().enumerate() {
+        for &c in chans {
+            group_of[usize::from(c)] = g;
+        }
+    }
+    let mut groups = Vec::with_capacity(groups_channels.len());
+    for _ in &groups_channels {
+        let synth = rs::Synthesizer::new(&font.font, settings)
+            .map_err(|e| Error::InvalidArgument(format!("synthesizer settings: {e}")))?;
+        groups.push(Group {
+            synth,
+            events: Vec::new(),
+            next: 0,
+            split,
+            left: Vec::new(),
+            right: Vec::new(),
+            reverb: Vec::new(),
+            chorus_left: Vec::new(),
+            chorus_right: Vec::new(),
+        });
+    }
+    let sr = f64::from(settings.sample_rate);
+    for e in &midi.events {
+        let block = ((e.time_s * sr).round() as usize) / BLOCK;
+        match &e.kind {
+            EventKind::Channel {
+                command,
+                channel,
+                data1,
+                data2,
+            } => {
+                groups[group_of[usize::from(*channel)]].events.push((
+                    block,
+                    SynthEvent::Message {
+                        channel: *channel,
+                        command: *command,
+                        data1: *data1,
+                        data2: *data2,
+                    },
+                ));
+            }
+            EventKind::SysEx(data) if is_reset_sysex(data) => {
+                for g in &mut groups {
+                    g.events.push((block, SynthEvent::Reset));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(groups)
+}
+
+/// Renders segment after segment until the output reaches `cap_frames` or falls silent after
+/// the last event, summing the groups in their fixed order.
+fn run_segments(
+    groups: &[Mutex<Group>],
+    fx: Option<&Mutex<FxJob>>,
+    end_frame: usize,
+    cap_frames: usize,
+    threads: usize,
+    progress: &Progress,
+) -> Output {
+    let mut out = Output {
+        // Room for the longest possible tail, so growing never copies the whole song.
+        left: Vec::with_capacity(cap_frames + BLOCK * SEGMENT_BLOCKS),
+        right: Vec::with_capacity(cap_frames + BLOCK * SEGMENT_BLOCKS),
+        end_frame,
+        last_loud: 0,
+        quiet_after_end: false,
+    };
+    let mut block = 0usize;
+    while out.left.len() < cap_frames && !out.quiet_after_end {
+        let blocks = SEGMENT_BLOCKS.min((cap_frames - out.left.len()).div_ceil(BLOCK));
+        run_jobs(groups, fx, block, blocks, threads);
+        block += blocks;
+        if let Some(fx) = fx {
+            let fx = lock(fx);
+            if let Some(at) = fx.pending_at {
+                out.add_wet(at, &fx.wet_left, &fx.wet_right);
+            }
+        }
+        let seg_start = out.left.len();
+        let seg_len = blocks * BLOCK;
+        out.left.resize(seg_start + seg_len, 0.0);
+        out.right.resize(seg_start + seg_len, 0.0);
+        // Sum in group order: fixed, so the result never depends on the thread count.
+        let mut fx_job = fx.map(lock);
+        if let Some(job) = fx_job.as_mut() {
+            job.clear_sends(seg_len);
+        }
+        for g in groups {
+            let g = lock(g);
+            add_into(&mut out.left[seg_start..], &g.left);
+            add_into(&mut out.right[seg_start..], &g.right);
+            if let Some(job) = fx_job.as_mut() {
+                add_into(&mut job.reverb, &g.reverb);
+                add_into(&mut job.chorus_left, &g.chorus_left);
+                add_into(&mut job.chorus_right, &g.chorus_right);
+            }
+        }
+        match fx_job {
+            // This segment is complete once its wet signal arrives with the next round.
+            Some(mut job) => job.pending_at = Some(seg_start),
+            None => out.check_loudness(seg_start),
+        }
+        progress.report(out.left.len() as f64 / (end_frame.max(1) as f64 * 1.02));
+    }
+    if let Some(fx) = fx {
+        let mut job = lock(fx);
+        job.process();
+        if let Some(at) = job.pending_at {
+            out.add_wet(at, &job.wet_left, &job.wet_right);
+        }
+    }
+    out
 }
 
 /// The rendered mix and the tail policy's state.
