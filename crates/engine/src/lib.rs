@@ -44,4 +44,4 @@ pub use synth::render::{
     render, render_midi, render_to_file, render_with_font, Limits, MidiSource, Progress,
     RenderOptions, RenderReport, Rendered,
 };
-pub use synth::sf3::{PresetSummary, SoundFontKind, SoundFontSummary};
+pub use synth::soundfont::{PresetSummary, SoundFontKind, SoundFontSummary};
