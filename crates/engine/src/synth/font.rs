@@ -175,7 +175,10 @@ fn load_file(path: &Path) -> Result<LoadedSoundFont> {
 
 fn load_builtin() -> Result<LoadedSoundFont> {
     let start = Instant::now();
-    let bytes = super::builtin::generate_sf2();
+    let bytes = super::builtin::generate_sf2().map_err(|e| Error::SoundFont {
+        path: PathBuf::from("builtin"),
+        message: e.to_string(),
+    })?;
     let mut loaded = load_soundfont_bytes(&bytes, "builtin")?;
     loaded.load_seconds = start.elapsed().as_secs_f64();
     Ok(loaded)
