@@ -30,9 +30,10 @@ def module_of(src: Path, f: Path) -> str:
 
 
 def strip_tests(text: str) -> str:
-    # Unit tests may reach anywhere; the layering concerns the code that ships.
+    """The code that ships: unit tests (which may reach anywhere) and comments removed."""
     cut = re.search(r"^#\[cfg\(test\)\]\s*\nmod tests", text, re.M)
-    return text[: cut.start()] if cut else text
+    text = text[: cut.start()] if cut else text
+    return "\n".join(l for l in text.splitlines() if not l.lstrip().startswith("//"))
 
 
 def reexports(src: Path) -> dict[str, str]:
@@ -55,8 +56,7 @@ def edges(src: Path) -> dict[str, set[str]]:
             continue
         m = module_of(src, f)
         deps = out.setdefault(m, set())
-        text = "\n".join(l for l in strip_tests(f.read_text()).splitlines()
-                         if not l.lstrip().startswith("//"))
+        text = strip_tests(f.read_text())
         for group, single in USE.findall(text):
             names = [single] if single else [n.strip().split("::")[0] for n in group.split(",")]
             for n in names:

@@ -1,7 +1,7 @@
 //! Load-time stages of a SoundFont: `loadtime FONT`.
 //!
 //! Prints the stages of the two load paths, five times each: reading the file whole
-//! (`fs::read`), `sf3::prepare`, and parsing it (`SoundFont::from_bytes`); and the split read
+//! (`fs::read`), `soundfont::prepare`, and parsing it (`SoundFont::from_bytes`); and the split read
 //! `font.rs` uses for plain SF2 files (sample data converted while reading), `prepare`, and
 //! `SoundFont::from_split`. Then the engine's own `load_soundfont` (cold cache) and
 //! `load_soundfont_bytes`.
@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use rust_audio_engine::synth::sf3::prepare;
+use rust_audio_engine::synth::soundfont::prepare;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let Some(p) = std::env::args().nth(1) else {

@@ -52,4 +52,4 @@ pub use synth::font::{
     cache_stats, clear_cache, load_soundfont, load_soundfont_bytes, resolve_default,
     set_cache_budget, CacheStats, LoadedSoundFont, SoundFontSource, SYSTEM_SOUNDFONTS,
 };
-pub use synth::sf3::{PresetSummary, SoundFontKind, SoundFontSummary};
+pub use synth::soundfont::{PresetSummary, SoundFontKind, SoundFontSummary};

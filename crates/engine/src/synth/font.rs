@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Instant, SystemTime};
 
-use super::sf3::{self, SoundFontKind, SoundFontSummary};
+use super::soundfont::{self, SoundFontKind, SoundFontSummary};
 use super::synth_impl as rs;
 use crate::error::{Error, Result};
 
@@ -146,9 +146,9 @@ pub fn load_soundfont(source: &SoundFontSource, max_bytes: u64) -> Result<Arc<Lo
 pub fn load_soundfont_bytes(bytes: &[u8], label: &str) -> Result<LoadedSoundFont> {
     let start = Instant::now();
     let name = PathBuf::from(label);
-    let (sf2, summary) = sf3::prepare(bytes).map_err(|message| Error::SoundFont {
+    let (sf2, summary) = soundfont::prepare(bytes).map_err(|e| Error::SoundFont {
         path: name.clone(),
-        message,
+        message: e.to_string(),
     })?;
     let font = parse_prepared(&sf2, &name)?;
     Ok(LoadedSoundFont {
@@ -169,7 +169,7 @@ fn load_file(path: &Path) -> Result<LoadedSoundFont> {
     let split = rs::SplitSoundFontFile::read(path).map_err(|e| Error::io(path, e))?;
     if let Some(split) = split {
         let (bytes, wave_data) = split.into_parts();
-        if let Ok((std::borrow::Cow::Borrowed(sf2), summary)) = sf3::prepare(&bytes) {
+        if let Ok((std::borrow::Cow::Borrowed(sf2), summary)) = soundfont::prepare(&bytes) {
             let font = parse_guarded(path, || rs::SoundFont::from_split(sf2, wave_data))?;
             return Ok(LoadedSoundFont {
                 font: Arc::new(font),
@@ -189,13 +189,16 @@ fn load_file(path: &Path) -> Result<LoadedSoundFont> {
 
 fn load_builtin() -> Result<LoadedSoundFont> {
     let start = Instant::now();
-    let bytes = super::builtin::generate_sf2();
+    let bytes = super::builtin::generate_sf2().map_err(|e| Error::SoundFont {
+        path: PathBuf::from("builtin"),
+        message: e.to_string(),
+    })?;
     let mut loaded = load_soundfont_bytes(&bytes, "builtin")?;
     loaded.load_seconds = start.elapsed().as_secs_f64();
     Ok(loaded)
 }
 
-/// Parses validated SF2 bytes. The validation in `sf3::prepare` rejects what is known to make
+/// Parses validated SF2 bytes. The validation in `soundfont::prepare` rejects what is known to make
 /// the synthesizer panic; the `catch_unwind` is the last line of defence for what it misses.
 fn parse_prepared(sf2: &[u8], name: &Path) -> Result<rs::SoundFont> {
     parse_guarded(name, || rs::SoundFont::from_bytes(sf2))

@@ -3,7 +3,7 @@
 pub mod builtin;
 pub mod font;
 pub mod render;
-pub mod sf3;
+pub mod soundfont;
 
 /// The synthesizer implementation in use.
 pub(crate) use rae_synth as synth_impl;

@@ -1,75 +1,43 @@
-//! Tests of the fork's note-on SoundFont modulators (`enable_modulators`).
+//! Tests of the synthesizer fork's note-on SoundFont modulators (`enable_modulators`).
 //!
-//! The synthetic tests build a tiny SF2 in memory. The MuseScore test needs
-//! MuseScore_General_Lite converted to SF2 (the engine's `sf3::prepare`; the
-//! engine crate depends on this one, so it cannot be used here): path from
-//! `RAE_SYNTH_MUSESCORE_SF2`, default `/tmp/MuseScore_General_Lite.sf2`. The
-//! corpus test uses `RAE_SYNTH_SF2` (default FluidR3_GM) and the MIDI files in
-//! `RAE_SYNTH_MIDI_DIR` (default `/work/shared/corpus/midi`). Missing files:
-//! the test prints a notice and passes.
+//! The synthetic tests build a tiny SF2 in memory with the engine's SF2 writer. The MuseScore
+//! test loads MuseScore_General_Lite (Debian package musescore-general-soundfont-small) through
+//! the engine's `prepare`; the corpus test plays the MIDI files of `$RAE_CORPUS/midi` (default
+//! `../shared/corpus` beside the checkout) with FluidR3_GM (fluid-soundfont-gm). `make test`
+//! installs both packages; a missing input fails the test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+use rust_audio_engine::synth::soundfont::hydra::{
+    name, op, Generator, Instrument, Modulator, Preset, SampleHeader, Zone, SAMPLE_TYPE_MONO,
+};
+use rust_audio_engine::synth::soundfont::prepare;
+use rust_audio_engine::synth::soundfont::writer::{write_sf2, SampleData, Sf2, GUARD_POINTS};
 
 const SAMPLE_RATE: i32 = 44100;
 
+const MUSESCORE_LITE: &str = "/usr/share/sounds/sf3/MuseScore_General_Lite.sf3";
+const FLUIDR3: &str = "/usr/share/sounds/sf2/FluidR3_GM.sf2";
+
 // ---------------------------------------------------------------- tiny SF2
 
-fn chunk(id: &[u8; 4], data: &[u8]) -> Vec<u8> {
-    let mut v = id.to_vec();
-    v.extend_from_slice(&(data.len() as u32).to_le_bytes());
-    v.extend_from_slice(data);
-    if data.len() % 2 == 1 {
-        v.push(0);
-    }
-    v
-}
-
-fn list(kind: &[u8; 4], chunks: &[Vec<u8>]) -> Vec<u8> {
-    let mut data = kind.to_vec();
-    for c in chunks {
-        data.extend_from_slice(c);
-    }
-    chunk(b"LIST", &data)
-}
-
-fn name20(name: &str) -> Vec<u8> {
-    let mut v = name.as_bytes().to_vec();
-    v.resize(20, 0);
-    v
-}
-
+/// (source, destination, amount, amount source, transform).
 type Mod = (u16, u16, i16, u16, u16);
 
-fn mods_bytes(mods: &[Mod]) -> Vec<u8> {
-    let mut v = Vec::new();
-    for &(src, dest, amount, amt_src, trans) in mods.iter().chain(&[(0, 0, 0, 0, 0)]) {
-        v.extend_from_slice(&src.to_le_bytes());
-        v.extend_from_slice(&dest.to_le_bytes());
-        v.extend_from_slice(&amount.to_le_bytes());
-        v.extend_from_slice(&amt_src.to_le_bytes());
-        v.extend_from_slice(&trans.to_le_bytes());
-    }
-    v
-}
-
-fn gens_bytes(gens: &[(u16, i16)]) -> Vec<u8> {
-    let mut v = Vec::new();
-    for &(t, val) in gens.iter().chain(&[(0, 0)]) {
-        v.extend_from_slice(&t.to_le_bytes());
-        v.extend_from_slice(&val.to_le_bytes());
-    }
-    v
-}
-
-fn bag(entries: &[(u16, u16)]) -> Vec<u8> {
-    let mut v = Vec::new();
-    for &(g, m) in entries {
-        v.extend_from_slice(&g.to_le_bytes());
-        v.extend_from_slice(&m.to_le_bytes());
-    }
-    v
+fn modulators(mods: &[Mod]) -> Vec<Modulator> {
+    mods.iter()
+        .map(
+            |&(source, destination, amount, amount_source, transform)| Modulator {
+                source,
+                destination,
+                amount,
+                amount_source,
+                transform,
+            },
+        )
+        .collect()
 }
 
 /// One preset (0:0) -> one instrument -> one looped sawtooth (441 Hz, root
@@ -77,70 +45,53 @@ fn bag(entries: &[(u16, u16)]) -> Vec<u8> {
 fn tiny_sf2(instrument_mods: &[Mod], preset_mods: &[Mod]) -> Vec<u8> {
     let period = 100;
     let len = 4000;
-    let mut smpl = Vec::new();
-    for i in 0..len + 46 {
-        let s = if i < len {
+    let mut points: Vec<i16> = (0..len)
+        .map(|i| {
             let phase = (i % period) as f32 / period as f32;
             ((phase * 2.0 - 1.0) * 12000.0) as i16
-        } else {
-            0
-        };
-        smpl.extend_from_slice(&s.to_le_bytes());
-    }
-    let mut ifil = Vec::new();
-    ifil.extend_from_slice(&2_u16.to_le_bytes());
-    ifil.extend_from_slice(&4_u16.to_le_bytes());
-    let info = list(
-        b"INFO",
-        &[chunk(b"ifil", &ifil), chunk(b"INAM", b"tiny\0\0")],
-    );
-    let sdta = list(b"sdta", &[chunk(b"smpl", &smpl)]);
-
-    let mut phdr = Vec::new();
-    for (name, bag_index) in [("Saw", 0_u16), ("EOP", 1)] {
-        phdr.extend_from_slice(&name20(name));
-        phdr.extend_from_slice(&0_u16.to_le_bytes()); // preset
-        phdr.extend_from_slice(&0_u16.to_le_bytes()); // bank
-        phdr.extend_from_slice(&bag_index.to_le_bytes());
-        phdr.extend_from_slice(&[0; 12]);
-    }
-    let mut inst = Vec::new();
-    for (name, bag_index) in [("Saw", 0_u16), ("EOI", 1)] {
-        inst.extend_from_slice(&name20(name));
-        inst.extend_from_slice(&bag_index.to_le_bytes());
-    }
-    let mut shdr = Vec::new();
-    for (name, start, end, sl, el) in [("Saw", 0_u32, len, 100, 3900), ("EOS", 0, 0, 0, 0)] {
-        shdr.extend_from_slice(&name20(name));
-        for x in [start, end, sl, el, SAMPLE_RATE as u32] {
-            shdr.extend_from_slice(&x.to_le_bytes());
-        }
-        shdr.push(69); // original pitch
-        shdr.push(0); // correction
-        shdr.extend_from_slice(&0_u16.to_le_bytes()); // link
-        shdr.extend_from_slice(&1_u16.to_le_bytes()); // mono
-    }
-    let igen = gens_bytes(&[(8, 6000), (54, 1), (53, 0)]);
-    let pgen = gens_bytes(&[(41, 0)]);
-    let pdta = list(
-        b"pdta",
-        &[
-            chunk(b"phdr", &phdr),
-            chunk(b"pbag", &bag(&[(0, 0), (1, preset_mods.len() as u16)])),
-            chunk(b"pmod", &mods_bytes(preset_mods)),
-            chunk(b"pgen", &pgen),
-            chunk(b"inst", &inst),
-            chunk(b"ibag", &bag(&[(0, 0), (3, instrument_mods.len() as u16)])),
-            chunk(b"imod", &mods_bytes(instrument_mods)),
-            chunk(b"igen", &igen),
-            chunk(b"shdr", &shdr),
-        ],
-    );
-    let mut body = b"sfbk".to_vec();
-    body.extend_from_slice(&info);
-    body.extend_from_slice(&sdta);
-    body.extend_from_slice(&pdta);
-    chunk(b"RIFF", &body)
+        })
+        .collect();
+    points.resize(len + GUARD_POINTS, 0);
+    let font = Sf2 {
+        info: vec![(*b"ifil", &[2, 0, 4, 0]), (*b"INAM", b"tiny")],
+        presets: vec![Preset {
+            name: name("Saw"),
+            program: 0,
+            bank: 0,
+            library: 0,
+            genre: 0,
+            morphology: 0,
+            zones: vec![Zone {
+                generators: vec![Generator::new(op::INSTRUMENT, 0)],
+                modulators: modulators(preset_mods),
+            }],
+        }],
+        instruments: vec![Instrument {
+            name: name("Saw"),
+            zones: vec![Zone {
+                generators: vec![
+                    Generator::signed(op::INITIAL_FILTER_FC, 6000),
+                    Generator::new(op::SAMPLE_MODES, 1),
+                    Generator::new(op::SAMPLE_ID, 0),
+                ],
+                modulators: modulators(instrument_mods),
+            }],
+        }],
+        samples: vec![SampleHeader {
+            name: name("Saw"),
+            start: 0,
+            end: len as u32,
+            loop_start: 100,
+            loop_end: 3900,
+            sample_rate: SAMPLE_RATE as u32,
+            original_pitch: 69,
+            pitch_correction: 0,
+            link: 0,
+            sample_type: SAMPLE_TYPE_MONO,
+        }],
+        sample_data: SampleData::from_points(points),
+    };
+    write_sf2(&font).unwrap()
 }
 
 // ---------------------------------------------------------------- analysis
@@ -286,14 +237,21 @@ fn disabled_modulators_match_a_font_without_them() {
     }
 }
 
-fn path_from_env(var: &str, default: &str) -> Option<PathBuf> {
-    let path = PathBuf::from(std::env::var(var).unwrap_or_else(|_| default.to_string()));
-    if path.exists() {
-        Some(path)
-    } else {
-        eprintln!("skipping: {} not found (set {var})", path.display());
-        None
-    }
+/// The shared corpus: `$RAE_CORPUS`, else `../shared/corpus` beside the checkout.
+fn corpus() -> PathBuf {
+    std::env::var_os("RAE_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../../shared/corpus"
+            ))
+            .to_path_buf()
+        })
+}
+
+fn read(path: &Path, hint: &str) -> Vec<u8> {
+    std::fs::read(path).unwrap_or_else(|e| panic!("cannot read {}: {e} ({hint})", path.display()))
 }
 
 /// The MuseScore General piano opens its low filter (~300 Hz) with velocity
@@ -301,11 +259,12 @@ fn path_from_env(var: &str, default: &str) -> Option<PathBuf> {
 /// louder than without.
 #[test]
 fn musescore_piano_is_brighter_and_louder_with_modulators() {
-    let Some(path) = path_from_env("RAE_SYNTH_MUSESCORE_SF2", "/tmp/MuseScore_General_Lite.sf2")
-    else {
-        return;
-    };
-    let f = font(&std::fs::read(path).unwrap());
+    let sf3 = read(
+        Path::new(MUSESCORE_LITE),
+        "install the Debian package musescore-general-soundfont-small",
+    );
+    let (sf2, _) = prepare(&sf3).unwrap();
+    let f = font(&sf2);
     let on = render_note(&f, 60, 100, true, 1.5);
     let off = render_note(&f, 60, 100, false, 1.5);
     let at = SAMPLE_RATE as usize / 10;
@@ -326,15 +285,18 @@ fn musescore_piano_is_brighter_and_louder_with_modulators() {
 /// without panics or non-finite samples.
 #[test]
 fn fluidr3_renders_corpus_with_modulators() {
-    let Some(sf2) = path_from_env("RAE_SYNTH_SF2", "/usr/share/sounds/sf2/FluidR3_GM.sf2") else {
-        return;
-    };
-    let Some(dir) = path_from_env("RAE_SYNTH_MIDI_DIR", "/work/shared/corpus/midi") else {
-        return;
-    };
-    let f = Arc::new(rae_synth::SoundFont::new(&mut std::fs::File::open(sf2).unwrap()).unwrap());
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
+    let f = font(&read(
+        Path::new(FLUIDR3),
+        "install the Debian package fluid-soundfont-gm",
+    ));
+    let dir = corpus().join("midi");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot read the corpus at {}: {e} (set RAE_CORPUS to the shared corpus)",
+                dir.display()
+            )
+        })
         .map(|e| e.unwrap().path())
         .filter(|p| {
             p.extension()
@@ -342,6 +304,7 @@ fn fluidr3_renders_corpus_with_modulators() {
         })
         .collect();
     files.sort();
+    assert!(!files.is_empty(), "no MIDI files in {}", dir.display());
     for file in files {
         let Ok(midi) = rae_synth::MidiFile::new(&mut std::fs::File::open(&file).unwrap()) else {
             eprintln!("{}: not parsed, skipped", file.display());
