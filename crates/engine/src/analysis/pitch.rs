@@ -119,46 +119,16 @@ impl FrameAnalyzer {
         }
     }
 
-    /// Analyses one frame. `frame` holds `frame_length` samples with the frame's time stamp at
-    /// index `frame_length / 2`. `want_pyin` adds the pYIN candidates.
-    pub(crate) fn analyze(
-        &mut self,
-        frame: &[f32],
-        want_pyin: bool,
-        out: &mut FrameObs,
-    ) -> Result<()> {
+    /// The cumulative-mean-normalised difference function of the centred segment (`self.seg`,
+    /// whose first half has energy `energy`) into `self.cmnd`, for lags up to the longest
+    /// period.
+    fn normalised_difference(&mut self, energy: f64) -> Result<()> {
         let cfg = &self.cfg;
-        let n = cfg.frame_length;
-        let w = n / 2;
+        let w = cfg.frame_length / 2;
         let span = cfg.span();
-        let centre = n / 2;
-        let start = centre - span / 2;
-        let seg = &mut self.seg;
-        seg.copy_from_slice(&frame[start..start + span]);
-        // Pitch is a property of the AC part: removing the segment's mean keeps DC offsets and
-        // rumble from reading as a perfectly periodic signal.
-        let mean = sum(seg) / span as f64;
-        for x in seg.iter_mut() {
-            *x -= mean as f32;
-        }
-        let half_hop = (cfg.hop_length / 2).max(1);
-        let lo = centre.saturating_sub(half_hop);
-        let hi = (centre + half_hop).min(n);
-        out.power = (sum_squares(&frame[lo..hi]) / (hi - lo) as f64) as f32;
-        out.emission.clear();
-        out.yin_f0 = f32::NAN;
-        out.yin_voiced = false;
-        out.yin_prob = 0.0;
-
-        let energy = sum_squares(&seg[..w]);
-        // Below about -140 dBFS there is nothing to analyse (and the normalised difference
-        // would be 0/0).
-        if energy <= 1e-14 * w as f64 {
-            return Ok(());
-        }
-
         // acf[tau] = sum_{j < w} x[j] x[j + tau], by FFT cross-correlation of the segment with
         // its first w samples.
+        let seg = &self.seg;
         self.buf[..span].copy_from_slice(seg);
         self.buf[span..].fill(0.0);
         self.forward
@@ -205,7 +175,49 @@ impl FrameAnalyzer {
                 1.0
             };
         }
+        Ok(())
+    }
 
+    /// Analyses one frame. `frame` holds `frame_length` samples with the frame's time stamp at
+    /// index `frame_length / 2`. `want_pyin` adds the pYIN candidates.
+    pub(crate) fn analyze(
+        &mut self,
+        frame: &[f32],
+        want_pyin: bool,
+        out: &mut FrameObs,
+    ) -> Result<()> {
+        let cfg = &self.cfg;
+        let n = cfg.frame_length;
+        let w = n / 2;
+        let span = cfg.span();
+        let centre = n / 2;
+        let start = centre - span / 2;
+        let seg = &mut self.seg;
+        seg.copy_from_slice(&frame[start..start + span]);
+        // Pitch is a property of the AC part: removing the segment's mean keeps DC offsets and
+        // rumble from reading as a perfectly periodic signal.
+        let mean = sum(seg) / span as f64;
+        for x in seg.iter_mut() {
+            *x -= mean as f32;
+        }
+        let half_hop = (cfg.hop_length / 2).max(1);
+        let lo = centre.saturating_sub(half_hop);
+        let hi = (centre + half_hop).min(n);
+        out.power = (sum_squares(&frame[lo..hi]) / (hi - lo) as f64) as f32;
+        out.emission.clear();
+        out.yin_f0 = f32::NAN;
+        out.yin_voiced = false;
+        out.yin_prob = 0.0;
+
+        let energy = sum_squares(&seg[..w]);
+        // Below about -140 dBFS there is nothing to analyse (and the normalised difference
+        // would be 0/0).
+        if energy <= 1e-14 * w as f64 {
+            return Ok(());
+        }
+
+        self.normalised_difference(energy)?;
+        let cfg = &self.cfg;
         let (minp, maxp) = (cfg.min_period, cfg.max_period);
         let cm = &self.cmnd;
         // YIN: the first dip below threshold, else the deepest one.

@@ -390,6 +390,113 @@ impl Limiter {
     }
 }
 
+/// The true peak of each interval of the chunk (chunk frame `t` at history index
+/// `hist_len + t`), block by block so the polyphase filters vectorise. Where no sample under the
+/// filter exceeds `loud_level` (the ceiling over the filter's gain) the interpolated values
+/// cannot exceed the ceiling, so the sample peaks stand.
+fn true_peaks(
+    hist: &[Vec<f32>],
+    peaks: &[f32],
+    filter: &[[f32; TP_TAPS]; 3],
+    hist_len: usize,
+    frames: usize,
+    loud_level: f32,
+) -> Vec<f32> {
+    let mut tps: Vec<f32> = peaks[hist_len - TP_HALF..hist_len - TP_HALF + frames].to_vec();
+    let mut acc = [0.0f32; TP_BLOCK];
+    let mut start = 0;
+    while start < frames {
+        let len = TP_BLOCK.min(frames - start);
+        let first = hist_len + start + 1 - TP_TAPS;
+        let loud = peaks[first..hist_len + start + len]
+            .iter()
+            .any(|&p| p > loud_level);
+        if loud {
+            for ch in hist {
+                for phase in filter {
+                    let acc = &mut acc[..len];
+                    acc.fill(0.0);
+                    for (k, &h) in phase.iter().enumerate() {
+                        let x = &ch[first + k..first + k + len];
+                        for (a, &v) in acc.iter_mut().zip(x) {
+                            *a += h * v;
+                        }
+                    }
+                    for (tp, a) in tps[start..start + len].iter_mut().zip(acc.iter()) {
+                        *tp = tp.max(a.abs());
+                    }
+                }
+            }
+        }
+        start += len;
+    }
+    tps
+}
+
+impl LimiterState {
+    /// The gain of each frame of the chunk whose interval peaks are `tps`: the gain each needs,
+    /// its look-ahead minimum, averaged over the look-ahead, released smoothly. Sequential.
+    fn gains(&mut self, tps: &[f32]) -> Vec<f32> {
+        let ceiling = self.ceiling;
+        let mut gains = vec![0.0f32; tps.len()];
+        let l = self.lookahead;
+        let full = l as f64;
+        let inv_l = 1.0 / full;
+        for (t, gain_out) in gains.iter_mut().enumerate() {
+            let n = self.n + t as u64;
+            let tp = tps[t];
+            // Frame m needs the ceiling for the intervals on both sides of it.
+            let level = tp.max(self.prev_tp);
+            self.prev_tp = tp;
+            let required = if level > ceiling {
+                ceiling / level
+            } else {
+                1.0
+            };
+            // slot = n mod l, kept as a counter (a division per frame costs more than the rest).
+            let slot = self.slot;
+            let next = if slot + 1 == l { 0 } else { slot + 1 };
+            self.slot = next;
+            // Steady state at unity (every stored requirement and minimum is 1, the gain is 1):
+            // a frame needing no reduction changes nothing but the window's newest entry.
+            if required == 1.0
+                && self.level == 1.0
+                && self.sum == full
+                && self.window.front().is_none_or(|&(_, r)| r == 1.0)
+            {
+                self.window.clear();
+                self.window.push_back((n, 1.0));
+                self.required[slot] = 1.0;
+                self.minima[slot] = 1.0;
+                *gain_out = 1.0;
+                continue;
+            }
+            // Sliding minimum over frames (m - l, m].
+            while self.window.back().is_some_and(|&(_, r)| r >= required) {
+                self.window.pop_back();
+            }
+            self.window.push_back((n, required));
+            while self.window.front().is_some_and(|&(k, _)| k + l as u64 <= n) {
+                self.window.pop_front();
+            }
+            let min_ahead = self.window.front().map_or(1.0, |&(_, r)| r);
+            // The minimum of (m - l, m] is the look-ahead minimum of frame k = m - l + 1; the
+            // average of the last l such minima is the gain of frame k.
+            let leaving = self.minima[slot];
+            self.minima[slot] = min_ahead;
+            self.sum += f64::from(min_ahead) - f64::from(leaving);
+            // `required` of frame k was stored l - 1 frames ago, in the slot after this one.
+            self.required[slot] = required;
+            let k_required = self.required[next];
+            let avg = (self.sum * inv_l) as f32;
+            let target = avg.min(k_required);
+            self.level = target.min(1.0 - (1.0 - self.level) * self.release);
+            *gain_out = self.level;
+        }
+        gains
+    }
+}
+
 impl Effect for Limiter {
     fn name(&self) -> &'static str {
         "limiter"
@@ -422,93 +529,17 @@ impl Effect for Limiter {
         linked_peak(&st.hist, &mut peaks);
         let ceiling = st.ceiling;
         // Pass 1, vectorisable: the true peak of each interval [m, m + 1), m = n - TP_HALF
-        // (chunk frame t, history index e = hist_len + t, samples e - 15 ..= e), block by block.
-        // Where no sample under the filter exceeds ceiling / filter_gain the interpolated values
-        // cannot exceed the ceiling, so they change nothing and are skipped.
-        let loud_level = ceiling / self.filter_gain;
-        let mut tps: Vec<f32> = peaks[hist_len - TP_HALF..hist_len - TP_HALF + frames].to_vec();
-        let mut acc = [0.0f32; TP_BLOCK];
-        let mut start = 0;
-        while start < frames {
-            let len = TP_BLOCK.min(frames - start);
-            let first = hist_len + start + 1 - TP_TAPS;
-            let loud = peaks[first..hist_len + start + len]
-                .iter()
-                .any(|&p| p > loud_level);
-            if loud {
-                for ch in &st.hist {
-                    for phase in &self.filter {
-                        let acc = &mut acc[..len];
-                        acc.fill(0.0);
-                        for (k, &h) in phase.iter().enumerate() {
-                            let x = &ch[first + k..first + k + len];
-                            for (a, &v) in acc.iter_mut().zip(x) {
-                                *a += h * v;
-                            }
-                        }
-                        for (tp, a) in tps[start..start + len].iter_mut().zip(acc.iter()) {
-                            *tp = tp.max(a.abs());
-                        }
-                    }
-                }
-            }
-            start += len;
-        }
-        let mut gains = vec![0.0f32; frames];
-        // Pass 2, sequential: required gains, look-ahead minimum, average and release.
-        let full = l as f64;
-        let inv_l = 1.0 / full;
-        for (t, gain_out) in gains.iter_mut().enumerate() {
-            let n = st.n + t as u64;
-            let tp = tps[t];
-            // Frame m needs the ceiling for the intervals on both sides of it.
-            let level = tp.max(st.prev_tp);
-            st.prev_tp = tp;
-            let required = if level > ceiling {
-                ceiling / level
-            } else {
-                1.0
-            };
-            // slot = n mod l, kept as a counter (a division per frame costs more than the rest).
-            let slot = st.slot;
-            let next = if slot + 1 == l { 0 } else { slot + 1 };
-            st.slot = next;
-            // Steady state at unity (every stored requirement and minimum is 1, the gain is 1):
-            // a frame needing no reduction changes nothing but the window's newest entry.
-            if required == 1.0
-                && st.level == 1.0
-                && st.sum == full
-                && st.window.front().is_none_or(|&(_, r)| r == 1.0)
-            {
-                st.window.clear();
-                st.window.push_back((n, 1.0));
-                st.required[slot] = 1.0;
-                st.minima[slot] = 1.0;
-                *gain_out = 1.0;
-                continue;
-            }
-            // Sliding minimum over frames (m - l, m].
-            while st.window.back().is_some_and(|&(_, r)| r >= required) {
-                st.window.pop_back();
-            }
-            st.window.push_back((n, required));
-            while st.window.front().is_some_and(|&(k, _)| k + l as u64 <= n) {
-                st.window.pop_front();
-            }
-            let min_ahead = st.window.front().map_or(1.0, |&(_, r)| r);
-            // The minimum of (m - l, m] is the look-ahead minimum of frame k = m - l + 1; the
-            // average of the last l such minima is the gain of frame k.
-            let leaving = st.minima[slot];
-            st.minima[slot] = min_ahead;
-            st.sum += f64::from(min_ahead) - f64::from(leaving);
-            // `required` of frame k was stored l - 1 frames ago, in the slot after this one.
-            st.required[slot] = required;
-            let k_required = st.required[next];
-            let avg = (st.sum * inv_l) as f32;
-            let target = avg.min(k_required);
-            st.level = target.min(1.0 - (1.0 - st.level) * st.release);
-            *gain_out = st.level;
-        }
+        // (chunk frame t, history index e = hist_len + t, samples e - 15 ..= e). Pass 2,
+        // sequential: the gains.
+        let tps = true_peaks(
+            &st.hist,
+            &peaks,
+            &self.filter,
+            hist_len,
+            frames,
+            ceiling / self.filter_gain,
+        );
+        let gains = st.gains(&tps);
         // Frame k = n - TP_HALF - l + 1 sits at history index e - TP_HALF - l + 1.
         let delay = TP_HALF + l - 1;
         for (h, c) in st.hist.iter().zip(channels.iter_mut()) {
