@@ -570,11 +570,8 @@ fn errors_are_clear() {
             conv.process(&mut x, 0),
             Err(Error::InvalidArgument(_))
         ));
-        let audio = AudioBuffer::new(x, 0).unwrap();
-        assert!(matches!(
-            conv.process_buffer(&audio),
-            Err(Error::InvalidArgument(_))
-        ));
+        // A whole buffer cannot have that rate at all.
+        assert!(AudioBuffer::new(x, 0).is_err());
     }
 }
 
