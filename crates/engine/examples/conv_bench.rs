@@ -7,7 +7,7 @@
 //! `conv_bench_peers.py` beside this file times pedalboard and scipy on the same task; run both
 //! one after the other for a same-run comparison (results in `bench/results/conv_bench.txt`).
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used)] // an example stops on bad input by design
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;

@@ -1,6 +1,6 @@
 //! Development aid: prints a pitch track as CSV (time_s,f0_hz,voiced,voiced_prob).
 //! `cargo run --profile ci -p rust-audio-engine --example pitch_dump -- IN.wav [yin|pyin] [hop]`
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used)] // an example stops on bad input by design
 use rust_audio_engine::analysis::{analyze_pitch, PitchParams};
 
 fn main() {

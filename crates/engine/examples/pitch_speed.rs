@@ -1,5 +1,5 @@
 //! Development aid: times pitch tracking on a file (`pitch_speed IN.wav [yin|pyin] [frame] [hop]`).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used)] // an example stops on bad input by design
 use rust_audio_engine::analysis::{analyze_pitch, PitchParams};
 
 fn main() {

@@ -3,8 +3,6 @@
 //! (F-measure at 50 ms against its truth) and music file (loudness), and renders of corpus MIDI
 //! files (note-on times and tempo known from the MIDI).
 
-use std::path::PathBuf;
-
 use rust_audio_engine::analysis::{
     analyze_dynamics, detect_onsets, estimate_tempo, level_db, DynamicsParams, OnsetMethod,
     OnsetParams, OnsetTracker, TempoParams,
@@ -12,46 +10,8 @@ use rust_audio_engine::analysis::{
 use rust_audio_engine::midi::EventKind;
 use rust_audio_engine::{AudioBuffer, MidiFile, MidiLimits};
 
-fn corpus() -> Option<PathBuf> {
-    let dir = std::env::var_os("RAE_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../../shared/corpus"
-            ))
-        });
-    if dir.join("audio").is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "skipped: corpus not found at {} (set RAE_CORPUS)",
-            dir.display()
-        );
-        None
-    }
-}
-
-fn mono(samples: Vec<f32>, sr: u32) -> AudioBuffer {
-    AudioBuffer::new(vec![samples], sr).unwrap()
-}
-
-/// A small deterministic generator (xorshift) for noise and random chunkings.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn uniform(&mut self) -> f32 {
-        (self.next() >> 40) as f32 / (1u64 << 24) as f32
-    }
-    fn gauss(&mut self) -> f32 {
-        (0..12).map(|_| self.uniform()).sum::<f32>() - 6.0
-    }
-}
+mod common;
+use common::{corpus_audio, corpus_midi, mono, Rng};
 
 /// mir_eval.onset.f_measure: greedy-free maximum matching is approximated by matching in time
 /// order, which is exact when events are further apart than twice the window.
@@ -186,7 +146,7 @@ fn tone_bursts_soft_notes_and_repeated_pitches() {
         add_tone(&mut x, sr, s, d, f, a, 0.005);
     }
     // The noise floor of a quiet room (-70 dBFS).
-    let mut rng = Rng(3);
+    let mut rng = Rng::new(3);
     for v in &mut x {
         *v += 3.2e-4 * rng.gauss();
     }
@@ -253,7 +213,7 @@ fn degenerate_inputs() {
         "clipping"
     );
     // Steady white noise: nothing after its start.
-    let mut rng = Rng(7);
+    let mut rng = Rng::new(7);
     let noise: Vec<f32> = (0..n).map(|_| 0.3 * rng.gauss()).collect();
     for method in [OnsetMethod::SpectralFlux, OnsetMethod::Energy] {
         let p = OnsetParams {
@@ -284,10 +244,9 @@ fn degenerate_inputs() {
 }
 
 fn melody() -> Option<(AudioBuffer, Vec<f64>)> {
-    let dir = corpus()?;
-    let audio =
-        rust_audio_engine::read_audio(&dir.join("audio/melody_mono_30s.wav"), 3600.0).unwrap();
-    let truth: Vec<f64> = std::fs::read_to_string(dir.join("audio/melody_onsets.csv"))
+    let dir = corpus_audio()?;
+    let audio = rust_audio_engine::read_audio(&dir.join("melody_mono_30s.wav"), 3600.0).unwrap();
+    let truth: Vec<f64> = std::fs::read_to_string(dir.join("melody_onsets.csv"))
         .unwrap()
         .lines()
         .skip(1)
@@ -347,7 +306,7 @@ fn tracker_is_chunk_invariant_and_matches_offline() {
     ] {
         let offline = detect_onsets(&mono(x.clone(), audio.sample_rate()), &p).unwrap();
         assert!(offline.len() >= 8);
-        let mut rng = Rng(12345);
+        let mut rng = Rng::new(12345);
         for round in 0..4 {
             let mut t = OnsetTracker::new(audio.sample_rate(), p.clone()).unwrap();
             assert!(t.latency_s() <= 0.050);
@@ -357,7 +316,11 @@ fn tracker_is_chunk_invariant_and_matches_offline() {
                 let size = match round {
                     0 => 1,
                     1 => 65536,
-                    _ => 1 + (rng.next() % if rng.next() % 2 == 0 { 64 } else { 8192 }) as usize,
+                    _ => {
+                        // Tiny or large chunks, at random.
+                        let max = if rng.below(2) == 0 { 64 } else { 8192 };
+                        1 + rng.below(max)
+                    }
                 };
                 let end = (pos + size).min(x.len());
                 got.extend(t.process(&x[pos..end]));
@@ -431,11 +394,10 @@ fn tempo_of_click_tracks() {
 
 #[test]
 fn dynamics_of_the_corpus_music() {
-    let Some(dir) = corpus() else {
+    let Some(dir) = corpus_audio() else {
         return;
     };
-    let audio =
-        rust_audio_engine::read_audio(&dir.join("audio/music_stereo_30s.wav"), 3600.0).unwrap();
+    let audio = rust_audio_engine::read_audio(&dir.join("music_stereo_30s.wav"), 3600.0).unwrap();
     let d = analyze_dynamics(&audio, &DynamicsParams::default()).unwrap();
     eprintln!(
         "integrated {:.3} LUFS, true peak {:.3} dBTP, sample peak {:.3}, LRA {:.2}",
@@ -479,7 +441,7 @@ fn note_ons(midi: &MidiFile) -> Vec<f64> {
 
 #[test]
 fn onsets_and_tempo_of_rendered_midi() {
-    let Some(dir) = corpus() else {
+    let Some(dir) = corpus_midi() else {
         return;
     };
     for name in [
@@ -487,7 +449,7 @@ fn onsets_and_tempo_of_rendered_midi() {
         "lesson_04-ClairDeLaLune.mid",
         "piano_prokofiev_etude_op2no1.mid",
     ] {
-        let path = dir.join("midi").join(name);
+        let path = dir.join(name);
         let midi = MidiFile::open(&path, &MidiLimits::default()).unwrap();
         let rendered = rust_audio_engine::render(
             rust_audio_engine::MidiSource::Path(&path),

@@ -8,6 +8,9 @@ use std::f64::consts::PI;
 use rust_audio_engine::analysis::{analyze_pitch, analyze_pitch_mono, PitchMethod, PitchParams};
 use rust_audio_engine::{AudioBuffer, Error};
 
+mod common;
+use common::{cents, midi_hz, mono, noise, struck_tone};
+
 /// Sum of harmonics `amps[k]` of `f0` (partial k+1 at `(k+1) f0 sqrt(1 + b (k+1)^2)`).
 fn tone(f0: f64, amps: &[f64], b: f64, sr: u32, seconds: f64) -> Vec<f32> {
     let n = (seconds * f64::from(sr)) as usize;
@@ -25,25 +28,6 @@ fn tone(f0: f64, amps: &[f64], b: f64, sr: u32, seconds: f64) -> Vec<f32> {
             (0.5 * s / amps.iter().sum::<f64>()) as f32
         })
         .collect()
-}
-
-/// Deterministic white noise in [-1, 1).
-fn noise(n: usize, seed: u64) -> Vec<f32> {
-    let mut x = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    (0..n)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            ((x >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0) as f32
-        })
-        .collect()
-}
-
-fn cents(f: f64, reference: f64) -> f64 {
-    1200.0 * (f / reference).log2()
 }
 
 /// Median f0 of the voiced frames away from the edges, and the voiced fraction there.
@@ -207,8 +191,10 @@ fn silence_dc_and_noise_are_unvoiced() {
             assert!(voiced <= 0.05, "{name} ({method:?}): {voiced} voiced");
         }
     }
-    // Low-passed (brown-ish) noise correlates at short lags but is not a pitch.
-    let w = noise(n, 3);
+    // Low-passed (brown-ish) noise correlates at short lags but is not a pitch. YIN voices
+    // about 8% of its frames on average, from 2% to 16% from one second of it to another: the
+    // seed gives a typical second.
+    let w = noise(n, 15);
     let mut acc = 0.0f32;
     let brown: Vec<f32> = w
         .iter()
@@ -351,7 +337,7 @@ fn notes_of_a_synthetic_melody() {
     let n = (2.5 * f64::from(sr)) as usize;
     let mut x = vec![0.0f32; n];
     for &(midi, start, dur, amp, vib) in &plan {
-        let f0 = 440.0 * 2f64.powf((f64::from(midi) - 69.0) / 12.0);
+        let f0 = midi_hz(midi);
         let s0 = (start * f64::from(sr)) as usize;
         let len = (dur * f64::from(sr)) as usize;
         let mut phase = 0.0f64;
@@ -364,7 +350,7 @@ fn notes_of_a_synthetic_melody() {
             x[s0 + i] += (amp * env * s / 1.75) as f32;
         }
     }
-    let audio = AudioBuffer::new(vec![x], sr).unwrap();
+    let audio = mono(x, sr);
     let p = PitchParams {
         hop_length: Some(441),
         ..Default::default()
@@ -397,21 +383,7 @@ fn notes_of_a_synthetic_melody() {
 fn re_struck_notes_are_split_at_their_onsets() {
     use rust_audio_engine::analysis::{detect_notes, NoteParams};
     let sr = 44100u32;
-    let f0 = 220.0;
-    let strike = (0.4 * f64::from(sr)) as usize;
-    let mut x = Vec::new();
-    for _ in 0..3 {
-        for i in 0..strike {
-            let t = i as f64 / f64::from(sr);
-            let env = (t / 0.003).min(1.0) * (-t / 0.15).exp();
-            let s: f64 = (1..6)
-                .map(|k| (2.0 * PI * f0 * f64::from(k) * t).sin() / f64::from(k))
-                .sum();
-            x.push((0.4 * env * s) as f32);
-        }
-    }
-    x.extend(vec![0.0f32; sr as usize / 5]);
-    let audio = AudioBuffer::new(vec![x], sr).unwrap();
+    let audio = mono(struck_tone(220.0, sr, 3, 0.4), sr);
     let p = PitchParams {
         hop_length: Some(441),
         ..Default::default()

@@ -6,6 +6,9 @@ use std::f64::consts::PI;
 
 use rust_audio_engine::analysis::{Event, StreamingAnalyzer, StreamingParams};
 
+mod common;
+use common::{cents, midi_hz, noise, struck_tone, Rng};
+
 const SR: u32 = 44100;
 
 /// (midi, start s, duration s, amplitude): a short melody with a gap, a legato step and a
@@ -19,15 +22,11 @@ const PLAN: [(u8, f64, f64, f64); 5] = [
 ];
 
 fn melody() -> Vec<f32> {
+    // A faint noise floor (-60 dBFS peak) under the notes.
     let n = (2.3 * f64::from(SR)) as usize;
-    let mut x = vec![0.0f32; n];
-    let mut seed = 12345u64;
-    for v in x.iter_mut() {
-        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
-        *v = ((seed >> 40) as f32 / (1u64 << 24) as f32 - 0.5) * 0.002;
-    }
+    let mut x: Vec<f32> = noise(n, 12345).iter().map(|v| 0.001 * v).collect();
     for &(midi, start, dur, amp) in &PLAN {
-        let f0 = 440.0 * 2f64.powf((f64::from(midi) - 69.0) / 12.0);
+        let f0 = midi_hz(midi);
         let s0 = (start * f64::from(SR)) as usize;
         for i in 0..(dur * f64::from(SR)) as usize {
             let t = i as f64 / f64::from(SR);
@@ -63,17 +62,14 @@ fn events_do_not_depend_on_chunk_sizes() {
     let x = melody();
     let whole = key(&run(&x, &mut || usize::MAX));
     assert!(whole.len() > 300);
-    let mut seed = 7u64;
-    let mut rnd = move |max: u64| {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        (seed % max) as usize + 1
-    };
+    let (mut small, mut large) = (Rng::new(7), Rng::new(7));
     for (name, mut f) in [
         ("1 sample", Box::new(|| 1usize) as Box<dyn FnMut() -> usize>),
-        ("random up to 64", Box::new(move || rnd(64))),
-        ("random up to 65536", Box::new(move || rnd(65536))),
+        ("random up to 64", Box::new(move || 1 + small.below(64))),
+        (
+            "random up to 65536",
+            Box::new(move || 1 + large.below(65536)),
+        ),
         ("441", Box::new(|| 441)),
         ("65536", Box::new(|| 65536)),
     ] {
@@ -114,9 +110,8 @@ fn pitch_notes_and_onsets_match_the_melody() {
             .iter()
             .all(|n| p.time_s < n.1 - 0.03 || p.time_s > n.1 + n.2 + 0.03);
         if let Some(&(midi, ..)) = inside {
-            let f0 = 440.0 * 2f64.powf((f64::from(midi) - 69.0) / 12.0);
             assert!(p.voiced, "{p:?}");
-            let c = 1200.0 * (f64::from(p.f0_hz) / f0).log2();
+            let c = cents(f64::from(p.f0_hz), midi_hz(midi));
             assert!(c.abs() < 5.0, "{p:?}: {c} cents");
             checked += 1;
         }
@@ -208,16 +203,8 @@ fn silence_noise_and_bad_input() {
             .all(|e| matches!(e, Event::Pitch(p) if !p.voiced)),
         "silence"
     );
-    let mut seed = 1u64;
-    let noise: Vec<f32> = (0..48000)
-        .map(|_| {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 40) as f32 / (1u64 << 24) as f32 - 0.5
-        })
-        .collect();
-    let mut events = a.process(&noise).unwrap();
+    let white: Vec<f32> = noise(48000, 1).iter().map(|v| 0.5 * v).collect();
+    let mut events = a.process(&white).unwrap();
     events.extend(a.flush().unwrap());
     let voiced = events
         .iter()
@@ -262,20 +249,7 @@ fn silence_noise_and_bad_input() {
 
 #[test]
 fn re_struck_notes_are_split_live() {
-    let f0 = 220.0;
-    let strike = (0.4 * f64::from(SR)) as usize;
-    let mut x = Vec::new();
-    for _ in 0..3 {
-        for i in 0..strike {
-            let t = i as f64 / f64::from(SR);
-            let env = (t / 0.003).min(1.0) * (-t / 0.15).exp();
-            let s: f64 = (1..6)
-                .map(|k| (2.0 * PI * f0 * f64::from(k) * t).sin() / f64::from(k))
-                .sum();
-            x.push((0.4 * env * s) as f32);
-        }
-    }
-    x.extend(vec![0.0f32; SR as usize / 5]);
+    let x = struck_tone(220.0, SR, 3, 0.4);
     let events = run(&x, &mut || 1000);
     let ends: Vec<_> = events
         .iter()

@@ -9,27 +9,12 @@ use rust_audio_engine::effects::{
 };
 use rust_audio_engine::AudioBuffer;
 
-/// xorshift64*: reproducible noise and chunk sizes without a dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn uniform(&mut self) -> f32 {
-        (self.next() >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
+mod common;
+use common::Rng;
 
 /// Music-like test signal: tones with a loud burst in the middle, plus noise.
 fn signal(channels: usize, frames: usize, sr: u32, seed: u64) -> AudioBuffer {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let mut a = vec![vec![0.0f32; frames]; channels];
     for (c, ch) in a.iter_mut().enumerate() {
         for (i, x) in ch.iter_mut().enumerate() {
@@ -41,7 +26,7 @@ fn signal(channels: usize, frames: usize, sr: u32, seed: u64) -> AudioBuffer {
             };
             *x = amp
                 * ((2.0 * std::f32::consts::PI * (220.0 + 110.0 * c as f32) * t).sin()
-                    + 0.2 * rng.uniform());
+                    + 0.2 * rng.signed());
         }
     }
     AudioBuffer::new(a, sr).unwrap()
@@ -115,7 +100,7 @@ fn check_streaming_matches(effect: &mut BoxedEffect, audio: &AudioBuffer, seed: 
         c.resize(total, 0.0);
     }
     effect.reset();
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let mut streamed: Vec<Vec<f32>> = vec![Vec::new(); audio.channel_count()];
     let mut at = 0;
     while at < total {

@@ -4,57 +4,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers: failures should panic loudly
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use rust_audio_engine::{
     demo, io, render, render_to_file, Error, MidiSource, Normalize, OutputFormat, RenderOptions,
     RenderOutput, SoundFontSource,
 };
 
-fn corpus() -> Option<PathBuf> {
-    let dir = std::env::var_os("RAE_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"));
-    if dir.join("midi").is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "SKIP: corpus not found at {} (set RAE_CORPUS to the shared corpus)",
-            dir.display()
-        );
-        None
-    }
-}
-
-fn corpus_midis() -> Vec<PathBuf> {
-    let Some(dir) = corpus() else {
-        return Vec::new();
-    };
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("midi"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "mid"))
-        .collect();
-    files.sort();
-    assert!(files.len() >= 5, "corpus has too few MIDI files");
-    files
-}
-
-const FLUID: &str = "/usr/share/sounds/sf2/FluidR3_GM.sf2";
-const TIMGM: &str = "/usr/share/sounds/sf2/TimGM6mb.sf2";
-const SF3: &str = "/usr/share/sounds/sf3/MuseScore_General_Lite.sf3";
-
-fn font(path: &str) -> Option<SoundFontSource> {
-    if path == "builtin" {
-        return Some(SoundFontSource::Builtin);
-    }
-    if Path::new(path).is_file() {
-        Some(SoundFontSource::Path(path.into()))
-    } else {
-        eprintln!("SKIP: {path} not installed (apt-get install fluid-soundfont-gm timgm6mb-soundfont musescore-general-soundfont-small)");
-        None
-    }
-}
+mod common;
+use common::{
+    cents, corpus_audio, corpus_midi, corpus_midis, font, midi_hz, Rng, FLUID, SF3, TIMGM,
+};
 
 fn wav_bytes(audio: &rust_audio_engine::AudioBuffer) -> Vec<u8> {
     io::encode(audio, OutputFormat::Wav16, Path::new("t.wav")).unwrap()
@@ -123,9 +83,9 @@ fn corpus_renders_with_builtin() {
 #[test]
 fn renders_are_deterministic_across_runs_and_thread_counts() {
     let Some(sf) = font(FLUID) else { return };
+    let Some(dir) = corpus_midi() else { return };
     for name in ["gm_meltysynth_demo.mid", "piano_prokofiev_etude_op2no1.mid"] {
-        let Some(dir) = corpus() else { return };
-        let midi = dir.join("midi").join(name);
+        let midi = dir.join(name);
         let mut outputs = Vec::new();
         // The convolution reverb and the synthesizer's own reverb/chorus (its own job) both on.
         for threads in [1, 2, 2] {
@@ -203,9 +163,9 @@ fn builtin_piano_middle_c_is_in_tune() {
     let start = (0.1 * sr) as usize;
     let seg = &r.audio.channels()[0][start..start + sr as usize];
     let f = fundamental(seg, sr, 261.63);
-    let cents = 1200.0 * (f / 261.6256).log2();
-    eprintln!("builtin middle C: {f:.3} Hz ({cents:+.2} cents)");
-    assert!(cents.abs() < 5.0, "middle C at {f} Hz is {cents} cents off");
+    let c = cents(f, midi_hz(60));
+    eprintln!("builtin middle C: {f:.3} Hz ({c:+.2} cents)");
+    assert!(c.abs() < 5.0, "middle C at {f} Hz is {c} cents off");
 }
 
 #[test]
@@ -401,13 +361,7 @@ fn tail_rings_out_and_is_capped() {
 /// never a panic or a hang.
 #[test]
 fn corrupted_corpus_midi_never_panics() {
-    let mut state = 0x2545_F491_4F6C_DD1Du64;
-    let mut rand = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut rng = Rng::new(0x2545_F491_4F6C_DD1D);
     let opts = RenderOptions {
         sample_rate: 22050,
         max_tail_s: 1.0,
@@ -419,11 +373,11 @@ fn corrupted_corpus_midi_never_panics() {
         for v in 0..60 {
             let mut b = bytes.clone();
             if v % 2 == 0 {
-                b.truncate((rand() as usize) % b.len());
+                b.truncate(rng.below(b.len()));
             } else {
                 for _ in 0..1 + v % 5 {
-                    let i = (rand() as usize) % b.len();
-                    b[i] ^= 1 << (rand() % 8);
+                    let i = rng.below(b.len());
+                    b[i] ^= 1 << rng.below(8);
                 }
             }
             match rust_audio_engine::MidiFile::parse(&b, &midi, &Default::default()) {
@@ -526,14 +480,14 @@ fn sf3_piano_is_bright_and_loud_enough() {
 #[test]
 fn corpus_audio_decodes_exactly() {
     use sha2::{Digest, Sha256};
-    let Some(dir) = corpus() else { return };
-    let manifest = std::fs::read_to_string(dir.join("audio/manifest.json")).unwrap();
+    let Some(dir) = corpus_audio() else { return };
+    let manifest = std::fs::read_to_string(dir.join("manifest.json")).unwrap();
     for name in [
         "music_stereo_30s.wav",
         "melody_mono_30s.wav",
         "ir_stereo_2p5s.wav",
     ] {
-        let a = rust_audio_engine::read_audio(&dir.join("audio").join(name), 3600.0).unwrap();
+        let a = rust_audio_engine::read_audio(&dir.join(name), 3600.0).unwrap();
         let mut h = Sha256::new();
         for i in 0..a.frames() {
             for c in a.channels() {

@@ -29,6 +29,9 @@ pub use convolution::{Convolution, ConvolutionParams};
 pub use dynamics::{Compressor, CompressorParams, Gain, Limiter, LimiterParams, LoudnessNormalize};
 pub use eq::{Eq, FilterBand, FilterType};
 pub use ir::ImpulseResponse;
+/// The streaming convolution's stage layouts, for `examples/partition_layouts.rs` only.
+#[doc(hidden)]
+pub use partitioned::{layout_trial, LayoutTrial};
 pub use reverb::{Reverb, ReverbParams};
 pub use spec::{ChainSpec, ConvolutionSpec, EffectSpec};
 

@@ -373,22 +373,68 @@ impl StreamEngine {
     }
 }
 
+/// One stage layout of the streaming engine on a one-channel filter, made by [`layout_trial`].
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct LayoutTrial {
+    /// (partition frames, partitions) per stage.
+    pub stages: Vec<(usize, usize)>,
+    /// The cost model's estimate per frame (arbitrary units).
+    pub model_cost: f64,
+    engine: StreamEngine,
+    out: Vec<Vec<f32>>,
+}
+
+impl LayoutTrial {
+    /// Resets the engine and streams `x` through it block by block (a partial last block is
+    /// left out).
+    pub fn run(&mut self, x: &[f32]) -> Result<()> {
+        self.engine.reset();
+        for chunk in x.chunks_exact(self.engine.filter.block) {
+            self.engine.push_block(&[chunk.to_vec()], &mut self.out)?;
+        }
+        Ok(())
+    }
+}
+
+/// For timing experiments (`examples/partition_layouts.rs`), not a supported API: the
+/// streaming engine for the filter `h` at block size `block`, with the layout the engine plans
+/// (`growth` is `None`) or the one whose partitions grow by `ratio` up to `block * cap`
+/// (`Some((ratio, cap))`).
+#[doc(hidden)]
+pub fn layout_trial(
+    h: &[f32],
+    block: usize,
+    growth: Option<(usize, usize)>,
+) -> Result<LayoutTrial> {
+    let in_range = |v: usize| (1..=1024).contains(&v);
+    let growth_ok = growth.is_none_or(|(ratio, cap)| in_range(ratio) && in_range(cap));
+    if block == 0 || h.is_empty() || !growth_ok {
+        return Err(crate::Error::InvalidArgument(format!(
+            "layout trial: needs a filter, a block of at least 1 frame and growth within 1..=1024 \
+             (got {} frames, block {block}, growth {growth:?})",
+            h.len()
+        )));
+    }
+    let layout = match growth {
+        None => plan_stages(h.len(), block),
+        Some((ratio, cap)) => stage_layout(h.len(), block, ratio, cap),
+    };
+    let stages = layout.iter().map(|s| (s.p, s.k)).collect();
+    let model_cost = layout_cost(&layout);
+    let filter = StreamFilter::with_layout(&[h.to_vec()], 0, 1.0, block, layout)?;
+    Ok(LayoutTrial {
+        stages,
+        model_cost,
+        engine: StreamEngine::new(Arc::new(filter), 1),
+        out: vec![vec![0.0; block]],
+    })
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-
-    fn noise(n: usize, seed: u32) -> Vec<f32> {
-        let mut s = seed.max(1);
-        (0..n)
-            .map(|_| {
-                s ^= s << 13;
-                s ^= s >> 17;
-                s ^= s << 5;
-                (s as f32 / u32::MAX as f32) - 0.5
-            })
-            .collect()
-    }
 
     #[test]
     fn layouts_cover_the_filter_and_respect_the_deadline() {
@@ -404,51 +450,6 @@ mod tests {
                 }
                 assert!(covered >= m && covered - m < stages.last().unwrap().p);
             }
-        }
-    }
-
-    /// Times candidate layouts on 10 s of audio with a 2.5 s filter:
-    /// `cargo test -p rust-audio-engine --profile ci layout_timing -- --ignored --nocapture`.
-    #[test]
-    #[ignore]
-    fn layout_timing() {
-        let h = vec![noise(110_250, 3)];
-        let x = noise(441_000, 5);
-        let block = 512;
-        let mut candidates = vec![plan_stages(h[0].len(), block)];
-        for (ratio, cap) in [
-            (16, 16),
-            (8, 64),
-            (4, 64),
-            (2, 32),
-            (64, 64),
-            (16, 32),
-            (1, 1),
-            (32, 32),
-            (8, 8),
-            (4, 16),
-            (8, 32),
-            (4, 32),
-        ] {
-            candidates.push(stage_layout(h[0].len(), block, ratio, cap));
-        }
-        for layout in candidates {
-            let cost = layout_cost(&layout);
-            let filter =
-                Arc::new(StreamFilter::with_layout(&h, 0, 1.0, block, layout.clone()).unwrap());
-            let mut e = StreamEngine::new(filter, 1);
-            let mut out = vec![vec![0.0; block]];
-            let mut ns = f64::INFINITY;
-            for _ in 0..5 {
-                e.reset();
-                let t = std::time::Instant::now();
-                for chunk in x.chunks_exact(block) {
-                    e.push_block(&[chunk.to_vec()], &mut out).unwrap();
-                }
-                ns = ns.min(t.elapsed().as_secs_f64() * 1e9 / x.len() as f64);
-            }
-            let desc: Vec<_> = layout.iter().map(|s| (s.p, s.k)).collect();
-            println!("{ns:6.1} ns/frame  model {cost:8.0}  {desc:?}");
         }
     }
 }

@@ -803,29 +803,4 @@ mod tests {
         assert_eq!((w, h), (800, 250));
         assert!(rgba.chunks(4).all(|p| p == [0xD6, 0xD6, 0xD6, 0xFF]));
     }
-
-    /// Writes /tmp/wf_example.png from the corpus (run with `--ignored`).
-    #[test]
-    #[ignore]
-    fn example_image() {
-        let path = std::path::Path::new("/work/shared/corpus/audio/music_stereo_30s.wav");
-        let audio = crate::read_audio(path, 600.0).unwrap();
-        let peaks = crate::waveform::peaks_of(
-            &audio,
-            crate::waveform::Zoom::Width(800),
-            Bits::Sixteen,
-            false,
-            path,
-        )
-        .unwrap();
-        let o = WaveformImageOptions {
-            with_axis_labels: true,
-            ..Default::default()
-        };
-        std::fs::write(
-            "/tmp/wf_example.png",
-            render_waveform_png(&peaks, &o).unwrap(),
-        )
-        .unwrap();
-    }
 }

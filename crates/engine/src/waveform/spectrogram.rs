@@ -456,21 +456,4 @@ mod tests {
             assert!(matches!(e, Error::InvalidArgument(_)), "{o:?}: {e}");
         }
     }
-
-    /// Writes /tmp/spec_example.png from the corpus (run with `--ignored`).
-    #[test]
-    #[ignore]
-    fn example_image() {
-        let path = std::path::Path::new("/work/shared/corpus/audio/music_stereo_30s.wav");
-        let audio = crate::read_audio(path, 600.0).unwrap();
-        let o = SpectrogramOptions {
-            log_frequency: true,
-            ..Default::default()
-        };
-        std::fs::write(
-            "/tmp/spec_example.png",
-            render_spectrogram_png(&audio, &o).unwrap(),
-        )
-        .unwrap();
-    }
 }

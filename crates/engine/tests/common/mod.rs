@@ -1,0 +1,162 @@
+//! Helpers shared by the engine's integration tests: a seeded generator for noise and random
+//! chunkings, test tones, and the lookups of the shared corpus and the system SoundFonts.
+
+// Each test binary uses only some of these helpers.
+#![allow(dead_code)]
+
+use std::f64::consts::PI;
+use std::path::{Path, PathBuf};
+
+use rust_audio_engine::{AudioBuffer, SoundFontSource};
+
+/// xorshift64*: reproducible noise and chunk sizes without a dependency.
+pub struct Rng(u64);
+
+impl Rng {
+    /// A generator seeded with `seed` (a zero seed, which xorshift cannot leave, becomes 1).
+    pub fn new(seed: u64) -> Self {
+        Self(seed.max(1))
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// Uniform in [0, 1), on a 2^-24 grid (exact in `f32`).
+    pub fn uniform(&mut self) -> f32 {
+        (self.next_u64() >> 40) as f32 / (1u64 << 24) as f32
+    }
+
+    /// Uniform in [-1, 1).
+    pub fn signed(&mut self) -> f32 {
+        self.uniform() * 2.0 - 1.0
+    }
+
+    /// Uniform in `0..n` (`n > 0`).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
+    }
+
+    /// Approximately standard normal: the sum of 12 uniforms, less 6.
+    pub fn gauss(&mut self) -> f32 {
+        (0..12).map(|_| self.uniform()).sum::<f32>() - 6.0
+    }
+
+    /// `channels` planar channels of `frames` samples of white noise in [-amp, amp).
+    pub fn signal(&mut self, channels: usize, frames: usize, amp: f32) -> Vec<Vec<f32>> {
+        (0..channels)
+            .map(|_| (0..frames).map(|_| amp * self.signed()).collect())
+            .collect()
+    }
+}
+
+/// `n` samples of white noise in [-1, 1), the same for the same `seed`.
+pub fn noise(n: usize, seed: u64) -> Vec<f32> {
+    let mut rng = Rng::new(seed);
+    (0..n).map(|_| rng.signed()).collect()
+}
+
+/// A one-channel buffer.
+pub fn mono(samples: Vec<f32>, sr: u32) -> AudioBuffer {
+    AudioBuffer::new(vec![samples], sr).unwrap()
+}
+
+/// Equal-tempered frequency of a MIDI note (A4 = 69 = 440 Hz).
+pub fn midi_hz(midi: u8) -> f64 {
+    440.0 * 2f64.powf((f64::from(midi) - 69.0) / 12.0)
+}
+
+/// The interval from `reference` to `f`, in cents.
+pub fn cents(f: f64, reference: f64) -> f64 {
+    1200.0 * (f / reference).log2()
+}
+
+/// A piano-like tone at `f0` struck `strikes` times, every `strike_s` seconds without a gap
+/// (3 ms attack, 150 ms decay, five harmonics falling as 1/k), then 200 ms of silence: the
+/// pitch never stops, only the onsets separate the notes.
+pub fn struck_tone(f0: f64, sr: u32, strikes: usize, strike_s: f64) -> Vec<f32> {
+    let strike = (strike_s * f64::from(sr)) as usize;
+    let mut x = Vec::with_capacity(strikes * strike + sr as usize / 5);
+    for _ in 0..strikes {
+        for i in 0..strike {
+            let t = i as f64 / f64::from(sr);
+            let env = (t / 0.003).min(1.0) * (-t / 0.15).exp();
+            let s: f64 = (1..6)
+                .map(|k| (2.0 * PI * f0 * f64::from(k) * t).sin() / f64::from(k))
+                .sum();
+            x.push((0.4 * env * s) as f32);
+        }
+    }
+    x.extend(vec![0.0f32; sr as usize / 5]);
+    x
+}
+
+/// The shared corpus: `$RAE_CORPUS`, by default `../shared/corpus` beside the checkout.
+pub fn corpus_root() -> PathBuf {
+    std::env::var_os("RAE_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"))
+}
+
+/// `sub` of the corpus, or `None` (saying so) when it is not there.
+fn corpus_dir(sub: &str) -> Option<PathBuf> {
+    let root = corpus_root();
+    let dir = root.join(sub);
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!(
+            "SKIP: corpus {sub}/ not found at {} (set RAE_CORPUS to the shared corpus)",
+            root.display()
+        );
+        None
+    }
+}
+
+/// The corpus audio directory, or `None` (saying so) when it is not there.
+pub fn corpus_audio() -> Option<PathBuf> {
+    corpus_dir("audio")
+}
+
+/// The corpus MIDI directory, or `None` (saying so) when it is not there.
+pub fn corpus_midi() -> Option<PathBuf> {
+    corpus_dir("midi")
+}
+
+/// The corpus MIDI files in name order; empty (saying so) when the corpus is not there.
+pub fn corpus_midis() -> Vec<PathBuf> {
+    let Some(dir) = corpus_midi() else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "mid"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 5, "corpus has too few MIDI files");
+    files
+}
+
+/// Debian's SoundFonts: `fluid-soundfont-gm`, `timgm6mb-soundfont` and
+/// `musescore-general-soundfont-small`.
+pub const FLUID: &str = "/usr/share/sounds/sf2/FluidR3_GM.sf2";
+pub const TIMGM: &str = "/usr/share/sounds/sf2/TimGM6mb.sf2";
+pub const SF3: &str = "/usr/share/sounds/sf3/MuseScore_General_Lite.sf3";
+
+/// The SoundFont at `path` (or the built-in one for `"builtin"`), or `None` (saying so) when
+/// it is not installed.
+pub fn font(path: &str) -> Option<SoundFontSource> {
+    if path == "builtin" {
+        return Some(SoundFontSource::Builtin);
+    }
+    if Path::new(path).is_file() {
+        Some(SoundFontSource::Path(path.into()))
+    } else {
+        eprintln!("SKIP: {path} not installed (apt-get install fluid-soundfont-gm timgm6mb-soundfont musescore-general-soundfont-small)");
+        None
+    }
+}
