@@ -8,11 +8,15 @@ PY      := $(VENV)/bin/python
 CARGO   ?= cargo
 # Optimised test builds without the slow fat-LTO link of the release profile.
 PROFILE ?= ci
+# Benchmarks read the shared corpus; tests read only what the repository has or generates.
 RAE_CORPUS ?= $(abspath ../shared/corpus)
 export RAE_CORPUS
+TESTDATA := $(abspath $(or $(CARGO_TARGET_DIR),target))/testdata
+RAE_TESTDATA ?= $(TESTDATA)
+export RAE_TESTDATA
 APT_PACKAGES := fluidsynth fluid-soundfont-gm timgm6mb-soundfont musescore-general-soundfont-small
 
-.PHONY: help demo test deps apt-deps venv lint fmt rust-test wheel pytest stubtest bench bench-fx bench-analysis bench-waveform fuzz browser-test
+.PHONY: help demo test deps apt-deps venv testdata lint fmt rust-test wheel pytest stubtest bench bench-fx bench-analysis bench-waveform fuzz browser-test
 
 help:
 	@echo "make demo   render the built-in demo piece to out/demo.wav"
@@ -27,7 +31,17 @@ demo:
 
 test: deps lint rust-test wheel pytest stubtest browser-test
 
-deps: apt-deps venv
+deps: apt-deps venv testdata
+
+# Test inputs: the committed MIDI files and the seeded generator's audio (tests/data/README.md).
+testdata: $(TESTDATA)/.ready
+
+$(TESTDATA)/.ready: tests/data/gen_signals.py $(wildcard tests/data/midi/*) $(VENV)/.ready
+	rm -rf $(TESTDATA)
+	mkdir -p $(TESTDATA)
+	cp -r tests/data/midi $(TESTDATA)/midi
+	$(PY) tests/data/gen_signals.py $(TESTDATA)/audio > /dev/null
+	touch $@
 
 # Debian packages: the reference renderer and three real SoundFonts (SF2 and SF3).
 apt-deps:
@@ -54,7 +68,7 @@ lint:
 fmt:
 	$(CARGO) fmt --all
 
-rust-test:
+rust-test: testdata
 	$(CARGO) test --workspace --exclude rust-audio-engine-python --profile $(PROFILE)
 
 wheel: venv
@@ -62,7 +76,7 @@ wheel: venv
 	$(VENV)/bin/maturin build -q -m python/Cargo.toml --profile $(PROFILE) -o dist -i $(PY)
 	$(PY) -m pip install -q --force-reinstall --no-deps dist/*.whl
 
-pytest: wheel
+pytest: wheel testdata
 	cd python/tests && ../../$(PY) -m pytest -q -ra .
 
 stubtest: wheel

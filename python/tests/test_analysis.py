@@ -1,5 +1,5 @@
 """Pitch, notes, analyze() and the streaming analyser from Python, including the mir_eval accuracy
-check on the corpus melody."""
+check on the test melody."""
 
 import json
 import math
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import rust_audio_engine as rae
-from conftest import CORPUS
+from conftest import audio_file
 
 
 def tone(f0: float, sr: int, seconds: float, amps=(1.0,), weak_fund: bool = False) -> np.ndarray:
@@ -229,24 +229,18 @@ def test_rendered_piano_melody_gives_its_notes() -> None:
             assert abs(n.cents) < 35, (font, n)
 
 
-def corpus_audio(name: str) -> Path:
-    p = CORPUS / "audio" / name
-    if not p.exists():
-        pytest.skip(f"corpus file {p} not found; set RAE_CORPUS")
-    return p
-
 
 def mir_scores(times: np.ndarray, f0: np.ndarray, voiced: np.ndarray) -> dict:
-    mir_eval = pytest.importorskip("mir_eval")
-    ref = np.loadtxt(corpus_audio("melody_f0_10ms.csv"), delimiter=",", skiprows=1)
+    import mir_eval
+    ref = np.loadtxt(audio_file("melody_f0_10ms.csv"), delimiter=",", skiprows=1)
     est = np.where(voiced, np.nan_to_num(f0), 0.0)
     return mir_eval.melody.evaluate(ref[:, 0], ref[:, 1], times, est)
 
 
-def test_pyin_accuracy_on_the_corpus_melody() -> None:
+def test_pyin_accuracy_on_the_test_melody() -> None:
     """Targets of issue 4: raw pitch accuracy >= 0.985, voicing recall >= 0.97, voicing false
     alarm <= 0.10 (librosa.pyin: 0.982 / 0.98 / 0.29). Hop 10 ms, the truth's grid."""
-    path = corpus_audio("melody_mono_30s.wav")
+    path = audio_file("melody_mono_30s.wav")
     track = rae.analyze_pitch(str(path), hop_length=441)
     s = mir_scores(track.times_s, track.f0_hz, track.voiced)
     assert s["Raw Pitch Accuracy"] >= 0.985, s
@@ -269,8 +263,8 @@ def test_calls_from_many_threads_agree() -> None:
         assert np.array_equal(t.f0_hz, expected.f0_hz, equal_nan=True)
 
 
-def test_streaming_accuracy_on_the_corpus_melody() -> None:
-    path = corpus_audio("melody_mono_30s.wav")
+def test_streaming_accuracy_on_the_test_melody() -> None:
+    path = audio_file("melody_mono_30s.wav")
     x, sr = rae.load_audio(str(path))
     a = rae.StreamingAnalyzer(sr, onsets=False)
     events = []
@@ -287,9 +281,9 @@ def test_streaming_accuracy_on_the_corpus_melody() -> None:
     assert s["Voicing False Alarm"] <= 0.10, s
 
 
-def test_notes_on_the_corpus_melody() -> None:
-    path = corpus_audio("melody_mono_30s.wav")
-    truth = json.loads(corpus_audio("melody_notes.json").read_text())["notes"]
+def test_notes_on_the_test_melody() -> None:
+    path = audio_file("melody_mono_30s.wav")
+    truth = json.loads(audio_file("melody_notes.json").read_text())["notes"]
     notes = rae.detect_notes(str(path), hop_length=441)
     hits = sum(
         any(n.midi == t["midi"] and abs(n.start_s - t["start"]) < 0.05 for n in notes) for t in truth

@@ -9,19 +9,12 @@ from typing import Callable
 
 import numpy as np
 import pytest
-from conftest import CORPUS
+from conftest import audio_file
 from scipy import signal
 
 import rust_audio_engine as rae
 
-AUDIO = CORPUS / "audio"
 
-
-def need_audio(name: str) -> Path:
-    p = AUDIO / name
-    if not p.exists():
-        pytest.skip(f"corpus audio {p} not found; set RAE_CORPUS")
-    return p
 
 
 def make_signal(seconds: float = 1.5, sr: int = 44100, channels: int = 2, seed: int = 0) -> np.ndarray:
@@ -137,18 +130,18 @@ def test_loudness_normalize_streaming_raises() -> None:
 
 
 def test_convolution_matches_scipy_fftconvolve() -> None:
-    music, sr = rae.load_audio(need_audio("music_stereo_30s.wav"))
-    ir, ir_sr = rae.load_audio(need_audio("ir_stereo_2p5s.wav"))
+    music, sr = rae.load_audio(audio_file("music_stereo_30s.wav"))
+    ir, ir_sr = rae.load_audio(audio_file("ir_stereo_2p5s.wav"))
     assert sr == ir_sr
     x = music[:, : 10 * sr]
-    conv = rae.Convolution(str(AUDIO / "ir_stereo_2p5s.wav"), normalize=False)
+    conv = rae.Convolution(str(audio_file("ir_stereo_2p5s.wav")), normalize=False)
     ours = conv(x, sr)
     ref = np.stack([signal.fftconvolve(x[c].astype(np.float64), ir[c].astype(np.float64)) for c in range(2)])
     assert ours.shape == ref.shape
     rel = np.max(np.abs(ours - ref)) / np.max(np.abs(ref))
     assert rel < 1e-5, rel
     # trim_tail gives pedalboard's same-length output; an impulse gives back the IR.
-    trimmed = rae.Convolution(str(AUDIO / "ir_stereo_2p5s.wav"), normalize=False, trim_tail=True)(x, sr)
+    trimmed = rae.Convolution(str(audio_file("ir_stereo_2p5s.wav")), normalize=False, trim_tail=True)(x, sr)
     np.testing.assert_array_equal(trimmed.shape, x.shape)
     impulse = np.zeros((2, 100), np.float32)
     impulse[:, 0] = 1.0
@@ -229,8 +222,8 @@ def true_peak_db(x: np.ndarray) -> float:
 
 
 @pytest.mark.parametrize("ceiling_db", [-1.0, -3.0])
-def test_limiter_true_peak_on_corpus_music(ceiling_db: float) -> None:
-    music, sr = rae.load_audio(need_audio("music_stereo_30s.wav"))
+def test_limiter_true_peak_on_test_music(ceiling_db: float) -> None:
+    music, sr = rae.load_audio(audio_file("music_stereo_30s.wav"))
     driven = (music * 10 ** (12 / 20)).astype(np.float32)
     out = rae.Limiter(ceiling_db=ceiling_db)(driven, sr)
     assert out.shape == driven.shape
@@ -240,9 +233,10 @@ def test_limiter_true_peak_on_corpus_music(ceiling_db: float) -> None:
     assert true_peak_db(driven) > ceiling_db + 10
 
 
-def test_limiter_true_peak_on_corpus_renders(corpus_midi: Path) -> None:
-    for name in ["gm_meltysynth_demo.mid", "piano_prokofiev_etude_op2no1.mid", "lesson_04-ClairDeLaLune.mid"]:
-        audio = rae.render_midi(corpus_midi / name, "builtin", normalize="off", max_tail_s=2.0)
+def test_limiter_true_peak_on_test_renders(midi_dir: Path, lesson: Path) -> None:
+    for path in [midi_dir / "gm_meltysynth_demo.mid", midi_dir / "piano_prokofiev_etude_op2no1.mid", lesson]:
+        name = path.name
+        audio = rae.render_midi(path, "builtin", normalize="off", max_tail_s=2.0)
         driven = (audio / np.max(np.abs(audio)) * 4.0).astype(np.float32)
         out = rae.Limiter(ceiling_db=-1.0, release_ms=50.0)(driven, 44100)
         tp = true_peak_db(out)
@@ -250,8 +244,8 @@ def test_limiter_true_peak_on_corpus_renders(corpus_midi: Path) -> None:
 
 
 def test_integrated_loudness_matches_pyloudnorm() -> None:
-    pyln = pytest.importorskip("pyloudnorm")
-    music, sr = rae.load_audio(need_audio("music_stereo_30s.wav"))
+    import pyloudnorm as pyln
+    music, sr = rae.load_audio(audio_file("music_stereo_30s.wav"))
     ours = rae.integrated_loudness(music, sr)
     theirs = pyln.Meter(sr).integrated_loudness(music.T.astype(np.float64))
     assert abs(ours - theirs) < 0.1, (ours, theirs)
@@ -315,8 +309,8 @@ def test_shapes_attributes_and_repr() -> None:
     assert isinstance(chain, rae.Effect)
 
 
-def test_reverb_render_is_longer_and_wetter(tmp_path: Path, corpus_midi: Path) -> None:
-    midi = corpus_midi / "lesson_02-ChordOfCMajor.mid"
+def test_reverb_render_is_longer_and_wetter(tmp_path: Path, scale: Path) -> None:
+    midi = scale
     dry_path, wet_path = tmp_path / "dry.wav", tmp_path / "wet.wav"
     d_dry = rae.synthesize_midi(midi, dry_path, "builtin", reverb=False, normalize="off")
     d_wet = rae.synthesize_midi(midi, wet_path, "builtin", reverb=True, normalize="off")

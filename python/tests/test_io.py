@@ -1,4 +1,4 @@
-"""Audio file input: what we write reads back; the corpus audio decodes to its manifest shape."""
+"""Audio file input: what we write reads back; the test audio decodes to its manifest shape."""
 
 import json
 
@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import rust_audio_engine as rae
+from conftest import audio_file
 
 
 @pytest.mark.parametrize("fmt, ext, tol", [("wav16", "wav", 1 / 32768), ("wav32f", "wav", 0.0),
@@ -23,8 +24,8 @@ def test_rendered_files_read_back(tmp_path, fmt, ext, tol):
     assert np.array_equal(same, audio)
 
 
-def test_corpus_audio_shapes(corpus_midi):
-    audio_dir = corpus_midi.parent / "audio"
+def test_test_audio_shapes():
+    audio_dir = audio_file("manifest.json").parent
     manifest = json.loads((audio_dir / "manifest.json").read_text())["files"]
     for name in ["music_stereo_30s.wav", "melody_mono_30s.wav"]:
         audio, sr = rae.load_audio(audio_dir / name)

@@ -1,4 +1,4 @@
-"""Onsets, dynamics and tempo from Python: accuracy against the corpus truth (mir_eval,
+"""Onsets, dynamics and tempo from Python: accuracy against the test truth (mir_eval,
 pyloudnorm), synthetic signals with known answers, and errors."""
 
 import threading
@@ -11,20 +11,13 @@ import pytest
 import scipy.io.wavfile
 
 import rust_audio_engine as rae
-from conftest import CORPUS
+from conftest import audio_file
 
 # scipy warns about the PEAK chunk libsndfile writes in float WAVs.
 pytestmark = pytest.mark.filterwarnings("ignore:Chunk")
 
-AUDIO = CORPUS / "audio"
 SR = 44100
 
-
-def need_audio(name: str) -> Path:
-    p = AUDIO / name
-    if not p.exists():
-        pytest.skip(f"corpus file {p} not found; set RAE_CORPUS")
-    return p
 
 
 def clicks(times: list[float], seconds: float, sr: int = SR) -> np.ndarray:
@@ -39,8 +32,8 @@ def clicks(times: list[float], seconds: float, sr: int = SR) -> np.ndarray:
 
 @pytest.mark.parametrize("method", ["spectral_flux", "energy"])
 def test_melody_f_measure(method: str) -> None:
-    path = need_audio("melody_mono_30s.wav")
-    ref = np.loadtxt(AUDIO / "melody_onsets.csv", skiprows=1)
+    path = audio_file("melody_mono_30s.wav")
+    ref = np.loadtxt(audio_file("melody_onsets.csv"), skiprows=1)
     on = rae.detect_onsets(str(path), method=method)
     f, p, r = mir_eval.onset.f_measure(ref, on.times_s, window=0.05)
     assert f >= 0.95, (f, p, r)
@@ -57,8 +50,8 @@ def test_melody_f_measure(method: str) -> None:
 def test_melody_at_other_sample_rates(rate: int) -> None:
     import scipy.signal
 
-    path = need_audio("melody_mono_30s.wav")
-    ref = np.loadtxt(AUDIO / "melody_onsets.csv", skiprows=1)
+    path = audio_file("melody_mono_30s.wav")
+    ref = np.loadtxt(audio_file("melody_onsets.csv"), skiprows=1)
     sr, x = scipy.io.wavfile.read(path)
     g = np.gcd(rate, sr)
     y = scipy.signal.resample_poly(x.astype(np.float64), rate // g, sr // g).astype(np.float32)
@@ -104,7 +97,7 @@ def test_degenerate_inputs_and_errors() -> None:
 
 
 def test_loudness_matches_pyloudnorm() -> None:
-    path = need_audio("music_stereo_30s.wav")
+    path = audio_file("music_stereo_30s.wav")
     sr, x = scipy.io.wavfile.read(path)
     expected = pyloudnorm.Meter(sr).integrated_loudness(x.astype(np.float64))
     d = rae.analyze_dynamics(str(path))

@@ -26,10 +26,10 @@ def wav_seconds(path: Path) -> float:
         return w.getnframes() / w.getframerate()
 
 
-def test_synthesize_midi_verbatim_call(tmp_path, corpus_midi, fluid, monkeypatch):
+def test_synthesize_midi_verbatim_call(tmp_path, lesson, fluid, monkeypatch):
     # Exactly the call the product design promised, from a working directory holding the files.
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "song.mid").write_bytes((corpus_midi / "lesson_02-ChordOfCMajor.mid").read_bytes())
+    (tmp_path / "song.mid").write_bytes(lesson.read_bytes())
     (tmp_path / "piano.sf2").symlink_to(fluid)
     duration = synthesize_midi(midi_path="song.mid", output_path="output.wav",
                                soundfont_path="piano.sf2", use_gpu=True, reverb=True)
@@ -38,8 +38,8 @@ def test_synthesize_midi_verbatim_call(tmp_path, corpus_midi, fluid, monkeypatch
     assert duration > 30.0
 
 
-def test_detailed_report(tmp_path, corpus_midi, fluid):
-    rep = rae.synthesize_midi_detailed(corpus_midi / "lesson_01-StartWithMiddleC.mid",
+def test_detailed_report(tmp_path, lesson, fluid):
+    rep = rae.synthesize_midi_detailed(lesson,
                                        tmp_path / "o.flac", fluid, use_gpu=True)
     assert rep.backend.startswith("cpu: ") and rep.gpu_requested
     assert rep.soundfont == os.path.realpath(fluid)
@@ -50,8 +50,8 @@ def test_detailed_report(tmp_path, corpus_midi, fluid):
     assert (tmp_path / "o.flac").read_bytes()[:4] == b"fLaC"
 
 
-def test_render_midi_array_from_bytes_and_path(corpus_midi):
-    path = corpus_midi / "lesson_03-UpAndDown.mid"
+def test_render_midi_array_from_bytes_and_path(lesson):
+    path = lesson
     a = render_midi(path, "builtin", sample_rate=48000)
     b = render_midi(path.read_bytes(), soundfont=SoundFont("builtin"), sample_rate=48000)
     assert a.dtype == np.float32 and a.ndim == 2 and a.shape[0] == 2
@@ -120,7 +120,7 @@ def test_errors(tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
 
 
-def test_gil_released_during_render(corpus_midi, fluid):
+def test_gil_released_during_render(midi_dir, fluid):
     sf = SoundFont(fluid)
     ticks = 0
     stop = threading.Event()
@@ -134,7 +134,7 @@ def test_gil_released_during_render(corpus_midi, fluid):
     t = threading.Thread(target=count)
     t.start()
     start = time.perf_counter()
-    render_midi(corpus_midi / "gm_meltysynth_demo.mid", sf, threads=1)
+    render_midi(midi_dir / "gm_meltysynth_demo.mid", sf, threads=1)
     elapsed = time.perf_counter() - start
     stop.set()
     t.join()
@@ -165,7 +165,7 @@ def test_fifty_concurrent_renders_share_one_font(tmp_path, fluid):
     assert held <= before[1] + SoundFont(fluid).memory_bytes
 
 
-def test_async_keeps_loop_free(tmp_path, corpus_midi, fluid):
+def test_async_keeps_loop_free(tmp_path, midi_dir, fluid):
     async def main():
         ticks = 0
 
@@ -176,7 +176,7 @@ def test_async_keeps_loop_free(tmp_path, corpus_midi, fluid):
                 await asyncio.sleep(0.005)
 
         task = asyncio.create_task(ticker())
-        d = await rae.synthesize_midi_async(corpus_midi / "gm_meltysynth_demo.mid",
+        d = await rae.synthesize_midi_async(midi_dir / "gm_meltysynth_demo.mid",
                                             tmp_path / "a.wav", fluid, reverb=True)
         task.cancel()
         return d, ticks
@@ -186,8 +186,8 @@ def test_async_keeps_loop_free(tmp_path, corpus_midi, fluid):
     assert ticks >= 10
 
 
-def test_midi_info(corpus_midi):
-    info = rae.midi_info(corpus_midi / "gm_meltysynth_demo.mid")
+def test_midi_info(midi_dir):
+    info = rae.midi_info(midi_dir / "gm_meltysynth_demo.mid")
     assert info["format"] in (0, 1)
     assert 9 in info["channels"]  # drums on channel 10
     assert info["note_count"] > 100

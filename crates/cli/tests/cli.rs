@@ -142,14 +142,10 @@ fn info_describes_midi_and_soundfonts() {
         s.contains("Acoustic Grand Piano") && s.contains("kind: Sf2"),
         "{s}"
     );
-    let sf3 = "/usr/share/sounds/sf3/MuseScore_General_Lite.sf3";
-    if Path::new(sf3).exists() {
-        let o = rae(&["info", sf3]);
-        assert!(o.status.success());
-        assert!(String::from_utf8_lossy(&o.stdout).contains("kind: Sf3"));
-    } else {
-        eprintln!("SKIP: {sf3} not installed");
-    }
+    // From musescore-general-soundfont-small, which `make test` installs.
+    let o = rae(&["info", "/usr/share/sounds/sf3/MuseScore_General_Lite.sf3"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("kind: Sf3"));
 }
 
 #[test]

@@ -11,7 +11,7 @@ use rust_audio_engine::midi::EventKind;
 use rust_audio_engine::{AudioBuffer, MidiFile, MidiLimits};
 
 mod common;
-use common::{corpus_audio, corpus_midi, mono, Rng};
+use common::{lesson_midis, mono, testdata_audio, testdata_midi, Rng};
 
 /// mir_eval.onset.f_measure: greedy-free maximum matching is approximated by matching in time
 /// order, which is exact when events are further apart than twice the window.
@@ -243,8 +243,8 @@ fn degenerate_inputs() {
     assert!(AudioBuffer::new(vec![bad], sr).is_err());
 }
 
-fn melody() -> Option<(AudioBuffer, Vec<f64>)> {
-    let dir = corpus_audio()?;
+fn melody() -> (AudioBuffer, Vec<f64>) {
+    let dir = testdata_audio();
     let audio = rust_audio_engine::read_audio(&dir.join("melody_mono_30s.wav"), 3600.0).unwrap();
     let truth: Vec<f64> = std::fs::read_to_string(dir.join("melody_onsets.csv"))
         .unwrap()
@@ -252,14 +252,12 @@ fn melody() -> Option<(AudioBuffer, Vec<f64>)> {
         .skip(1)
         .map(|l| l.trim().parse().unwrap())
         .collect();
-    Some((audio, truth))
+    (audio, truth)
 }
 
 #[test]
 fn corpus_melody_f_measure() {
-    let Some((audio, truth)) = melody() else {
-        return;
-    };
+    let (audio, truth) = melody();
     for (method, backtrack) in [
         (OnsetMethod::SpectralFlux, false),
         (OnsetMethod::SpectralFlux, true),
@@ -292,9 +290,7 @@ fn corpus_melody_f_measure() {
 
 #[test]
 fn tracker_is_chunk_invariant_and_matches_offline() {
-    let Some((audio, _)) = melody() else {
-        return;
-    };
+    let (audio, _) = melody();
     let x: Vec<f32> = audio.channels()[0][..audio.sample_rate() as usize * 6].to_vec();
     for p in [
         OnsetParams::default(),
@@ -394,9 +390,7 @@ fn tempo_of_click_tracks() {
 
 #[test]
 fn dynamics_of_the_corpus_music() {
-    let Some(dir) = corpus_audio() else {
-        return;
-    };
+    let dir = testdata_audio();
     let audio = rust_audio_engine::read_audio(&dir.join("music_stereo_30s.wav"), 3600.0).unwrap();
     let d = analyze_dynamics(&audio, &DynamicsParams::default()).unwrap();
     eprintln!(
@@ -441,18 +435,19 @@ fn note_ons(midi: &MidiFile) -> Vec<f64> {
 
 #[test]
 fn onsets_and_tempo_of_rendered_midi() {
-    let Some(dir) = corpus_midi() else {
-        return;
-    };
-    for name in [
-        "lesson_03-UpAndDown.mid",
-        "lesson_04-ClairDeLaLune.mid",
-        "piano_prokofiev_etude_op2no1.mid",
-    ] {
-        let path = dir.join(name);
-        let midi = MidiFile::open(&path, &MidiLimits::default()).unwrap();
+    let prokofiev = "piano_prokofiev_etude_op2no1.mid";
+    let mut pieces: Vec<(&str, Vec<u8>)> = lesson_midis()
+        .into_iter()
+        .map(|(name, bytes, _)| (name, bytes))
+        .collect();
+    pieces.push((
+        prokofiev,
+        std::fs::read(testdata_midi().join(prokofiev)).unwrap(),
+    ));
+    for (name, bytes) in pieces {
+        let midi = MidiFile::parse(&bytes, name.as_ref(), &MidiLimits::default()).unwrap();
         let rendered = rust_audio_engine::render(
-            rust_audio_engine::MidiSource::Path(&path),
+            rust_audio_engine::MidiSource::Bytes(&bytes),
             &rust_audio_engine::SoundFontSource::Default,
             &rust_audio_engine::RenderOptions::default(),
         )

@@ -10,7 +10,7 @@ use rust_audio_engine::effects::{Convolution, ConvolutionParams, Effect, Impulse
 use rust_audio_engine::{AudioBuffer, Error};
 
 mod common;
-use common::{corpus_audio, Rng};
+use common::{testdata_audio, Rng};
 
 const _: () = {
     const fn send_sync<T: Send + Sync>() {}
@@ -446,7 +446,7 @@ fn ir_files_at_other_rates_are_resampled_keeping_their_duration() {
 
 #[test]
 fn the_corpus_ir_loads_from_its_file() {
-    let Some(dir) = corpus_audio() else { return };
+    let dir = testdata_audio();
     let path = dir.join("ir_stereo_2p5s.wav");
     let ir = ImpulseResponse::from_file(&path).unwrap();
     assert_eq!(ir.channels.len(), 2);

@@ -13,7 +13,7 @@ use rust_audio_engine::{
 
 mod common;
 use common::{
-    cents, corpus_audio, corpus_midi, corpus_midis, font, midi_hz, Rng, FLUID, SF3, TIMGM,
+    cents, font, midi_hz, testdata_audio, testdata_midi, testdata_midis, Rng, FLUID, SF3, TIMGM,
 };
 
 fn wav_bytes(audio: &rust_audio_engine::AudioBuffer) -> Vec<u8> {
@@ -21,8 +21,8 @@ fn wav_bytes(audio: &rust_audio_engine::AudioBuffer) -> Vec<u8> {
 }
 
 fn check_corpus_with(font_path: &str) {
-    let Some(sf) = font(font_path) else { return };
-    for midi in corpus_midis() {
+    let sf = font(font_path);
+    for midi in testdata_midis() {
         let opts = RenderOptions {
             reverb: true,
             ..Default::default()
@@ -82,8 +82,8 @@ fn corpus_renders_with_builtin() {
 
 #[test]
 fn renders_are_deterministic_across_runs_and_thread_counts() {
-    let Some(sf) = font(FLUID) else { return };
-    let Some(dir) = corpus_midi() else { return };
+    let sf = font(FLUID);
+    let dir = testdata_midi();
     for name in ["gm_meltysynth_demo.mid", "piano_prokofiev_etude_op2no1.mid"] {
         let midi = dir.join(name);
         let mut outputs = Vec::new();
@@ -368,7 +368,7 @@ fn corrupted_corpus_midi_never_panics() {
         ..Default::default()
     };
     let mut rendered = 0;
-    for midi in corpus_midis() {
+    for midi in testdata_midis() {
         let bytes = std::fs::read(&midi).unwrap();
         for v in 0..60 {
             let mut b = bytes.clone();
@@ -437,7 +437,7 @@ fn dropped_notes_are_counted() {
 /// synthesizer that ignores them plays it muffled about 26 dB too quietly (FluidSynth honours them).
 #[test]
 fn sf3_piano_is_bright_and_loud_enough() {
-    let Some(sf) = font(SF3) else { return };
+    let sf = font(SF3);
     let notes = vec![demo::Note {
         start: 0,
         length: 720,
@@ -480,7 +480,7 @@ fn sf3_piano_is_bright_and_loud_enough() {
 #[test]
 fn corpus_audio_decodes_exactly() {
     use sha2::{Digest, Sha256};
-    let Some(dir) = corpus_audio() else { return };
+    let dir = testdata_audio();
     let manifest = std::fs::read_to_string(dir.join("manifest.json")).unwrap();
     for name in [
         "music_stereo_30s.wav",

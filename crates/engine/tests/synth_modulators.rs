@@ -2,12 +2,13 @@
 //!
 //! The synthetic tests build a tiny SF2 in memory with the engine's SF2 writer. The MuseScore
 //! test loads MuseScore_General_Lite (Debian package musescore-general-soundfont-small) through
-//! the engine's `prepare`; the corpus test plays the MIDI files of `$RAE_CORPUS/midi` (default
-//! `../shared/corpus` beside the checkout) with FluidR3_GM (fluid-soundfont-gm). `make test`
-//! installs both packages; a missing input fails the test.
+//! the engine's `prepare`; another plays the test MIDI files (`make testdata`) with FluidR3_GM
+//! (fluid-soundfont-gm). `make test` installs both packages; a missing input fails the test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::sync::Arc;
 
 use rust_audio_engine::synth::soundfont::hydra::{
@@ -237,19 +238,6 @@ fn disabled_modulators_match_a_font_without_them() {
     }
 }
 
-/// The shared corpus: `$RAE_CORPUS`, else `../shared/corpus` beside the checkout.
-fn corpus() -> PathBuf {
-    std::env::var_os("RAE_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../../shared/corpus"
-            ))
-            .to_path_buf()
-        })
-}
-
 fn read(path: &Path, hint: &str) -> Vec<u8> {
     std::fs::read(path).unwrap_or_else(|e| panic!("cannot read {}: {e} ({hint})", path.display()))
 }
@@ -281,35 +269,17 @@ fn musescore_piano_is_brighter_and_louder_with_modulators() {
     assert!(r_on > 2.0 * r_off, "rms {r_on} vs {r_off}");
 }
 
-/// FluidR3_GM renders every corpus MIDI file (first 15 s) with modulators,
+/// FluidR3_GM renders every test MIDI file (first 15 s) with modulators,
 /// without panics or non-finite samples.
 #[test]
-fn fluidr3_renders_corpus_with_modulators() {
+fn fluidr3_renders_the_test_midis_with_modulators() {
     let f = font(&read(
         Path::new(FLUIDR3),
         "install the Debian package fluid-soundfont-gm",
     ));
-    let dir = corpus().join("midi");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| {
-            panic!(
-                "cannot read the corpus at {}: {e} (set RAE_CORPUS to the shared corpus)",
-                dir.display()
-            )
-        })
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            p.extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("mid") || e.eq_ignore_ascii_case("midi"))
-        })
-        .collect();
-    files.sort();
-    assert!(!files.is_empty(), "no MIDI files in {}", dir.display());
-    for file in files {
-        let Ok(midi) = rae_synth::MidiFile::new(&mut std::fs::File::open(&file).unwrap()) else {
-            eprintln!("{}: not parsed, skipped", file.display());
-            continue;
-        };
+    for file in common::testdata_midis() {
+        let midi = rae_synth::MidiFile::new(&mut std::fs::File::open(&file).unwrap())
+            .unwrap_or_else(|e| panic!("{}: {e:?}", file.display()));
         let mut settings = rae_synth::SynthesizerSettings::new(SAMPLE_RATE);
         settings.maximum_polyphony = 256;
         let synth = rae_synth::Synthesizer::new(&f, &settings).unwrap();

@@ -1,10 +1,10 @@
 //! Equivalence tests of the fork.
 //!
-//! They need a General MIDI SoundFont and a MIDI file; by default
-//! `/usr/share/sounds/sf2/FluidR3_GM.sf2` and
-//! `/work/shared/corpus/midi/gm_meltysynth_demo.mid`, overridable with the
-//! `RAE_SYNTH_SF2` and `RAE_SYNTH_MIDI` environment variables. When the files
-//! are missing the tests print a notice and pass.
+//! They need a General MIDI SoundFont and a MIDI file: FluidR3_GM from the
+//! Debian package fluid-soundfont-gm (which `make test` installs) and the
+//! repository's `tests/data/midi/gm_meltysynth_demo.mid`, overridable with the
+//! `RAE_SYNTH_SF2` and `RAE_SYNTH_MIDI` environment variables. A missing file
+//! fails the tests.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::fs::File;
@@ -13,24 +13,23 @@ use std::sync::Arc;
 
 const SAMPLE_RATE: i32 = 44100;
 
-fn input(var: &str, default: &str) -> Option<PathBuf> {
+fn input(var: &str, default: &str) -> PathBuf {
     let path = PathBuf::from(std::env::var(var).unwrap_or_else(|_| default.to_string()));
-    if path.is_file() {
-        Some(path)
-    } else {
-        eprintln!("skipping: {} not found (set {var})", path.display());
-        None
-    }
+    assert!(path.is_file(), "{} not found (set {var})", path.display());
+    path
 }
 
-fn inputs() -> Option<(PathBuf, PathBuf)> {
-    Some((
-        input("RAE_SYNTH_SF2", "/usr/share/sounds/sf2/FluidR3_GM.sf2")?,
+fn inputs() -> (PathBuf, PathBuf) {
+    (
+        input("RAE_SYNTH_SF2", "/usr/share/sounds/sf2/FluidR3_GM.sf2"),
         input(
             "RAE_SYNTH_MIDI",
-            "/work/shared/corpus/midi/gm_meltysynth_demo.mid",
-        )?,
-    ))
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../tests/data/midi/gm_meltysynth_demo.mid"
+            ),
+        ),
+    )
 }
 
 fn fork_sequencer(sf2: &PathBuf, midi: &PathBuf) -> rae_synth::MidiFileSequencer {
@@ -63,7 +62,7 @@ fn rms(x: &[f32]) -> f64 {
 /// render_split + Effects must reproduce render() (all 16 channels, one synthesizer).
 #[test]
 fn split_rendering_matches_render() {
-    let Some((sf2, midi)) = inputs() else { return };
+    let (sf2, midi) = inputs();
     let frames = SAMPLE_RATE as usize * 12;
 
     let mut reference = fork_sequencer(&sf2, &midi);
@@ -130,7 +129,7 @@ fn split_rendering_matches_render() {
 /// give (nearly) the same result as one synthesizer (only summation order differs).
 #[test]
 fn two_channel_groups_share_effects() {
-    let Some((sf2, _midi)) = inputs() else { return };
+    let (sf2, _midi) = inputs();
     let sound_font = Arc::new(rae_synth::SoundFont::new(&mut File::open(&sf2).unwrap()).unwrap());
     let mut settings = rae_synth::SynthesizerSettings::new(SAMPLE_RATE);
     settings.maximum_polyphony = 256;
@@ -233,7 +232,7 @@ fn fork_vs_upstream_db(
 /// relative to the RMS of the upstream signal.
 #[test]
 fn fork_matches_upstream_rustysynth() {
-    let Some((sf2, midi)) = inputs() else { return };
+    let (sf2, midi) = inputs();
     let ratio_db = fork_vs_upstream_db(&sf2, &midi, false, false);
     assert!(ratio_db < -60.0, "difference is {ratio_db:.1} dB");
 }
@@ -243,7 +242,7 @@ fn fork_matches_upstream_rustysynth() {
 /// velocity -> filter cutoff / Q modulators).
 #[test]
 fn modulators_on_fluidr3_renders() {
-    let Some((sf2, midi)) = inputs() else { return };
+    let (sf2, midi) = inputs();
     let ratio_db = fork_vs_upstream_db(&sf2, &midi, false, true);
     assert!(ratio_db.is_finite() || ratio_db == f64::NEG_INFINITY);
     assert!(ratio_db < 0.0, "difference is {ratio_db:.1} dB");
@@ -253,14 +252,14 @@ fn modulators_on_fluidr3_renders() {
 /// upstream's always-on filter; it must stay clearly below the signal.
 #[test]
 fn skip_open_filter_stays_close_to_upstream() {
-    let Some((sf2, midi)) = inputs() else { return };
+    let (sf2, midi) = inputs();
     let ratio_db = fork_vs_upstream_db(&sf2, &midi, true, false);
     assert!(ratio_db < -20.0, "difference is {ratio_db:.1} dB");
 }
 
 #[test]
 fn no_panic_on_mismatched_lengths_and_bad_speed() {
-    let Some((sf2, midi)) = inputs() else { return };
+    let (sf2, midi) = inputs();
     let mut sequencer = fork_sequencer(&sf2, &midi);
     sequencer.set_speed(-1.0);
     sequencer.set_speed(f64::NAN);
@@ -279,7 +278,7 @@ fn no_panic_on_mismatched_lengths_and_bad_speed() {
 
 #[test]
 fn voice_statistics() {
-    let Some((sf2, _midi)) = inputs() else { return };
+    let (sf2, _midi) = inputs();
     let sound_font = Arc::new(rae_synth::SoundFont::new(&mut File::open(&sf2).unwrap()).unwrap());
     let mut settings = rae_synth::SynthesizerSettings::new(SAMPLE_RATE);
     settings.maximum_polyphony = 8;
@@ -313,7 +312,7 @@ fn voice_statistics() {
 /// (up to summation order).
 #[test]
 fn channel_masks_with_shared_effects() {
-    let Some((sf2, midi)) = inputs() else { return };
+    let (sf2, midi) = inputs();
     let frames = SAMPLE_RATE as usize * 10;
 
     let mut whole = fork_sequencer(&sf2, &midi);

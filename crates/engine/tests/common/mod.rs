@@ -94,69 +94,115 @@ pub fn struck_tone(f0: f64, sr: u32, strikes: usize, strike_s: f64) -> Vec<f32> 
     x
 }
 
-/// The shared corpus: `$RAE_CORPUS`, by default `../shared/corpus` beside the checkout.
-pub fn corpus_root() -> PathBuf {
-    std::env::var_os("RAE_CORPUS")
+/// The test data: `$RAE_TESTDATA`, by default `target/testdata` in the workspace (`make testdata`
+/// fills it: see tests/data/README.md).
+pub fn testdata_root() -> PathBuf {
+    std::env::var_os("RAE_TESTDATA")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus"))
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/testdata"))
 }
 
-/// `sub` of the corpus, or `None` (saying so) when it is not there.
-fn corpus_dir(sub: &str) -> Option<PathBuf> {
-    let root = corpus_root();
-    let dir = root.join(sub);
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "SKIP: corpus {sub}/ not found at {} (set RAE_CORPUS to the shared corpus)",
-            root.display()
-        );
-        None
-    }
+/// `sub` of the test data. Missing data fails the test: it never passes without its input.
+fn testdata_dir(sub: &str) -> PathBuf {
+    let dir = testdata_root().join(sub);
+    assert!(
+        dir.is_dir(),
+        "test data {} is missing: run `make testdata` (or set RAE_TESTDATA)",
+        dir.display()
+    );
+    dir
 }
 
-/// The corpus audio directory, or `None` (saying so) when it is not there.
-pub fn corpus_audio() -> Option<PathBuf> {
-    corpus_dir("audio")
+/// The generated test audio and its truth files.
+pub fn testdata_audio() -> PathBuf {
+    testdata_dir("audio")
 }
 
-/// The corpus MIDI directory, or `None` (saying so) when it is not there.
-pub fn corpus_midi() -> Option<PathBuf> {
-    corpus_dir("midi")
+/// The test MIDI files.
+pub fn testdata_midi() -> PathBuf {
+    testdata_dir("midi")
 }
 
-/// The corpus MIDI files in name order; empty (saying so) when the corpus is not there.
-pub fn corpus_midis() -> Vec<PathBuf> {
-    let Some(dir) = corpus_midi() else {
-        return Vec::new();
-    };
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+/// The test MIDI files in name order.
+pub fn testdata_midis() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(testdata_midi())
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "mid"))
         .collect();
     files.sort();
-    assert!(files.len() >= 5, "corpus has too few MIDI files");
+    assert!(files.len() >= 3, "too few test MIDI files: {files:?}");
     files
 }
 
 /// Debian's SoundFonts: `fluid-soundfont-gm`, `timgm6mb-soundfont` and
-/// `musescore-general-soundfont-small`.
+/// `musescore-general-soundfont-small`, which `make test` installs.
 pub const FLUID: &str = "/usr/share/sounds/sf2/FluidR3_GM.sf2";
 pub const TIMGM: &str = "/usr/share/sounds/sf2/TimGM6mb.sf2";
 pub const SF3: &str = "/usr/share/sounds/sf3/MuseScore_General_Lite.sf3";
 
-/// The SoundFont at `path` (or the built-in one for `"builtin"`), or `None` (saying so) when
-/// it is not installed.
-pub fn font(path: &str) -> Option<SoundFontSource> {
+/// The SoundFont at `path` (or the built-in one for `"builtin"`). A font that is not installed
+/// fails the test.
+pub fn font(path: &str) -> SoundFontSource {
     if path == "builtin" {
-        return Some(SoundFontSource::Builtin);
+        return SoundFontSource::Builtin;
     }
-    if Path::new(path).is_file() {
-        Some(SoundFontSource::Path(path.into()))
-    } else {
-        eprintln!("SKIP: {path} not installed (apt-get install fluid-soundfont-gm timgm6mb-soundfont musescore-general-soundfont-small)");
-        None
+    assert!(
+        Path::new(path).is_file(),
+        "{path} is not installed: run `make test`, or apt-get install fluid-soundfont-gm \
+         timgm6mb-soundfont musescore-general-soundfont-small"
+    );
+    SoundFontSource::Path(path.into())
+}
+
+/// Beginner piano lessons written by these tests (the kind of MIDI the app plays): a C major
+/// scale up and down in quarter notes at 100 BPM, and a right-hand melody over left-hand chords
+/// on every beat at 84 BPM. `(name, SMF bytes, BPM)`.
+pub fn lesson_midis() -> Vec<(&'static str, Vec<u8>, f64)> {
+    use rust_audio_engine::demo::{write_smf, Note};
+    let q = 480u32;
+    let note = |start: u32, length: u32, key: u8, velocity: u8| Note {
+        start,
+        length,
+        channel: 0,
+        key,
+        velocity,
+    };
+    let scale = [60u8, 62, 64, 65, 67, 69, 71, 72, 71, 69, 67, 65, 64, 62, 60];
+    let up_and_down: Vec<Note> = scale
+        .iter()
+        .cycle()
+        .take(3 * scale.len())
+        .enumerate()
+        .map(|(i, &k)| note(i as u32 * q, q * 9 / 10, k, 80))
+        .collect();
+    let melody = [
+        64u8, 67, 72, 71, 69, 67, 65, 64, 62, 64, 65, 67, 64, 62, 60, 60,
+    ];
+    let chords = [[48u8, 52, 55], [53, 57, 60], [55, 59, 62], [48, 52, 55]];
+    let mut with_chords = Vec::new();
+    for bar in 0..8u32 {
+        for beat in 0..4u32 {
+            let i = (bar * 4 + beat) as usize;
+            let t = (bar * 4 + beat) * q;
+            with_chords.push(note(t, q * 9 / 10, melody[i % melody.len()], 90));
+            if beat % 2 == 0 {
+                for &k in &chords[(bar as usize) % chords.len()] {
+                    with_chords.push(note(t, 2 * q - 20, k, 60));
+                }
+            }
+        }
     }
+    vec![
+        (
+            "lesson: scale up and down",
+            write_smf(480, 100.0, &[(0, 0)], &up_and_down, &[]),
+            100.0,
+        ),
+        (
+            "lesson: melody over chords",
+            write_smf(480, 84.0, &[(0, 0)], &with_chords, &[]),
+            84.0,
+        ),
+    ]
 }
