@@ -16,11 +16,12 @@ RAE_TESTDATA ?= $(TESTDATA)
 export RAE_TESTDATA
 APT_PACKAGES := fluidsynth fluid-soundfont-gm timgm6mb-soundfont musescore-general-soundfont-small
 
-.PHONY: help demo test deps apt-deps venv testdata lint fmt rust-test wheel pytest stubtest bench bench-fx bench-analysis bench-waveform fuzz browser-test
+.PHONY: help demo test conformance deps apt-deps venv testdata lint fmt rust-test wheel pytest stubtest bench bench-fx bench-analysis bench-waveform fuzz browser-test
 
 help:
 	@echo "make demo   render the built-in demo piece to out/demo.wav"
 	@echo "make test   install test dependencies and run every check (what CI runs)"
+	@echo "make conformance  other projects' test vectors (\$$RAE_CONFORMANCE, default ../shared/conformance)"
 	@echo "make bench  compare rendering speed with FluidSynth"
 	@echo "make bench-analysis  compare pitch/onset analysis with librosa and aubio"
 	@echo "make bench-waveform  compare waveform peaks with numpy"
@@ -86,6 +87,15 @@ stubtest: wheel
 bench: venv
 	$(CARGO) build --release -q -p rae-cli
 	$(PY) bench/render_vs_fluidsynth.py
+
+# Other projects' test vectors with their expected results, in $RAE_CONFORMANCE (default
+# ../shared/conformance; never copied here: several licences allow testing only). Fails when the
+# folder is absent. See conformance/run.py.
+RAE_CONFORMANCE ?= $(abspath ../shared/conformance)
+export RAE_CONFORMANCE
+conformance: deps wheel
+	$(CARGO) build -q --profile $(PROFILE) -p rae-cli
+	PROFILE=$(PROFILE) $(PY) conformance/run.py
 
 # Headless-browser test: wavesurfer.js and peaks.js (npm, pinned in web/package-lock.json) draw the
 # peaks `rae waveform` writes, in Debian's chromium driven by playwright-core (no browser download).

@@ -231,6 +231,16 @@ impl Dynamics {
     fn integrated_lufs(&self) -> f64 {
         self.inner.integrated_lufs
     }
+    /// Largest momentary (400 ms) loudness, measured every 10 ms, LUFS.
+    #[getter]
+    fn max_momentary_lufs(&self) -> f64 {
+        self.inner.max_momentary_lufs
+    }
+    /// Largest short-term (3 s) loudness, measured every 10 ms, LUFS.
+    #[getter]
+    fn max_short_term_lufs(&self) -> f64 {
+        self.inner.max_short_term_lufs
+    }
     #[getter]
     fn loudness_range_lu(&self) -> f64 {
         self.inner.loudness_range_lu
