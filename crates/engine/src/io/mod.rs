@@ -1,13 +1,16 @@
 //! Audio files. Output: WAV (16/24-bit integer, 32-bit float; 16-bit by our own streaming
 //! writer, the rest through `hound`) and FLAC (16/24-bit, `flacenc`), always written to a
 //! temporary file beside the target and renamed into place, so a failure never leaves a partial
-//! file or touches an existing one. Input: [`read`] decodes WAV, FLAC, MP3 and Ogg Vorbis.
+//! file or touches an existing one. Input: [`read`] decodes WAV, FLAC, MP3,
+//! Ogg Vorbis and Opus, WebM/Opus and MP4/AAC.
 
+mod mp4;
+mod opus;
 pub mod read;
 
 pub use read::{
-    decode_audio, read_audio, stream_audio, stream_audio_bytes, OnChunk, StreamInfo,
-    DEFAULT_MAX_INPUT_S,
+    decode_audio, read_audio, stream_audio, stream_audio_bytes, stream_samples,
+    stream_samples_bytes, OnChunk, OnSamples, Samples, StreamInfo, DEFAULT_MAX_INPUT_S,
 };
 
 use std::io::Write;

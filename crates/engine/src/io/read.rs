@@ -1,18 +1,26 @@
-//! Audio file input: WAV, FLAC, MP3 and Ogg Vorbis decoded with `symphonia` into an
-//! [`AudioBuffer`] (planar f32 at the file's own rate), or streamed chunk by chunk through a
-//! callback ([`stream_audio`]) so long files pass in constant memory. A length limit guards
-//! memory against hostile files; a corrupt stream is an [`Error::AudioFormat`] naming the file.
+//! Audio file input: WAV, FLAC, MP3, Ogg (Vorbis, Opus), WebM/Matroska (Opus, Vorbis) and MP4
+//! (AAC) decoded with `symphonia` (Opus through libopus) into an [`AudioBuffer`] (planar f32 at
+//! the file's own rate), or streamed chunk by chunk through a callback ([`stream_audio`]) so long
+//! files pass in constant memory. Encoder delay and padding are removed where the container
+//! states them (MP3 LAME/Xing, Ogg pre-skip and granule positions, MP4 edit lists). A length
+//! limit guards memory against hostile files; a corrupt stream is an [`Error::AudioFormat`]
+//! naming the file.
 
 use std::path::Path;
+use std::sync::OnceLock;
 
 use symphonia::core::audio::{AudioBuffer as SymphoniaBuffer, AudioBufferRef};
-use symphonia::core::codecs::{DecoderOptions, CODEC_TYPE_NULL};
+use symphonia::core::codecs::{
+    CodecRegistry, DecoderOptions, CODEC_TYPE_NULL, CODEC_TYPE_PCM_F32BE, CODEC_TYPE_PCM_F32LE,
+    CODEC_TYPE_PCM_F64BE, CODEC_TYPE_PCM_F64LE,
+};
 use symphonia::core::errors::Error as SymphoniaError;
 use symphonia::core::formats::FormatOptions;
 use symphonia::core::io::{MediaSource, MediaSourceStream, MediaSourceStreamOptions};
 use symphonia::core::meta::MetadataOptions;
 use symphonia::core::probe::Hint;
 
+use super::mp4::Edit;
 use crate::audio::AudioBuffer;
 use crate::error::{Error, Result};
 
@@ -37,22 +45,37 @@ pub struct StreamInfo {
 /// channel, all the same length).
 pub type OnChunk<'a> = dyn FnMut(&StreamInfo, &[&[f32]]) -> Result<()> + 'a;
 
+/// One planar chunk from [`stream_samples`], saying what kind of samples the file holds, since
+/// exact 16-bit work (audiowaveform's peaks) treats each kind its own way.
+#[derive(Debug, Clone, Copy)]
+pub enum Samples<'a> {
+    /// Integer PCM (WAV, FLAC, AIFF) as 16-bit integers: wider samples keep their top 16 bits
+    /// and unsigned ones are re-centred, as libsndfile reads them as shorts.
+    I16(&'a [&'a [i16]]),
+    /// Float PCM (WAV), as stored.
+    F32(&'a [&'a [f32]]),
+    /// The output of a lossy decoder (MP3, Vorbis, Opus, AAC), in f32.
+    Lossy(&'a [&'a [f32]]),
+}
+
+/// The callback of [`stream_samples`].
+pub type OnSamples<'a> = dyn FnMut(&StreamInfo, Samples<'_>) -> Result<()> + 'a;
+
 /// Decodes an audio file, refusing more than `max_seconds` of audio.
 pub fn read_audio(path: &Path, max_seconds: f64) -> Result<AudioBuffer> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let hint_ext = path.extension().and_then(|e| e.to_str()).map(str::to_owned);
-    collect(Box::new(file), hint_ext.as_deref(), path, max_seconds)
+    collect(
+        Box::new(file),
+        extension(path).as_deref(),
+        path,
+        max_seconds,
+    )
 }
 
 /// Decodes audio file bytes (`name` is used in error messages and its extension as a hint).
 pub fn decode_audio(bytes: Vec<u8>, name: &Path, max_seconds: f64) -> Result<AudioBuffer> {
-    let ext = name.extension().and_then(|e| e.to_str()).map(str::to_owned);
-    collect(
-        Box::new(std::io::Cursor::new(bytes)),
-        ext.as_deref(),
-        name,
-        max_seconds,
-    )
+    let source = Box::new(std::io::Cursor::new(bytes));
+    collect(source, extension(name).as_deref(), name, max_seconds)
 }
 
 /// Decodes an audio file packet by packet, handing each decoded packet to `on_chunk` as planar
@@ -64,15 +87,7 @@ pub fn stream_audio(
     max_seconds: f64,
     on_chunk: &mut OnChunk<'_>,
 ) -> Result<StreamInfo> {
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let hint_ext = path.extension().and_then(|e| e.to_str()).map(str::to_owned);
-    stream(
-        Box::new(file),
-        hint_ext.as_deref(),
-        path,
-        max_seconds,
-        on_chunk,
-    )
+    stream_samples(path, max_seconds, &mut as_f32(on_chunk))
 }
 
 /// [`stream_audio`] over file bytes already in memory (`name` as in [`decode_audio`]). The
@@ -83,14 +98,61 @@ pub fn stream_audio_bytes(
     max_seconds: f64,
     on_chunk: &mut OnChunk<'_>,
 ) -> Result<StreamInfo> {
-    let ext = name.extension().and_then(|e| e.to_str()).map(str::to_owned);
+    let source = Box::new(std::io::Cursor::new(bytes));
+    let ext = extension(name);
     stream(
-        Box::new(std::io::Cursor::new(bytes)),
+        source,
         ext.as_deref(),
         name,
         max_seconds,
+        false,
+        &mut as_f32(on_chunk),
+    )
+}
+
+/// [`stream_audio`] with integer PCM handed over as 16-bit integers ([`Samples`]), for work that
+/// wants audiowaveform's exact values (waveform peaks).
+pub fn stream_samples(
+    path: &Path,
+    max_seconds: f64,
+    on_chunk: &mut OnSamples<'_>,
+) -> Result<StreamInfo> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let ext = extension(path);
+    stream(
+        Box::new(file),
+        ext.as_deref(),
+        path,
+        max_seconds,
+        true,
         on_chunk,
     )
+}
+
+/// [`stream_samples`] over file bytes already in memory (`name` as in [`decode_audio`]).
+pub fn stream_samples_bytes(
+    bytes: std::sync::Arc<[u8]>,
+    name: &Path,
+    max_seconds: f64,
+    on_chunk: &mut OnSamples<'_>,
+) -> Result<StreamInfo> {
+    let source = Box::new(std::io::Cursor::new(bytes));
+    let ext = extension(name);
+    stream(source, ext.as_deref(), name, max_seconds, true, on_chunk)
+}
+
+fn extension(path: &Path) -> Option<String> {
+    path.extension().and_then(|e| e.to_str()).map(str::to_owned)
+}
+
+/// An f32 callback as a [`Samples`] one (asked for with integers off, so only f32 arrives).
+fn as_f32<'a>(
+    on_chunk: &'a mut OnChunk<'a>,
+) -> impl FnMut(&StreamInfo, Samples<'_>) -> Result<()> + 'a {
+    move |info, samples| match samples {
+        Samples::F32(planes) | Samples::Lossy(planes) => on_chunk(info, planes),
+        Samples::I16(_) => Err(Error::Internal("integer samples on the f32 path".into())),
+    }
 }
 
 /// The whole stream in one buffer.
@@ -101,7 +163,7 @@ fn collect(
     max_seconds: f64,
 ) -> Result<AudioBuffer> {
     let mut channels: Vec<Vec<f32>> = Vec::new();
-    let info = stream(source, ext, path, max_seconds, &mut |_, chunk| {
+    let mut append = |_: &StreamInfo, chunk: &[&[f32]]| {
         if channels.is_empty() {
             channels = vec![Vec::new(); chunk.len()];
         }
@@ -109,11 +171,31 @@ fn collect(
             c.extend_from_slice(x);
         }
         Ok(())
-    })?;
+    };
+    let info = stream(
+        source,
+        ext,
+        path,
+        max_seconds,
+        false,
+        &mut as_f32(&mut append),
+    )?;
     if channels.is_empty() {
         channels = vec![Vec::new(); info.channels];
     }
     AudioBuffer::decoded(channels, info.sample_rate, path)
+}
+
+/// Decoders: symphonia's (WAV, FLAC, MP3, Vorbis, AAC, ...) and libopus for Opus, which
+/// symphonia 0.5 lacks.
+fn codecs() -> &'static CodecRegistry {
+    static CODECS: OnceLock<CodecRegistry> = OnceLock::new();
+    CODECS.get_or_init(|| {
+        let mut registry = CodecRegistry::new();
+        symphonia::default::register_enabled_codecs(&mut registry);
+        registry.register_all::<super::opus::Opus>();
+        registry
+    })
 }
 
 /// A demuxer positioned on the first audio track, with its decoder.
@@ -123,26 +205,32 @@ struct Opened {
     track_id: u32,
     params: symphonia::core::codecs::CodecParameters,
     sample_rate: u32,
+    /// The span of the decoded frames that is the signal, when the container states it and
+    /// symphonia does not apply it itself (an MP4 edit list).
+    edit: Option<Edit>,
 }
 
 /// Probes the container (the extension is a hint) and opens its first audio track.
-fn open(source: Box<dyn MediaSource>, ext: Option<&str>, path: &Path) -> Result<Opened> {
+fn open(mut source: Box<dyn MediaSource>, ext: Option<&str>, path: &Path) -> Result<Opened> {
     let err = |message: String| Error::AudioFormat {
         path: path.to_path_buf(),
         message,
     };
+    // Read before symphonia takes the source.
+    let track_edit = super::mp4::audio_edit(&mut *source);
     let mss = MediaSourceStream::new(source, MediaSourceStreamOptions::default());
     let mut hint = Hint::new();
     if let Some(e) = ext {
         hint.with_extension(e);
     }
+    // Gapless: symphonia drops the encoder delay and padding that MP3 (LAME/Xing) and Ogg
+    // (granule positions) declare.
+    let format_options = FormatOptions {
+        enable_gapless: true,
+        ..FormatOptions::default()
+    };
     let probed = symphonia::default::get_probe()
-        .format(
-            &hint,
-            mss,
-            &FormatOptions::default(),
-            &MetadataOptions::default(),
-        )
+        .format(&hint, mss, &format_options, &MetadataOptions::default())
         .map_err(|e| err(format!("not a supported audio file ({e})")))?;
     let format = probed.format;
     let track = format
@@ -151,21 +239,129 @@ fn open(source: Box<dyn MediaSource>, ext: Option<&str>, path: &Path) -> Result<
         .find(|t| t.codec_params.codec != CODEC_TYPE_NULL)
         .ok_or_else(|| err("no audio track".into()))?;
     let track_id = track.id;
-    let params = track.codec_params.clone();
+    let decoder = codecs()
+        .make(&track.codec_params, &DecoderOptions::default())
+        .map_err(|e| err(format!("unsupported codec ({e})")))?;
+    // The decoder's, which may differ from the container's (Opus at its input rate).
+    let params = decoder.codec_params().clone();
     let sample_rate = params
         .sample_rate
         .filter(|&r| r > 0)
         .ok_or_else(|| err("no sample rate".into()))?;
-    let decoder = symphonia::default::get_codecs()
-        .make(&params, &DecoderOptions::default())
-        .map_err(|e| err(format!("unsupported codec ({e})")))?;
+    let edit = track_edit.map(|e| e.frames(sample_rate));
     Ok(Opened {
         format,
         decoder,
         track_id,
         params,
         sample_rate,
+        edit,
     })
+}
+/// Frames `start..end` of a chunk, for every channel.
+fn span<'a, T>(planes: &[&'a [T]], start: usize, end: usize) -> Vec<&'a [T]> {
+    planes.iter().map(|p| &p[start..end]).collect()
+}
+
+/// Hands one decoded packet to `on_chunk` in the form it asked for, frames `keep` only.
+fn deliver(
+    decoded: &AudioBufferRef<'_>,
+    keep: std::ops::Range<usize>,
+    native_ints: bool,
+    scratch: &mut Scratch,
+    info: &StreamInfo,
+    on_chunk: &mut OnSamples<'_>,
+) -> Result<()> {
+    let (a, b) = (keep.start, keep.end);
+    let float = |planes| {
+        if scratch.lossy {
+            Samples::Lossy(planes)
+        } else {
+            Samples::F32(planes)
+        }
+    };
+    match decoded {
+        AudioBufferRef::F32(buf) => on_chunk(info, float(&span(buf.planes().planes(), a, b))),
+        AudioBufferRef::S16(buf) if native_ints => {
+            on_chunk(info, Samples::I16(&span(buf.planes().planes(), a, b)))
+        }
+        AudioBufferRef::F64(_) => {
+            let dst = scratch.f32_for(decoded);
+            decoded.convert(dst);
+            on_chunk(info, Samples::F32(&span(dst.planes().planes(), a, b)))
+        }
+        _ if native_ints => {
+            // symphonia keeps the top 16 bits of wider integers (an arithmetic shift) and
+            // re-centres unsigned ones, as libsndfile reads them as shorts.
+            let dst = scratch.i16_for(decoded);
+            decoded.convert(dst);
+            on_chunk(info, Samples::I16(&span(dst.planes().planes(), a, b)))
+        }
+        _ => {
+            let dst = scratch.f32_for(decoded);
+            decoded.convert(dst);
+            on_chunk(info, Samples::F32(&span(dst.planes().planes(), a, b)))
+        }
+    }
+}
+
+/// Conversion targets, reused from packet to packet, and what the f32 output is.
+#[derive(Default)]
+struct Scratch {
+    f32: Option<SymphoniaBuffer<f32>>,
+    i16: Option<SymphoniaBuffer<i16>>,
+    /// The codec is lossy (its f32 output is [`Samples::Lossy`]), not float PCM.
+    lossy: bool,
+}
+
+impl Scratch {
+    // `convert` requires the same spec and at least the source's capacity.
+    fn f32_for(&mut self, src: &AudioBufferRef<'_>) -> &mut SymphoniaBuffer<f32> {
+        match &mut self.f32 {
+            Some(b) if b.spec() == src.spec() && b.capacity() >= src.capacity() => {}
+            slot => *slot = Some(src.make_equivalent::<f32>()),
+        }
+        self.f32.get_or_insert_with(|| src.make_equivalent())
+    }
+
+    fn i16_for(&mut self, src: &AudioBufferRef<'_>) -> &mut SymphoniaBuffer<i16> {
+        match &mut self.i16 {
+            Some(b) if b.spec() == src.spec() && b.capacity() >= src.capacity() => {}
+            slot => *slot = Some(src.make_equivalent::<i16>()),
+        }
+        self.i16.get_or_insert_with(|| src.make_equivalent())
+    }
+}
+
+/// Which frames of the decoded stream are the signal: all of them, or an [`Edit`]'s span.
+struct Window {
+    skip: u64,
+    end: u64,
+    /// Frames decoded so far, kept or not.
+    pos: u64,
+}
+
+impl Window {
+    fn new(edit: Option<Edit>) -> Self {
+        let skip = edit.map_or(0, |e| e.skip);
+        let end = edit
+            .and_then(|e| e.length)
+            .map_or(u64::MAX, |l| skip.saturating_add(l));
+        Self { skip, end, pos: 0 }
+    }
+
+    /// The frames of the next `n` decoded ones to keep, as a range within them.
+    fn next(&mut self, n: usize) -> std::ops::Range<usize> {
+        let start = self.pos;
+        self.pos += n as u64;
+        let a = self.skip.clamp(start, self.pos) - start;
+        let b = self.end.clamp(start, self.pos) - start;
+        a as usize..b.max(a) as usize
+    }
+
+    fn done(&self) -> bool {
+        self.pos >= self.end
+    }
 }
 
 fn stream(
@@ -173,7 +369,8 @@ fn stream(
     ext: Option<&str>,
     path: &Path,
     max_seconds: f64,
-    on_chunk: &mut OnChunk<'_>,
+    native_ints: bool,
+    on_chunk: &mut OnSamples<'_>,
 ) -> Result<StreamInfo> {
     let err = |message: String| Error::AudioFormat {
         path: path.to_path_buf(),
@@ -185,6 +382,7 @@ fn stream(
         track_id,
         params,
         sample_rate,
+        edit,
     } = open(source, ext, path)?;
     let max_frames = (max_seconds * f64::from(sample_rate)) as u64;
     let limit = |frames: u64| {
@@ -200,11 +398,19 @@ fn stream(
             return Err(limit(n));
         }
     }
-
+    let mut window = Window::new(edit);
     let mut info: Option<StreamInfo> = None;
-    // Conversion target for integer codecs (f32 codecs are handed over in place).
-    let mut converted: Option<SymphoniaBuffer<f32>> = None;
-    loop {
+    let mut scratch = Scratch {
+        lossy: !matches!(
+            params.codec,
+            CODEC_TYPE_PCM_F32LE
+                | CODEC_TYPE_PCM_F32BE
+                | CODEC_TYPE_PCM_F64LE
+                | CODEC_TYPE_PCM_F64BE
+        ),
+        ..Scratch::default()
+    };
+    while !window.done() {
         let packet = match format.next_packet() {
             Ok(p) => p,
             Err(SymphoniaError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
@@ -222,8 +428,7 @@ fn stream(
             Err(SymphoniaError::DecodeError(_)) => continue,
             Err(e) => return Err(err(format!("cannot decode ({e})"))),
         };
-        let spec = *decoded.spec();
-        let n_ch = spec.channels.count();
+        let n_ch = decoded.spec().channels.count();
         if n_ch == 0 {
             return Err(err("stream has no channels".into()));
         }
@@ -239,25 +444,15 @@ fn stream(
             }
             Some(i) => i,
         };
-        let n = decoded.frames();
-        if n == 0 {
+        let keep = window.next(decoded.frames());
+        if keep.is_empty() {
             continue;
         }
-        info.frames += n as u64;
+        info.frames += keep.len() as u64;
         if info.frames > max_frames {
             return Err(limit(info.frames));
         }
-        if let AudioBufferRef::F32(buf) = &decoded {
-            on_chunk(info, buf.planes().planes())?;
-        } else {
-            // `convert` requires the same spec and at least the source's capacity.
-            let dst = match converted.as_mut() {
-                Some(b) if *b.spec() == spec && b.capacity() >= decoded.capacity() => b,
-                _ => converted.insert(decoded.make_equivalent::<f32>()),
-            };
-            decoded.convert(dst);
-            on_chunk(info, dst.planes().planes())?;
-        }
+        deliver(&decoded, keep, native_ints, &mut scratch, info, on_chunk)?;
     }
     info.ok_or_else(|| err("no audio in the file".into()))
 }

@@ -1,6 +1,7 @@
 //! Streaming min/max computation, bit-exact with audiowaveform's `WaveformGenerator`.
 
 use super::{Bits, Peaks, WaveformError, MAX_CHANNELS};
+use crate::io::Samples;
 
 /// Frames per block when merging channels (bounds the scratch buffer whatever the zoom).
 const MERGE_BLOCK: usize = 1024;
@@ -15,6 +16,13 @@ const STEREO_LANES: usize = 8;
 #[inline(always)]
 fn to_i16(x: f32) -> i16 {
     (x * 32767.0) as i16
+}
+
+/// libsndfile's conversion of lossy decoder output to 16 bits, `lrintf(x * 32767)`: rounded to
+/// nearest, ties to even; saturated (and NaN as 0) where C would overflow.
+#[inline(always)]
+fn round_to_i16(x: f32) -> i16 {
+    (x * 32767.0).round_ties_even() as i16
 }
 
 /// Min and max of the 16-bit conversions of `seg`; `(i16::MAX, i16::MIN)` when empty.
@@ -102,12 +110,13 @@ fn to_i16_f32(x: f32) -> f32 {
     f32::from_bits(t.to_bits() | (y.to_bits() & 0x8000_0000))
 }
 
-/// Smallest and largest per-frame sum `to_i16(l) + to_i16(r)`, or `None` when empty.
+/// Smallest and largest per-frame sum of the 16-bit values of `left` and `right`, or `None` when
+/// empty.
 ///
 /// Everything stays in f32 lanes (the sum of two 16-bit values is exact in f32), with
 /// independent accumulators, so it vectorises on the SSE2 baseline every x86-64 wheel targets,
 /// which has no packed i32 min/max either.
-fn stereo_sum_range(left: &[f32], right: &[f32]) -> Option<(i32, i32)> {
+fn stereo_sum_range<T: PeakSample>(left: &[T], right: &[T]) -> Option<(i32, i32)> {
     if left.is_empty() {
         return None;
     }
@@ -117,7 +126,7 @@ fn stereo_sum_range(left: &[f32], right: &[f32]) -> Option<(i32, i32)> {
     let mut rc = right.chunks_exact(STEREO_LANES);
     for (l, r) in (&mut lc).zip(&mut rc) {
         for i in 0..STEREO_LANES {
-            let s = to_i16_f32(l[i]) + to_i16_f32(r[i]);
+            let s = l[i].lane() + r[i].lane();
             mn[i] = if s < mn[i] { s } else { mn[i] };
             mx[i] = if s > mx[i] { s } else { mx[i] };
         }
@@ -125,7 +134,7 @@ fn stereo_sum_range(left: &[f32], right: &[f32]) -> Option<(i32, i32)> {
     let mut lo = i32::MAX;
     let mut hi = i32::MIN;
     for (&a, &b) in lc.remainder().iter().zip(rc.remainder()) {
-        let s = i32::from(to_i16(a)) + i32::from(to_i16(b));
+        let s = i32::from(a.value()) + i32::from(b.value());
         lo = lo.min(s);
         hi = hi.max(s);
     }
@@ -136,6 +145,62 @@ fn stereo_sum_range(left: &[f32], right: &[f32]) -> Option<(i32, i32)> {
         }
     }
     Some((lo, hi))
+}
+
+/// A sample type the builder takes: f32 (converted as audiowaveform converts float input) or
+/// i16 (integer PCM, used as it is, as audiowaveform does).
+trait PeakSample: Copy {
+    /// Min and max of the 16-bit values of `seg`; `(i16::MAX, i16::MIN)` when empty.
+    fn extremes(seg: &[Self]) -> (i16, i16);
+    /// The 16-bit value, held exactly in an f32 lane.
+    fn lane(self) -> f32;
+    /// The 16-bit value.
+    fn value(self) -> i16;
+}
+
+impl PeakSample for f32 {
+    fn extremes(seg: &[f32]) -> (i16, i16) {
+        min_max_f32(seg)
+    }
+    #[inline(always)]
+    fn lane(self) -> f32 {
+        to_i16_f32(self)
+    }
+    #[inline(always)]
+    fn value(self) -> i16 {
+        to_i16(self)
+    }
+}
+
+impl PeakSample for i16 {
+    fn extremes(seg: &[i16]) -> (i16, i16) {
+        // Independent lanes, so the compiler uses packed 16-bit min/max.
+        let mut mn = [i16::MAX; LANES];
+        let mut mx = [i16::MIN; LANES];
+        let mut blocks = seg.chunks_exact(LANES);
+        for block in &mut blocks {
+            for i in 0..LANES {
+                mn[i] = mn[i].min(block[i]);
+                mx[i] = mx[i].max(block[i]);
+            }
+        }
+        for &x in blocks.remainder() {
+            mn[0] = mn[0].min(x);
+            mx[0] = mx[0].max(x);
+        }
+        (
+            mn.iter().copied().fold(i16::MAX, i16::min),
+            mx.iter().copied().fold(i16::MIN, i16::max),
+        )
+    }
+    #[inline(always)]
+    fn lane(self) -> f32 {
+        f32::from(self)
+    }
+    #[inline(always)]
+    fn value(self) -> i16 {
+        self
+    }
 }
 
 /// `samples_per_pixel` for a zoom given in pixels per second: `sample_rate / pixels_per_second`
@@ -180,6 +245,8 @@ pub struct PeaksBuilder {
     frames: u64,
     data: Vec<i16>,
     scratch: Vec<f32>,
+    /// Lossy decoder output rounded to 16 bits, reused from chunk to chunk.
+    rounded: Vec<Vec<i16>>,
 }
 
 impl PeaksBuilder {
@@ -220,6 +287,7 @@ impl PeaksBuilder {
             frames: 0,
             data: Vec::new(),
             scratch: vec![0.0; scratch_len],
+            rounded: Vec::new(),
         })
     }
 
@@ -240,6 +308,38 @@ impl PeaksBuilder {
 
     /// Feeds one chunk of planar audio: one slice per input channel, all the same length.
     pub fn push(&mut self, chunk: &[&[f32]]) -> Result<(), WaveformError> {
+        self.push_any(chunk)
+    }
+
+    /// Feeds one chunk of 16-bit integer PCM, used as it is (audiowaveform reads integer files
+    /// as shorts): exact, where the f32 path would round each value toward zero by one step.
+    pub fn push_i16(&mut self, chunk: &[&[i16]]) -> Result<(), WaveformError> {
+        self.push_any(chunk)
+    }
+
+    /// Feeds a decoded chunk the way audiowaveform reads its kind of file: integer PCM as it
+    /// is, float PCM truncated (`(short)(x * 32767)`), and lossy decoder output rounded to the
+    /// nearest 16-bit value (libsndfile's `lrintf(x * 32767)` for Vorbis and Opus).
+    pub fn push_samples(&mut self, chunk: Samples<'_>) -> Result<(), WaveformError> {
+        match chunk {
+            Samples::I16(planes) => self.push_any(planes),
+            Samples::F32(planes) => self.push_any(planes),
+            Samples::Lossy(planes) => {
+                let mut rounded = std::mem::take(&mut self.rounded);
+                rounded.resize(planes.len(), Vec::new());
+                for (r, p) in rounded.iter_mut().zip(planes) {
+                    r.clear();
+                    r.extend(p.iter().map(|&x| round_to_i16(x)));
+                }
+                let views: Vec<&[i16]> = rounded.iter().map(Vec::as_slice).collect();
+                let pushed = self.push_any(&views);
+                self.rounded = rounded;
+                pushed
+            }
+        }
+    }
+
+    fn push_any<T: PeakSample>(&mut self, chunk: &[&[T]]) -> Result<(), WaveformError> {
         if chunk.len() != self.in_channels {
             return Err(WaveformError::ChannelMismatch {
                 expected: self.in_channels,
@@ -269,11 +369,11 @@ impl PeaksBuilder {
     }
 
     /// Folds frames `start..end` (all within one pixel) into the running min/max.
-    fn accumulate(&mut self, chunk: &[&[f32]], start: usize, end: usize) {
+    fn accumulate<T: PeakSample>(&mut self, chunk: &[&[T]], start: usize, end: usize) {
         if self.out_channels == self.in_channels {
-            // Split channels, or mono input: min/max per channel straight from the floats.
+            // Split channels, or mono input: min/max per channel straight from the samples.
             for (c, samples) in chunk.iter().enumerate() {
-                let (lo, hi) = min_max_f32(&samples[start..end]);
+                let (lo, hi) = T::extremes(&samples[start..end]);
                 self.cur_min[c] = self.cur_min[c].min(i32::from(lo));
                 self.cur_max[c] = self.cur_max[c].max(i32::from(hi));
             }
@@ -298,11 +398,11 @@ impl PeaksBuilder {
             let e = end.min(s + self.scratch.len());
             let acc = &mut self.scratch[..e - s];
             for (a, &x) in acc.iter_mut().zip(&chunk[0][s..e]) {
-                *a = to_i16_f32(x);
+                *a = x.lane();
             }
             for samples in &chunk[1..] {
                 for (a, &x) in acc.iter_mut().zip(&samples[s..e]) {
-                    *a += to_i16_f32(x);
+                    *a += x.lane();
                 }
             }
             let (lo, hi) = min_max_sums(acc);

@@ -303,7 +303,7 @@ pub fn peaks_of_file(
     progress: &mut dyn FnMut(Option<f64>),
 ) -> crate::Result<(Peaks, f64)> {
     peaks_streamed(
-        &mut |on_chunk| crate::io::stream_audio(path, max_seconds, on_chunk),
+        &mut |on_chunk| crate::io::stream_samples(path, max_seconds, on_chunk),
         path,
         zoom,
         bits,
@@ -323,7 +323,7 @@ pub fn peaks_of_encoded(
     progress: &mut dyn FnMut(Option<f64>),
 ) -> crate::Result<(Peaks, f64)> {
     peaks_streamed(
-        &mut |on_chunk| crate::io::stream_audio_bytes(bytes.clone(), name, max_seconds, on_chunk),
+        &mut |on_chunk| crate::io::stream_samples_bytes(bytes.clone(), name, max_seconds, on_chunk),
         name,
         zoom,
         bits,
@@ -333,7 +333,7 @@ pub fn peaks_of_encoded(
 }
 
 fn peaks_streamed(
-    decode: &mut dyn FnMut(&mut crate::io::OnChunk<'_>) -> crate::Result<crate::io::StreamInfo>,
+    decode: &mut dyn FnMut(&mut crate::io::OnSamples<'_>) -> crate::Result<crate::io::StreamInfo>,
     name: &std::path::Path,
     zoom: Zoom,
     bits: Bits,
@@ -372,7 +372,7 @@ fn peaks_streamed(
             Some(b) => b,
             None => builder.insert(make(info)?),
         };
-        b.push(chunk).map_err(err)?;
+        b.push_samples(chunk).map_err(err)?;
         progress(fraction(info).map(|f| first_share + f * (1.0 - first_share)));
         Ok(())
     })?;
