@@ -33,9 +33,9 @@ enum Command {
         /// A .mid/.midi or .sf2/.sf3 file.
         file: PathBuf,
     },
-    /// Waveform of an audio file for web players: audiowaveform .dat/.json (peaks.js),
-    /// wavesurfer.js JSON, or a PNG picture (waveform or spectrogram). Option names follow
-    /// audiowaveform's.
+    /// Waveform of an audio file for web players: audiowaveform .dat/.json/.txt (peaks.js),
+    /// wavesurfer.js JSON, or a PNG picture (waveform or spectrogram); or audiowaveform peaks
+    /// converted to another format. Option names follow audiowaveform's.
     Waveform(waveform::WaveformArgs),
     /// Apply effects to an audio file: reverb, EQ, compression, limiting, loudness.
     Fx(fx::FxArgs),

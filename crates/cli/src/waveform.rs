@@ -1,24 +1,27 @@
-//! `rae waveform`: peaks for web players or a picture of an audio file, through the engine's
-//! [`rae::ops::waveform_to_file`]. Option names follow audiowaveform's.
+//! `rae waveform`: peaks for web players or a picture of an audio file, or a peaks file in
+//! another format, through the engine's [`rae::ops::waveform_to_file`]. Option names follow
+//! audiowaveform's.
 
 use std::path::PathBuf;
 
 use clap::Args;
 use indicatif::ProgressStyle;
 use rae::waveform::png::parse_color;
-use rae::waveform::{Bits, Format, WaveformOptions, Zoom};
+use rae::waveform::{AmplitudeScale, Bits, Format, WaveformOptions, Zoom};
 use rust_audio_engine as rae;
 
 use crate::Failure;
 
 #[derive(Args)]
 pub(crate) struct WaveformArgs {
-    /// Audio file (WAV, FLAC, MP3, OGG).
+    /// Audio file (WAV, FLAC, MP3, Ogg Vorbis/Opus, WebM, M4A), or audiowaveform peaks (.dat,
+    /// .json) to convert to another peaks format.
     input: PathBuf,
-    /// Output: .dat or .json (audiowaveform), .png, or any name with --output-format.
+    /// Output: .dat, .json or .txt (audiowaveform), .png, or any name with --output-format.
     #[arg(short, long)]
     output: PathBuf,
-    /// dat, json, wavesurfer, png or spectrogram (a PNG). Default: from the output's extension.
+    /// dat, json, wavesurfer, txt, png or spectrogram (a PNG). Default: from the output's
+    /// extension.
     #[arg(long)]
     output_format: Option<String>,
     /// Audio frames per pixel (audiowaveform's default: 256).
@@ -41,9 +44,10 @@ pub(crate) struct WaveformArgs {
     /// Draw a border and a time axis on the waveform picture.
     #[arg(long)]
     with_axis_labels: bool,
-    /// Multiply the waveform's amplitude in the picture.
-    #[arg(long, default_value_t = 1.0)]
-    amplitude_scale: f32,
+    /// Multiply the waveform's amplitude (peaks and pictures), or "auto" to bring the largest
+    /// value to full scale.
+    #[arg(long, default_value = "1.0")]
+    amplitude_scale: String,
     /// Draw the pitch contour (pYIN) over the waveform picture (.png output).
     #[arg(long)]
     pitch_contour: bool,
@@ -53,9 +57,9 @@ pub(crate) struct WaveformArgs {
     /// Spectrogram rows on a logarithmic frequency scale.
     #[arg(long)]
     log_frequency: bool,
-    /// Resolution of the peaks: 8 or 16.
-    #[arg(short, long, default_value_t = 16)]
-    bits: u32,
+    /// Resolution of the peaks: 8 or 16. Default: 16 from audio, the input's from peaks.
+    #[arg(short, long)]
+    bits: Option<u32>,
     /// One waveform per channel instead of one for their mix.
     #[arg(long)]
     split_channels: bool,
@@ -70,7 +74,12 @@ fn options(args: &WaveformArgs) -> Result<WaveformOptions, Failure> {
         None => Format::from_path(&args.output)?,
     };
     let mut opts = WaveformOptions::new(format);
-    opts.bits = Bits::from_u32(args.bits).map_err(|e| Failure::Usage(e.to_string()))?;
+    opts.bits = args
+        .bits
+        .map(Bits::from_u32)
+        .transpose()
+        .map_err(|e| Failure::Usage(e.to_string()))?;
+    opts.amplitude_scale = AmplitudeScale::parse(&args.amplitude_scale)?;
     opts.split_channels = args.split_channels;
     let width = args.width.unwrap_or(800);
     opts.zoom = Zoom::from_options(args.zoom, args.pixels_per_second, args.width)?;
@@ -79,7 +88,6 @@ fn options(args: &WaveformArgs) -> Result<WaveformOptions, Failure> {
     opts.image.waveform_color = parse_color(&args.waveform_color)?;
     opts.image.background = parse_color(&args.background_color)?;
     opts.image.with_axis_labels = args.with_axis_labels;
-    opts.image.amplitude_scale = args.amplitude_scale;
     opts.spectrogram.width = width;
     opts.spectrogram.height = args.height;
     opts.spectrogram.log_frequency = args.log_frequency;

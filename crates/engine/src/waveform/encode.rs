@@ -1,7 +1,7 @@
 //! The waveform operation's registry and encoder: [`Format`] names every output a user can ask
-//! for (peaks for web players, pictures), and [`encode_buffer`] / [`encode_file`] turn audio into
-//! that output's bytes. Peak formats stream a file through in constant memory; pictures look at
-//! the whole signal.
+//! for (peaks for web players, text, pictures), and [`encode_buffer`] / [`encode_file`] turn
+//! audio, or a peaks file (`.dat`, `.json`), into that output's bytes. Peak formats stream a file
+//! through in constant memory; pictures look at the whole signal.
 
 use std::path::Path;
 
@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::png::{render_waveform_png, WaveformImageOptions};
 use super::spectrogram::{render_spectrogram_png, SpectrogramOptions};
-use super::{peaks_of, peaks_of_file, Bits, Peaks, Zoom};
+use super::{peaks_of, peaks_of_file, read_peaks, AmplitudeScale, Bits, Peaks, PeaksFile, Zoom};
 use crate::audio::AudioBuffer;
 use crate::error::{Error, Result};
 use crate::io::DEFAULT_MAX_INPUT_S;
@@ -24,6 +24,8 @@ pub enum Format {
     Json,
     /// wavesurfer.js JSON: `{"duration": s, "peaks": [[...], ...]}`.
     Wavesurfer,
+    /// audiowaveform text: one line of `min,max` pairs per pixel (`.txt`).
+    Txt,
     /// A PNG picture of the waveform, audiowaveform's look.
     Png,
     /// A PNG spectrogram.
@@ -32,10 +34,11 @@ pub enum Format {
 
 impl Format {
     /// Every format with the name a user types.
-    pub const NAMES: [(&'static str, Format); 5] = [
+    pub const NAMES: [(&'static str, Format); 6] = [
         ("dat", Format::Dat),
         ("json", Format::Json),
         ("wavesurfer", Format::Wavesurfer),
+        ("txt", Format::Txt),
         ("png", Format::Png),
         ("spectrogram", Format::Spectrogram),
     ];
@@ -54,8 +57,8 @@ impl Format {
             })
     }
 
-    /// The format an output name implies: `.dat`, `.json` (audiowaveform) or `.png` (waveform
-    /// picture). Other formats share these extensions, so they are only chosen by name.
+    /// The format an output name implies: `.dat`, `.json`, `.txt` (audiowaveform) or `.png`
+    /// (waveform picture). Other formats share these extensions, so they are only chosen by name.
     pub fn from_path(path: &Path) -> Result<Self> {
         let ext = path
             .extension()
@@ -64,10 +67,11 @@ impl Format {
         match ext.as_deref() {
             Some("dat") => Ok(Format::Dat),
             Some("json") => Ok(Format::Json),
+            Some("txt") => Ok(Format::Txt),
             Some("png") => Ok(Format::Png),
             _ => Err(Error::InvalidArgument(format!(
-                "{}: cannot tell the waveform format from the name; use .dat, .json or .png, \
-                 or name the format",
+                "{}: cannot tell the waveform format from the name; use .dat, .json, .txt or \
+                 .png, or name the format",
                 path.display()
             ))),
         }
@@ -81,9 +85,12 @@ impl Format {
             .map_or("?", |(n, _)| n)
     }
 
-    /// Peaks for a web player (`dat`, `json`, `wavesurfer`), as opposed to a picture.
+    /// Peaks as data (`dat`, `json`, `wavesurfer`, `txt`), as opposed to a picture.
     pub fn is_peaks(self) -> bool {
-        matches!(self, Format::Dat | Format::Json | Format::Wavesurfer)
+        matches!(
+            self,
+            Format::Dat | Format::Json | Format::Wavesurfer | Format::Txt
+        )
     }
 
     /// The bytes of `peaks` in this format; `duration_s` is the audio's exact length (wavesurfer
@@ -101,6 +108,7 @@ impl Format {
             Format::Wavesurfer => Ok(peaks
                 .to_wavesurfer_json_with_duration(duration_s)
                 .into_bytes()),
+            Format::Txt => Ok(peaks.to_txt().into_bytes()),
             Format::Png => render_waveform_png(peaks, image),
             Format::Spectrogram => Err(Error::InvalidArgument(
                 "a spectrogram is drawn from the audio, not from peaks".into(),
@@ -136,8 +144,12 @@ pub struct WaveformOptions {
     /// Pixel width. `None`: audiowaveform's default (256 frames per pixel) for peaks, and for a
     /// waveform picture the whole audio fitted to the image width.
     pub zoom: Option<Zoom>,
-    /// Resolution of the peaks (audiowaveform's `-b`).
-    pub bits: Bits,
+    /// Resolution of the peaks (audiowaveform's `-b`). `None`: 16 bits from audio, and the
+    /// file's own from a peaks file.
+    pub bits: Option<Bits>,
+    /// Amplitude scaling of the peaks, applied to their 16-bit values before any reduction to 8
+    /// bits (audiowaveform's `--amplitude-scale`; `auto` fills the height).
+    pub amplitude_scale: AmplitudeScale,
     /// One waveform per channel instead of one for their mix.
     pub split_channels: bool,
     /// How a waveform picture looks (`png`).
@@ -152,7 +164,8 @@ impl WaveformOptions {
         Self {
             format,
             zoom: None,
-            bits: Bits::Sixteen,
+            bits: None,
+            amplitude_scale: AmplitudeScale::default(),
             split_channels: false,
             image: WaveformImageOptions::default(),
             spectrogram: SpectrogramOptions::default(),
@@ -190,6 +203,21 @@ pub struct Encoded {
     pub report: WaveformReport,
 }
 
+/// Computed or read peaks (16-bit from audio) as `opts` asks for them: amplitude scaled, then
+/// at the resolution asked (`default_bits` when none is).
+fn shaped(peaks: Peaks, opts: &WaveformOptions, default_bits: Bits, name: &Path) -> Result<Peaks> {
+    let factor = opts.amplitude_scale.factor(&peaks);
+    let peaks = if factor == 1.0 {
+        peaks
+    } else {
+        peaks.scaled(factor).map_err(|e| Error::AudioFormat {
+            path: name.to_path_buf(),
+            message: format!("waveform: {e}"),
+        })?
+    };
+    Ok(peaks.with_bits(opts.bits.unwrap_or(default_bits)))
+}
+
 fn encoded(bytes: Vec<u8>, peaks: &Peaks, duration_s: f64, opts: &WaveformOptions) -> Encoded {
     let picture = opts.format == Format::Png;
     Encoded {
@@ -225,34 +253,69 @@ pub fn encode_buffer(audio: &AudioBuffer, opts: &WaveformOptions, name: &Path) -
             },
         });
     }
-    let peaks = peaks_of(audio, opts.zoom(), opts.bits, opts.split_channels, name)?;
+    let peaks = peaks_of(audio, opts.zoom(), Bits::Sixteen, opts.split_channels, name)?;
+    let peaks = shaped(peaks, opts, Bits::Sixteen, name)?;
     let bytes = opts
         .format
         .encode(&peaks, audio.duration_s(), &opts.image)?;
     Ok(encoded(bytes, &peaks, audio.duration_s(), opts))
 }
 
-/// The waveform of an audio file. Peaks stream the file through in constant memory (`progress`
-/// gets the fraction decoded, `None` when the length is unknown); pictures decode it whole.
+/// The waveform of an audio file, or of a peaks file (`.dat`, `.json`: see [`convert_file`]).
+/// Peaks stream the audio through in constant memory (`progress` gets the fraction decoded,
+/// `None` when the length is unknown); pictures decode it whole.
 pub fn encode_file(
     path: &Path,
     opts: &WaveformOptions,
     progress: &mut dyn FnMut(Option<f64>),
 ) -> Result<Encoded> {
+    if PeaksFile::of_input(path).is_some() {
+        return convert_file(path, opts);
+    }
     if opts.format.is_peaks() {
         let (peaks, duration_s) = peaks_of_file(
             path,
             opts.zoom(),
-            opts.bits,
+            Bits::Sixteen,
             opts.split_channels,
             DEFAULT_MAX_INPUT_S,
             progress,
         )?;
+        let peaks = shaped(peaks, opts, Bits::Sixteen, path)?;
         let bytes = opts.format.encode(&peaks, duration_s, &opts.image)?;
         return Ok(encoded(bytes, &peaks, duration_s, opts));
     }
     let audio = crate::io::read_audio(path, DEFAULT_MAX_INPUT_S)?;
     encode_buffer(&audio, opts, path)
+}
+
+/// A peaks file (`.dat`, `.json`) in another format, as `audiowaveform -i x.dat -o y.json`
+/// converts: the pixels as they are, at the file's resolution unless `opts.bits` asks for another
+/// (and amplitude scaled when asked). Zoom and channel options, which need the audio, are
+/// refused, as are pictures of any kind.
+pub fn convert_file(path: &Path, opts: &WaveformOptions) -> Result<Encoded> {
+    let from = PeaksFile::of_input(path).map_or("audio", PeaksFile::name);
+    if !opts.format.is_peaks() {
+        return Err(Error::AudioFormat {
+            path: path.to_path_buf(),
+            message: format!(
+                "Can't generate {} format output from {from} format input",
+                opts.format.name()
+            ),
+        });
+    }
+    if opts.zoom.is_some() || opts.split_channels {
+        return Err(Error::InvalidArgument(format!(
+            "{}: zoom and split channels need audio; {from} peaks are converted as they are",
+            path.display()
+        )));
+    }
+    let peaks = read_peaks(path, opts.format.name())?;
+    let bits = peaks.bits;
+    let peaks = shaped(peaks, opts, bits, path)?;
+    let duration_s = peaks.duration_s();
+    let bytes = opts.format.encode(&peaks, duration_s, &opts.image)?;
+    Ok(encoded(bytes, &peaks, duration_s, opts))
 }
 
 #[cfg(test)]
@@ -276,6 +339,7 @@ mod tests {
             Format::Json
         );
         assert_eq!(Format::from_path(Path::new("x.png")).unwrap(), Format::Png);
+        assert_eq!(Format::from_path(Path::new("x.TXT")).unwrap(), Format::Txt);
         assert!(Format::from_path(Path::new("x.wav")).is_err());
     }
 

@@ -89,7 +89,7 @@ impl Peaks {
         let channels = usize::try_from(channels)
             .ok()
             .filter(|c| (1..=MAX_CHANNELS).contains(c))
-            .ok_or(WaveformError::InvalidChannels(i64::from(channels)))?;
+            .ok_or(WaveformError::DataChannels(i64::from(channels)))?;
         let bits = if flags & FLAG_8_BIT != 0 {
             Bits::Eight
         } else {
@@ -99,7 +99,11 @@ impl Peaks {
         let values = u64::from(length) * channels as u64 * 2;
         let needed = header as u64 + values * bytes_per_value;
         if have < needed {
-            return Err(WaveformError::Truncated { needed, have });
+            let point = 2 * channels as u64 * bytes_per_value;
+            return Err(WaveformError::MissingPoints {
+                expected: u64::from(length),
+                read: have.saturating_sub(header as u64) / point,
+            });
         }
         if have > needed {
             return Err(WaveformError::TrailingBytes(have - needed));

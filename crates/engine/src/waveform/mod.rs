@@ -24,6 +24,7 @@
 //! truncating division. See `docs/waveform-formats.md` for the file formats.
 
 mod builder;
+mod convert;
 mod encode;
 mod format;
 pub mod png;
@@ -35,6 +36,7 @@ pub use builder::{
     samples_per_pixel_for_pixels_per_second, samples_per_pixel_for_width, MultiPeaksBuilder,
     PeaksBuilder,
 };
+pub use convert::{read_peaks, AmplitudeScale, PeaksFile};
 pub use encode::{encode_buffer, encode_file, Encoded, Format, WaveformOptions, WaveformReport};
 
 use crate::audio::AudioBuffer;
@@ -80,17 +82,24 @@ impl Bits {
 pub enum WaveformError {
     #[error("invalid bits {0}: must be 8 or 16")]
     InvalidBits(u32),
-    #[error("invalid samples per pixel {0}: must be at least 1")]
+    // The messages of the .dat reader use audiowaveform's words.
+    #[error("Invalid samples per pixel: {0}, minimum 1")]
     InvalidSamplesPerPixel(i64),
-    #[error("invalid sample rate {0}: must be at least 1 Hz")]
+    #[error("Invalid sample rate: {0} Hz, minimum 1 Hz")]
     InvalidSampleRate(i64),
     #[error("invalid channel count {0}: must be 1 to {max}", max = MAX_CHANNELS)]
     InvalidChannels(i64),
+    #[error("Cannot load data file with {0} channels (1 to {max})", max = MAX_CHANNELS)]
+    DataChannels(i64),
+    #[error("Expected {expected} points, read {read} min and max points: the file is truncated")]
+    MissingPoints { expected: u64, read: u64 },
+    #[error("invalid amplitude scale {0}: must be finite and at least 0")]
+    InvalidAmplitudeScale(String),
     #[error("pushed {got} channels to a builder made for {expected}")]
     ChannelMismatch { expected: usize, got: usize },
     #[error("pushed channels of different lengths ({first} and {other} samples)")]
     RaggedChunk { first: usize, other: usize },
-    #[error("unsupported waveform data version {0}: expected 1 or 2")]
+    #[error("Cannot load data file version: {0} (expected 1 or 2)")]
     UnsupportedVersion(i64),
     #[error("truncated .dat: need {needed} bytes, have {have}")]
     Truncated { needed: u64, have: u64 },

@@ -384,9 +384,20 @@ fn truncated_and_malformed_dat_errors() {
         build(&[&TEN, &right], 4, Bits::Sixteen, true),
     ] {
         let dat = p.to_dat();
+        let header_len = if p.channels == 1 { 20 } else { 24 };
+        let point = 2 * p.channels * if p.bits == Bits::Eight { 1 } else { 2 };
         for cut in 0..dat.len() {
             match Peaks::from_dat(&dat[..cut]) {
-                Err(WaveformError::Truncated { have, .. }) => assert_eq!(have, cut as u64),
+                Err(WaveformError::Truncated { have, .. }) => {
+                    assert!(cut < header_len);
+                    assert_eq!(have, cut as u64)
+                }
+                // audiowaveform's words: the points declared and the whole ones present.
+                Err(WaveformError::MissingPoints { expected, read }) => {
+                    assert!(cut >= header_len);
+                    assert_eq!(expected, p.length() as u64);
+                    assert_eq!(read, ((cut - header_len) / point) as u64);
+                }
                 other => panic!("cut {cut}: {other:?}"),
             }
         }
@@ -411,15 +422,12 @@ fn truncated_and_malformed_dat_errors() {
     );
     bad = header(2, 0, 8000, 4, 0);
     bad.extend_from_slice(&0i32.to_le_bytes());
-    assert_eq!(
-        Peaks::from_dat(&bad),
-        Err(WaveformError::InvalidChannels(0))
-    );
-    // A huge declared length is reported as truncation, not allocated.
+    assert_eq!(Peaks::from_dat(&bad), Err(WaveformError::DataChannels(0)));
+    // A huge declared length is reported as missing points, not allocated.
     bad = header(1, 0, 8000, 4, u32::MAX);
     assert!(matches!(
         Peaks::from_dat(&bad),
-        Err(WaveformError::Truncated { .. })
+        Err(WaveformError::MissingPoints { read: 0, .. })
     ));
 }
 
