@@ -9,13 +9,14 @@
 use std::path::Path;
 use std::sync::OnceLock;
 
+use std::io::Seek;
 use symphonia::core::audio::{AudioBuffer as SymphoniaBuffer, AudioBufferRef};
 use symphonia::core::codecs::{
-    CodecRegistry, DecoderOptions, CODEC_TYPE_NULL, CODEC_TYPE_PCM_F32BE, CODEC_TYPE_PCM_F32LE,
-    CODEC_TYPE_PCM_F64BE, CODEC_TYPE_PCM_F64LE,
+    CodecRegistry, DecoderOptions, CODEC_TYPE_MP3, CODEC_TYPE_NULL, CODEC_TYPE_PCM_F32BE,
+    CODEC_TYPE_PCM_F32LE, CODEC_TYPE_PCM_F64BE, CODEC_TYPE_PCM_F64LE,
 };
 use symphonia::core::errors::Error as SymphoniaError;
-use symphonia::core::formats::FormatOptions;
+use symphonia::core::formats::{FormatOptions, FormatReader, Track};
 use symphonia::core::io::{MediaSource, MediaSourceStream, MediaSourceStreamOptions};
 use symphonia::core::meta::MetadataOptions;
 use symphonia::core::probe::Hint;
@@ -54,8 +55,11 @@ pub enum Samples<'a> {
     I16(&'a [&'a [i16]]),
     /// Float PCM (WAV), as stored.
     F32(&'a [&'a [f32]]),
-    /// The output of a lossy decoder (MP3, Vorbis, Opus, AAC), in f32.
+    /// The output of a lossy decoder other than MP3 (Vorbis, Opus, AAC), in f32.
     Lossy(&'a [&'a [f32]]),
+    /// The output of the MP3 decoder, in f32 (audiowaveform reads MP3 through libmad, which
+    /// converts to 16 bits its own way).
+    Mp3(&'a [&'a [f32]]),
 }
 
 /// The callback of [`stream_samples`].
@@ -150,7 +154,9 @@ fn as_f32<'a>(
     on_chunk: &'a mut OnChunk<'a>,
 ) -> impl FnMut(&StreamInfo, Samples<'_>) -> Result<()> + 'a {
     move |info, samples| match samples {
-        Samples::F32(planes) | Samples::Lossy(planes) => on_chunk(info, planes),
+        Samples::F32(planes) | Samples::Lossy(planes) | Samples::Mp3(planes) => {
+            on_chunk(info, planes)
+        }
         Samples::I16(_) => Err(Error::Internal("integer samples on the f32 path".into())),
     }
 }
@@ -198,6 +204,14 @@ fn codecs() -> &'static CodecRegistry {
     })
 }
 
+/// The first track with a codec.
+fn first_track(format: &dyn FormatReader) -> Option<&Track> {
+    format
+        .tracks()
+        .iter()
+        .find(|t| t.codec_params.codec != CODEC_TYPE_NULL)
+}
+
 /// A demuxer positioned on the first audio track, with its decoder.
 struct Opened {
     format: Box<dyn symphonia::core::formats::FormatReader>,
@@ -223,21 +237,32 @@ fn open(mut source: Box<dyn MediaSource>, ext: Option<&str>, path: &Path) -> Res
     if let Some(e) = ext {
         hint.with_extension(e);
     }
-    // Gapless: symphonia drops the encoder delay and padding that MP3 (LAME/Xing) and Ogg
-    // (granule positions) declare.
-    let format_options = FormatOptions {
-        enable_gapless: true,
-        ..FormatOptions::default()
+    let probe = |mss: MediaSourceStream, gapless: bool| {
+        let options = FormatOptions {
+            enable_gapless: gapless,
+            ..FormatOptions::default()
+        };
+        symphonia::default::get_probe()
+            .format(&hint, mss, &options, &MetadataOptions::default())
+            .map(|p| p.format)
+            .map_err(|e| err(format!("not a supported audio file ({e})")))
     };
-    let probed = symphonia::default::get_probe()
-        .format(&hint, mss, &format_options, &MetadataOptions::default())
-        .map_err(|e| err(format!("not a supported audio file ({e})")))?;
-    let format = probed.format;
-    let track = format
-        .tracks()
-        .iter()
-        .find(|t| t.codec_params.codec != CODEC_TYPE_NULL)
-        .ok_or_else(|| err("no audio track".into()))?;
+    // Gapless: symphonia drops the encoder delay and padding that Ogg granule positions
+    // declare. For MP3 it would trust the LAME tag's padding, which real files get wrong (one
+    // of audiowaveform's test files declares 578 samples more than its last frame holds, and
+    // trusting it cuts real signal), so MP3 is read again without, and only the tag's delay is
+    // removed below, as audiowaveform does.
+    let mut format = probe(mss, true)?;
+    let mut mp3_delay = None;
+    if first_track(&*format).is_some_and(|t| t.codec_params.codec == CODEC_TYPE_MP3) {
+        let mut mss = format.into_inner();
+        mss.seek(std::io::SeekFrom::Start(0))
+            .map_err(|e| Error::io(path, e))?;
+        let again = MediaSourceStream::new(Box::new(mss), MediaSourceStreamOptions::default());
+        format = probe(again, false)?;
+        mp3_delay = first_track(&*format).and_then(|t| t.codec_params.delay);
+    }
+    let track = first_track(&*format).ok_or_else(|| err("no audio track".into()))?;
     let track_id = track.id;
     let decoder = codecs()
         .make(&track.codec_params, &DecoderOptions::default())
@@ -248,7 +273,12 @@ fn open(mut source: Box<dyn MediaSource>, ext: Option<&str>, path: &Path) -> Res
         .sample_rate
         .filter(|&r| r > 0)
         .ok_or_else(|| err("no sample rate".into()))?;
-    let edit = track_edit.map(|e| e.frames(sample_rate));
+    let edit = track_edit
+        .map(|e| e.frames(sample_rate))
+        .or(mp3_delay.map(|d| Edit {
+            skip: u64::from(d),
+            length: None,
+        }));
     Ok(Opened {
         format,
         decoder,
@@ -273,12 +303,11 @@ fn deliver(
     on_chunk: &mut OnSamples<'_>,
 ) -> Result<()> {
     let (a, b) = (keep.start, keep.end);
-    let float = |planes| {
-        if scratch.lossy {
-            Samples::Lossy(planes)
-        } else {
-            Samples::F32(planes)
-        }
+    let kind = scratch.kind;
+    let float = |planes| match kind {
+        FloatKind::Pcm => Samples::F32(planes),
+        FloatKind::Mp3 => Samples::Mp3(planes),
+        FloatKind::Lossy => Samples::Lossy(planes),
     };
     match decoded {
         AudioBufferRef::F32(buf) => on_chunk(info, float(&span(buf.planes().planes(), a, b))),
@@ -310,8 +339,17 @@ fn deliver(
 struct Scratch {
     f32: Option<SymphoniaBuffer<f32>>,
     i16: Option<SymphoniaBuffer<i16>>,
-    /// The codec is lossy (its f32 output is [`Samples::Lossy`]), not float PCM.
-    lossy: bool,
+    /// What the codec's f32 output is.
+    kind: FloatKind,
+}
+
+/// What f32 samples from a codec are, for [`Samples`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum FloatKind {
+    #[default]
+    Pcm,
+    Mp3,
+    Lossy,
 }
 
 impl Scratch {
@@ -401,13 +439,12 @@ fn stream(
     let mut window = Window::new(edit);
     let mut info: Option<StreamInfo> = None;
     let mut scratch = Scratch {
-        lossy: !matches!(
-            params.codec,
-            CODEC_TYPE_PCM_F32LE
-                | CODEC_TYPE_PCM_F32BE
-                | CODEC_TYPE_PCM_F64LE
-                | CODEC_TYPE_PCM_F64BE
-        ),
+        kind: match params.codec {
+            CODEC_TYPE_PCM_F32LE | CODEC_TYPE_PCM_F32BE | CODEC_TYPE_PCM_F64LE
+            | CODEC_TYPE_PCM_F64BE => FloatKind::Pcm,
+            CODEC_TYPE_MP3 => FloatKind::Mp3,
+            _ => FloatKind::Lossy,
+        },
         ..Scratch::default()
     };
     while !window.done() {

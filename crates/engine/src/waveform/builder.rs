@@ -20,9 +20,20 @@ fn to_i16(x: f32) -> i16 {
 
 /// libsndfile's conversion of lossy decoder output to 16 bits, `lrintf(x * 32767)`: rounded to
 /// nearest, ties to even; saturated (and NaN as 0) where C would overflow.
-#[inline(always)]
-fn round_to_i16(x: f32) -> i16 {
+fn libsndfile_i16(x: f32) -> i16 {
     (x * 32767.0).round_ties_even() as i16
+}
+
+/// libmad's conversion as audiowaveform does it: clipped to ±32767 at full scale, else the
+/// fixed-point value shifted down to 16 bits, i.e. `x * 32768` rounded down.
+fn libmad_i16(x: f32) -> i16 {
+    if x >= 1.0 {
+        i16::MAX
+    } else if x <= -1.0 {
+        -i16::MAX
+    } else {
+        (x * 32768.0).floor() as i16
+    }
 }
 
 /// Min and max of the 16-bit conversions of `seg`; `(i16::MAX, i16::MIN)` when empty.
@@ -245,8 +256,8 @@ pub struct PeaksBuilder {
     frames: u64,
     data: Vec<i16>,
     scratch: Vec<f32>,
-    /// Lossy decoder output rounded to 16 bits, reused from chunk to chunk.
-    rounded: Vec<Vec<i16>>,
+    /// Lossy decoder output converted to 16 bits, reused from chunk to chunk.
+    converted: Vec<Vec<i16>>,
 }
 
 impl PeaksBuilder {
@@ -287,7 +298,7 @@ impl PeaksBuilder {
             frames: 0,
             data: Vec::new(),
             scratch: vec![0.0; scratch_len],
-            rounded: Vec::new(),
+            converted: Vec::new(),
         })
     }
 
@@ -318,25 +329,34 @@ impl PeaksBuilder {
     }
 
     /// Feeds a decoded chunk the way audiowaveform reads its kind of file: integer PCM as it
-    /// is, float PCM truncated (`(short)(x * 32767)`), and lossy decoder output rounded to the
-    /// nearest 16-bit value (libsndfile's `lrintf(x * 32767)` for Vorbis and Opus).
+    /// is, float PCM truncated (`(short)(x * 32767)`), MP3 as libmad's 16 bits (`x * 32768`
+    /// rounded down, clipped to ±32767) and other lossy decoders' output rounded to nearest
+    /// (libsndfile's `lrintf(x * 32767)` for Vorbis and Opus).
     pub fn push_samples(&mut self, chunk: Samples<'_>) -> Result<(), WaveformError> {
         match chunk {
             Samples::I16(planes) => self.push_any(planes),
             Samples::F32(planes) => self.push_any(planes),
-            Samples::Lossy(planes) => {
-                let mut rounded = std::mem::take(&mut self.rounded);
-                rounded.resize(planes.len(), Vec::new());
-                for (r, p) in rounded.iter_mut().zip(planes) {
-                    r.clear();
-                    r.extend(p.iter().map(|&x| round_to_i16(x)));
-                }
-                let views: Vec<&[i16]> = rounded.iter().map(Vec::as_slice).collect();
-                let pushed = self.push_any(&views);
-                self.rounded = rounded;
-                pushed
-            }
+            Samples::Lossy(planes) => self.push_converted(planes, libsndfile_i16),
+            Samples::Mp3(planes) => self.push_converted(planes, libmad_i16),
         }
+    }
+
+    /// Feeds f32 planes converted to 16 bits by `convert`.
+    fn push_converted(
+        &mut self,
+        planes: &[&[f32]],
+        convert: fn(f32) -> i16,
+    ) -> Result<(), WaveformError> {
+        let mut converted = std::mem::take(&mut self.converted);
+        converted.resize(planes.len(), Vec::new());
+        for (c, p) in converted.iter_mut().zip(planes) {
+            c.clear();
+            c.extend(p.iter().map(|&x| convert(x)));
+        }
+        let views: Vec<&[i16]> = converted.iter().map(Vec::as_slice).collect();
+        let pushed = self.push_any(&views);
+        self.converted = converted;
+        pushed
     }
 
     fn push_any<T: PeakSample>(&mut self, chunk: &[&[T]]) -> Result<(), WaveformError> {
