@@ -14,7 +14,10 @@ export RAE_CORPUS
 TESTDATA := $(abspath $(or $(CARGO_TARGET_DIR),target))/testdata
 RAE_TESTDATA ?= $(TESTDATA)
 export RAE_TESTDATA
-APT_PACKAGES := fluidsynth fluid-soundfont-gm timgm6mb-soundfont musescore-general-soundfont-small
+# cmake builds the bundled libopus; ffmpeg encodes the Opus, WebM and M4A files the decoding tests
+# read (made at test time from a seeded signal, by an encoder that is not our decoder).
+APT_PACKAGES := fluidsynth fluid-soundfont-gm timgm6mb-soundfont musescore-general-soundfont-small \
+	cmake ffmpeg
 
 .PHONY: help demo test conformance deps apt-deps venv testdata lint fmt rust-test wheel pytest stubtest bench bench-fx bench-analysis bench-waveform fuzz browser-test
 
@@ -44,13 +47,14 @@ $(TESTDATA)/.ready: tests/data/gen_signals.py $(wildcard tests/data/midi/*) $(VE
 	$(PY) tests/data/gen_signals.py $(TESTDATA)/audio > /dev/null
 	touch $@
 
-# Debian packages: the reference renderer and three real SoundFonts (SF2 and SF3).
+# Debian packages: the reference renderer, three real SoundFonts (SF2 and SF3), the build's cmake
+# and the test encoders; without recommended packages, to keep the install small.
 apt-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 
 venv: $(VENV)/.ready

@@ -91,7 +91,16 @@ pub fn stream_audio(
     max_seconds: f64,
     on_chunk: &mut OnChunk<'_>,
 ) -> Result<StreamInfo> {
-    stream_samples(path, max_seconds, &mut as_f32(on_chunk))
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let ext = extension(path);
+    stream(
+        Box::new(file),
+        ext.as_deref(),
+        path,
+        max_seconds,
+        false,
+        &mut as_f32(on_chunk),
+    )
 }
 
 /// [`stream_audio`] over file bytes already in memory (`name` as in [`decode_audio`]). The

@@ -481,40 +481,65 @@ fn json_parsing_variants_and_errors() {
     assert!(matches!(err("{} x"), WaveformError::Json { offset: 3, .. }));
 }
 
-/// Streamed decode + peaks must give the same bytes as decoding the whole file first, for every
-/// codec (integer PCM goes through a conversion buffer, MP3/Vorbis hand over f32 in place) and
-/// every zoom kind (a width decodes twice).
+/// Streamed decode + peaks must give the same bytes as decoding the whole file first and
+/// converting each codec's samples as audiowaveform reads them, for every codec and every zoom
+/// kind (a width decodes twice).
 #[test]
 fn streamed_file_peaks_equal_whole_decode() {
-    use crate::io::{encode, OutputFormat};
+    use crate::io::{encode, OutputFormat, Samples};
     use std::path::{Path, PathBuf};
     let dir = tempfile::tempdir().unwrap();
     let frames = 44_100 * 3 + 77;
     let audio = AudioBuffer::new(vec![noise(frames, 3), noise(frames, 4)], 44_100).unwrap();
-    let mut files: Vec<PathBuf> = Vec::new();
-    for (fmt, name) in [
-        (OutputFormat::Wav16, "n16.wav"),
-        (OutputFormat::Wav24, "n24.wav"),
-        (OutputFormat::Wav32Float, "nf.wav"),
-        (OutputFormat::Flac16, "n16.flac"),
+    // How each file's samples reach the peaks (see `PeaksBuilder::push_samples`).
+    #[derive(Clone, Copy)]
+    enum Kind {
+        Int,
+        Float,
+        Mp3,
+        Lossy,
+    }
+    let mut files: Vec<(PathBuf, Kind)> = Vec::new();
+    for (fmt, name, kind) in [
+        (OutputFormat::Wav16, "n16.wav", Kind::Int),
+        (OutputFormat::Wav24, "n24.wav", Kind::Int),
+        (OutputFormat::Wav32Float, "nf.wav", Kind::Float),
+        (OutputFormat::Flac16, "n16.flac", Kind::Int),
     ] {
         let p = dir.path().join(name);
         std::fs::write(&p, encode(&audio, fmt, Path::new(name)).unwrap()).unwrap();
-        files.push(p);
+        files.push((p, kind));
     }
     let data = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
-    files.push(Path::new(data).join("tone_stereo.mp3"));
-    files.push(Path::new(data).join("tone_stereo.ogg"));
-    for path in &files {
+    files.push((Path::new(data).join("tone_stereo.mp3"), Kind::Mp3));
+    files.push((Path::new(data).join("tone_stereo.ogg"), Kind::Lossy));
+    for (path, kind) in &files {
         let whole = crate::io::read_audio(path, 60.0).unwrap();
         assert!(whole.frames() > 40_000, "{}", path.display());
+        let planes: Vec<&[f32]> = whole.channels().iter().map(Vec::as_slice).collect();
+        // Integer PCM decodes to x / 2^(bits-1): its top 16 bits are x * 32768 rounded down.
+        let ints: Vec<Vec<i16>> = planes
+            .iter()
+            .map(|p| p.iter().map(|&x| (x * 32768.0).floor() as i16).collect())
+            .collect();
+        let int_planes: Vec<&[i16]> = ints.iter().map(Vec::as_slice).collect();
+        let samples = match kind {
+            Kind::Int => Samples::I16(&int_planes),
+            Kind::Float => Samples::F32(&planes),
+            Kind::Mp3 => Samples::Mp3(&planes),
+            Kind::Lossy => Samples::Lossy(&planes),
+        };
         for (zoom, bits, split) in [
             (Zoom::default(), Bits::Sixteen, false),
             (Zoom::SamplesPerPixel(1000), Bits::Eight, true),
             (Zoom::PixelsPerSecond(30), Bits::Sixteen, false),
             (Zoom::Width(777), Bits::Eight, false),
         ] {
-            let want = peaks_of(&whole, zoom, bits, split, path).unwrap();
+            let sr = whole.sample_rate();
+            let spp = zoom.samples_per_pixel(sr, whole.frames() as u64).unwrap();
+            let mut b = PeaksBuilder::new(sr, whole.channel_count(), spp, bits, split).unwrap();
+            b.push_samples(samples).unwrap();
+            let want = b.finish();
             let mut last = None;
             let (got, duration_s) =
                 peaks_of_file(path, zoom, bits, split, 60.0, &mut |f| last = f).unwrap();
@@ -605,5 +630,42 @@ fn streamed_decode_limits_and_errors() {
             10.0,
             &mut |_| {},
         );
+    }
+}
+
+/// 16-bit PCM reaches the peaks as its integer values: every one of the 65,536, where decoding to
+/// f32 (x / 32768) and converting back as float input (x * 32767, truncated) would put 65,535 of
+/// them one step toward zero.
+#[test]
+fn sixteen_bit_pcm_peaks_are_its_integer_values() {
+    use crate::io::{encode, OutputFormat};
+    let dir = tempfile::tempdir().unwrap();
+    let all: Vec<f32> = (i16::MIN..=i16::MAX)
+        .map(|v| f32::from(v) / 32768.0)
+        .collect();
+    let audio = AudioBuffer::new(vec![all], 8_000).unwrap();
+    for (fmt, name) in [
+        (OutputFormat::Wav16, "all.wav"),
+        (OutputFormat::Flac16, "all.flac"),
+    ] {
+        let p = dir.path().join(name);
+        std::fs::write(&p, encode(&audio, fmt, &p).unwrap()).unwrap();
+        let zoom = Zoom::SamplesPerPixel(1);
+        let (peaks, _) = peaks_of_file(&p, zoom, Bits::Sixteen, false, 60.0, &mut |_| {}).unwrap();
+        let values: Vec<i16> = (i16::MIN..=i16::MAX).collect();
+        assert_eq!(peaks.length(), 65_536, "{name}");
+        let mins: Vec<i16> = peaks.data.chunks_exact(2).map(|p| p[0]).collect();
+        let maxs: Vec<i16> = peaks.data.chunks_exact(2).map(|p| p[1]).collect();
+        assert_eq!(mins, values, "{name}");
+        assert_eq!(maxs, values, "{name}");
+        // The same audio given as floats keeps float input's arithmetic.
+        let as_float = peaks_of(&audio, zoom, Bits::Sixteen, false, &p).unwrap();
+        let off = as_float
+            .data
+            .iter()
+            .zip(&peaks.data)
+            .filter(|(a, b)| a != b)
+            .count();
+        assert_eq!(off, 2 * 65_535, "{name}");
     }
 }
