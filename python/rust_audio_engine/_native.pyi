@@ -1,7 +1,7 @@
 """Type stubs for the compiled module (checked by mypy.stubtest in `make test`)."""
 
 import os
-from typing import Optional, Sequence, Union, final
+from typing import Literal, Optional, Sequence, Union, final
 
 import numpy as np
 import numpy.typing as npt
@@ -214,6 +214,8 @@ class Peaks:
     def to_dat(self) -> bytes: ...
     def to_json(self) -> str: ...
     def to_wavesurfer(self) -> str: ...
+    def to_txt(self) -> str:
+        """audiowaveform text: one line of ``min,max`` pairs (one per channel) per pixel."""
 
 def waveform_peaks(
     audio: _AudioArg,
@@ -222,9 +224,14 @@ def waveform_peaks(
     samples_per_pixel: Optional[int] = None,
     pixels_per_second: Optional[int] = None,
     width: Optional[int] = None,
-    bits: int = 16,
+    bits: Optional[int] = None,
     split_channels: bool = False,
-) -> Peaks: ...
+    amplitude_scale: Union[float, Literal["auto"], None] = None,
+) -> Peaks:
+    """Peaks of audio (an array with ``sample_rate``, a path or bytes), or of an audiowaveform
+    ``.dat``/``.json`` path read back (no zoom or ``split_channels`` then). ``bits``: 16 for
+    audio, the file's own for peaks, unless given. ``amplitude_scale``: a factor, or ``"auto"``
+    to bring the minimum to full scale (audiowaveform's ``--amplitude-scale``)."""
 def render_waveform_png(
     audio: _AudioArg,
     sample_rate: Optional[int] = None,

@@ -8,7 +8,7 @@ use numpy::{IntoPyArray, PyArray2, PyReadonlyArrayDyn, PyUntypedArrayMethods};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
-use rae::waveform::{Bits, Format, WaveformOptions, Zoom};
+use rae::waveform::{AmplitudeScale, Bits, Format, PeaksFile, WaveformOptions, Zoom};
 use rust_audio_engine as rae;
 
 use crate::analysis::PitchTrack;
@@ -84,6 +84,10 @@ impl Peaks {
     fn to_wavesurfer(&self) -> String {
         self.inner.to_wavesurfer_json_with_duration(self.duration)
     }
+    /// audiowaveform text: one line of `min,max` pairs (one per channel) per pixel.
+    fn to_txt(&self) -> String {
+        self.inner.to_txt()
+    }
     fn __repr__(&self) -> String {
         format!(
             "Peaks(length={}, channels={}, samples_per_pixel={}, bits={})",
@@ -132,11 +136,36 @@ fn peaks_in_place(
     }))
 }
 
+/// `auto` or a number.
+fn amplitude_arg(obj: &Bound<'_, PyAny>) -> PyResult<AmplitudeScale> {
+    if let Ok(f) = obj.extract::<f64>() {
+        return AmplitudeScale::parse(&f.to_string()).map_err(to_py_err);
+    }
+    let text: String = obj
+        .extract()
+        .map_err(|_| PyTypeError::new_err("amplitude_scale must be a number or \"auto\""))?;
+    AmplitudeScale::parse(&text).map_err(to_py_err)
+}
+
+/// Peaks with the amplitude scale and resolution asked for.
+fn adjusted(peaks: Peaks, scale: AmplitudeScale, bits: Option<Bits>) -> PyResult<Peaks> {
+    let bits = bits.unwrap_or(peaks.inner.bits);
+    let inner = peaks
+        .inner
+        .adjusted(scale, bits)
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    Ok(Peaks {
+        inner,
+        duration: peaks.duration,
+    })
+}
+
 /// Waveform peaks of audio (a float32/float64 array with `sample_rate`, or a file path or
-/// bytes). Zoom by `samples_per_pixel` (default 256), `pixels_per_second` or `width`.
+/// bytes), or of an audiowaveform `.dat`/`.json` file read back. Zoom by `samples_per_pixel`
+/// (default 256), `pixels_per_second` or `width`.
 #[pyfunction]
 #[pyo3(signature = (audio, sample_rate=None, *, samples_per_pixel=None, pixels_per_second=None,
-    width=None, bits=16, split_channels=false))]
+    width=None, bits=None, split_channels=false, amplitude_scale=None))]
 #[allow(clippy::too_many_arguments)]
 fn waveform_peaks(
     py: Python<'_>,
@@ -145,13 +174,55 @@ fn waveform_peaks(
     samples_per_pixel: Option<u32>,
     pixels_per_second: Option<u32>,
     width: Option<u32>,
-    bits: u32,
+    bits: Option<u32>,
+    split_channels: bool,
+    amplitude_scale: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Peaks> {
+    let bits = bits
+        .map(Bits::from_u32)
+        .transpose()
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    let scale = amplitude_scale
+        .map(amplitude_arg)
+        .transpose()?
+        .unwrap_or_default();
+    let zoom =
+        Zoom::from_options(samples_per_pixel, pixels_per_second, width).map_err(to_py_err)?;
+    if !is_array_like(audio) {
+        if let Ok(InputArg::Path(p)) = input_arg(audio) {
+            if PeaksFile::of_input(&p).is_some() {
+                if zoom.is_some() || split_channels {
+                    return Err(PyValueError::new_err(
+                        "zoom and split_channels need audio; peaks files are read as they are",
+                    ));
+                }
+                let inner = py
+                    .detach(|| rae::waveform::read_peaks(&p, "peaks"))
+                    .map_err(to_py_err)?;
+                let duration = inner.duration_s();
+                return adjusted(Peaks { inner, duration }, scale, bits);
+            }
+        }
+    }
+    let peaks = audio_peaks(
+        py,
+        audio,
+        sample_rate,
+        zoom.unwrap_or_default(),
+        split_channels,
+    )?;
+    adjusted(peaks, scale, Some(bits.unwrap_or(Bits::Sixteen)))
+}
+
+/// 16-bit peaks of audio: an array, a file or bytes.
+fn audio_peaks(
+    py: Python<'_>,
+    audio: &Bound<'_, PyAny>,
+    sample_rate: Option<u32>,
+    zoom: Zoom,
     split_channels: bool,
 ) -> PyResult<Peaks> {
-    let bits = Bits::from_u32(bits).map_err(|e| PyValueError::new_err(e.to_string()))?;
-    let zoom = Zoom::from_options(samples_per_pixel, pixels_per_second, width)
-        .map_err(to_py_err)?
-        .unwrap_or_default();
+    let bits = Bits::Sixteen;
     if is_array_like(audio) {
         let sr = sample_rate.ok_or_else(|| {
             PyValueError::new_err("sample_rate is required when audio is an array")

@@ -141,3 +141,52 @@ def test_pitch_contour_over_the_waveform() -> None:
     assert rae.render_waveform_png(silence, sr, pitch=quiet) == rae.render_waveform_png(silence, sr)
     with pytest.raises(ValueError):
         rae.render_waveform_png(tone, sr, pitch=track, pitch_color="nope")
+
+
+def test_peaks_files_text_and_auto_scale(tmp_path, mono):
+    """.dat/.json paths are read back (at their own resolution unless asked), .txt is audiowaveform's
+    text, and amplitude_scale="auto" brings the minimum to full scale on 16-bit values."""
+    p = rae.waveform_peaks(mono, 44100, samples_per_pixel=512, bits=8)
+    dat, js = tmp_path / "p.dat", tmp_path / "p.json"
+    dat.write_bytes(p.to_dat())
+    js.write_text(p.to_json())
+    for path in (dat, js):
+        back = rae.waveform_peaks(path)
+        assert back.bits == 8 and back.to_dat() == p.to_dat()
+        sixteen = rae.waveform_peaks(path, bits=16)
+        assert sixteen.bits == 16 and np.array_equal(sixteen.max, p.max.astype(np.int16) * 256)
+        with pytest.raises(ValueError):
+            rae.waveform_peaks(path, samples_per_pixel=64)
+    lines = p.to_txt().splitlines()
+    assert len(lines) == p.length and lines[0] == f"{p.min[0][0]},{p.max[0][0]}"
+    wide = rae.waveform_peaks(mono, 44100, samples_per_pixel=512)
+    auto = rae.waveform_peaks(mono, 44100, samples_per_pixel=512, amplitude_scale="auto")
+    factor = 32767 / abs(int(wide.min.min()))
+    want = np.clip(np.trunc(wide.max.astype(np.float64) * factor), -32768, 32767).astype(np.int16)
+    assert np.array_equal(auto.max, want) and int(auto.min.min()) == -32767
+    assert rae.waveform_peaks(mono, 44100, amplitude_scale=1.0).to_dat() == rae.waveform_peaks(mono, 44100).to_dat()
+    with pytest.raises(ValueError):
+        rae.waveform_peaks(mono, 44100, amplitude_scale="loud")
+
+
+def test_browser_recordings_load(tmp_path):
+    """Ogg/Opus, WebM/Opus and MP4/AAC made by ffmpeg (installed by `make test`) load at 48 kHz with
+    their length and tone intact."""
+    import subprocess
+
+    import scipy.io.wavfile
+
+    sr = 48000
+    t = np.arange(2 * sr) / sr
+    tone = (0.5 * np.sin(2 * np.pi * 1000 * t)).astype(np.float32)
+    wav = tmp_path / "tone.wav"
+    scipy.io.wavfile.write(wav, sr, np.stack([tone, tone]).T.copy())
+    for name, codec in [("t.opus", "libopus"), ("t.webm", "libopus"), ("t.m4a", "aac")]:
+        out = tmp_path / name
+        subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(wav), "-c:a", codec, str(out)], check=True)
+        audio, rate = rae.load_audio(out)
+        assert rate == sr and audio.shape[0] == 2
+        assert 2 * sr <= audio.shape[1] <= 2 * sr + 960, name
+        rms = float(np.sqrt(np.mean(audio[0, sr // 4:-sr // 4] ** 2)))
+        assert abs(rms - 0.5 / np.sqrt(2)) < 0.02, name
+        assert rae.waveform_peaks(out).length == -(-audio.shape[1] // 256)

@@ -171,6 +171,19 @@ impl Peaks {
         high.min(low).abs()
     }
 
+    /// The peaks amplitude scaled, then at `bits` (audiowaveform's order: the scale works on
+    /// 16-bit values, before any division down to 8 bits).
+    pub fn adjusted(&self, scale: AmplitudeScale, bits: Bits) -> Result<Peaks, WaveformError> {
+        let factor = scale.factor(self);
+        if factor == 1.0 {
+            return Ok(self.with_bits(bits));
+        }
+        Ok(self
+            .with_bits(Bits::Sixteen)
+            .scaled(factor)?
+            .with_bits(bits))
+    }
+
     /// Every value times `factor`, truncated toward zero and saturated at the resolution's
     /// limits. Scaling 8-bit peaks works on their 16-bit values, as audiowaveform keeps them.
     pub fn scaled(&self, factor: f64) -> Result<Peaks, WaveformError> {

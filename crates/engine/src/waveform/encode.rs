@@ -206,16 +206,12 @@ pub struct Encoded {
 /// Computed or read peaks (16-bit from audio) as `opts` asks for them: amplitude scaled, then
 /// at the resolution asked (`default_bits` when none is).
 fn shaped(peaks: Peaks, opts: &WaveformOptions, default_bits: Bits, name: &Path) -> Result<Peaks> {
-    let factor = opts.amplitude_scale.factor(&peaks);
-    let peaks = if factor == 1.0 {
-        peaks
-    } else {
-        peaks.scaled(factor).map_err(|e| Error::AudioFormat {
+    peaks
+        .adjusted(opts.amplitude_scale, opts.bits.unwrap_or(default_bits))
+        .map_err(|e| Error::AudioFormat {
             path: name.to_path_buf(),
             message: format!("waveform: {e}"),
-        })?
-    };
-    Ok(peaks.with_bits(opts.bits.unwrap_or(default_bits)))
+        })
 }
 
 fn encoded(bytes: Vec<u8>, peaks: &Peaks, duration_s: f64, opts: &WaveformOptions) -> Encoded {
