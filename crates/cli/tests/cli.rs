@@ -241,8 +241,27 @@ fn waveform_writes_audiowaveform_and_wavesurfer_files() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(&std::fs::read(&spec).unwrap()[1..4], b"PNG");
 
-    let o = rae(&["waveform", wav.to_str().unwrap(), "-o", "x.txt"]);
+    let o = rae(&["waveform", wav.to_str().unwrap(), "-o", "x.svg"]);
     assert_eq!(o.status.code(), Some(2));
+    // audiowaveform text, and peaks converted back and forth.
+    let txt = dir.path().join("d.txt");
+    let o = rae(&["waveform", dat.to_str().unwrap(), "-o", txt.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = std::fs::read_to_string(&txt).unwrap();
+    assert_eq!(text.lines().count() as u32, frames.div_ceil(512));
+    let json = dir.path().join("d.json");
+    let back = dir.path().join("back.dat");
+    for (from, to) in [(&dat, &json), (&json, &back)] {
+        let o = rae(&["waveform", from.to_str().unwrap(), "-o", to.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    assert_eq!(std::fs::read(&back).unwrap(), std::fs::read(&dat).unwrap());
+    let o = rae(&["waveform", txt.to_str().unwrap(), "-o", "y.dat"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr)
+        .contains("Can't generate dat format output from txt format input"));
+    let o = rae(&["waveform", dat.to_str().unwrap(), "-o", "y.json", "-z", "64"]);
+    assert_eq!(o.status.code(), Some(2), "zoom needs audio");
     let o = rae(&[
         "waveform",
         wav.to_str().unwrap(),
@@ -255,10 +274,12 @@ fn waveform_writes_audiowaveform_and_wavesurfer_files() {
 }
 
 /// `rae waveform` streams the decode into the peaks; its files must be byte-equal to the peaks of
-/// the whole decoded file, for WAV, FLAC and MP3.
+/// the whole decoded file (16-bit renders as their integer values, MP3 as libmad's), for WAV,
+/// FLAC and MP3.
 #[test]
 fn waveform_stream_equals_whole_decode() {
-    use rust_audio_engine::waveform::{peaks_of, Bits, Zoom};
+    use rust_audio_engine::io::Samples;
+    use rust_audio_engine::waveform::{Bits, PeaksBuilder};
     let dir = tempfile::tempdir().unwrap();
     let midi = write_demo(dir.path(), "d.mid");
     let mut inputs = Vec::new();
@@ -296,12 +317,26 @@ fn waveform_stream_equals_whole_decode() {
                 o.stderr.is_empty(),
                 "no progress bar when stderr is not a terminal"
             );
-            let (zoom, bits, split) = if ext == "dat" {
-                (Zoom::SamplesPerPixel(300), Bits::Sixteen, false)
+            let (spp, bits, split) = if ext == "dat" {
+                (300, Bits::Sixteen, false)
             } else {
-                (Zoom::SamplesPerPixel(256), Bits::Eight, true)
+                (256, Bits::Eight, true)
             };
-            let want = peaks_of(&audio, zoom, bits, split, input).unwrap();
+            let planes: Vec<&[f32]> = audio.channels().iter().map(Vec::as_slice).collect();
+            let ints: Vec<Vec<i16>> = planes
+                .iter()
+                .map(|p| p.iter().map(|&x| (x * 32768.0) as i16).collect())
+                .collect();
+            let int_planes: Vec<&[i16]> = ints.iter().map(Vec::as_slice).collect();
+            let samples = if input.extension().is_some_and(|e| e == "mp3") {
+                Samples::Mp3(&planes)
+            } else {
+                Samples::I16(&int_planes)
+            };
+            let channels = audio.channel_count();
+            let mut b = PeaksBuilder::new(audio.sample_rate(), channels, spp, bits, split).unwrap();
+            b.push_samples(samples).unwrap();
+            let want = b.finish();
             let want = if ext == "dat" {
                 want.to_dat()
             } else {
@@ -345,6 +380,11 @@ fn render_writes_the_waveform_beside_the_audio() {
         "{}",
         &text[..120.min(text.len())]
     );
+    // The peaks of the 16-bit file as written: what `rae waveform` gives for it.
+    let again = dir.path().join("again.json");
+    let o = rae(&["waveform", wav.to_str().unwrap(), "-o", again.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(std::fs::read_to_string(&again).unwrap(), text);
     let o = rae(&[
         "render",
         &midi,

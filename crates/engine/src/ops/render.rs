@@ -332,8 +332,10 @@ pub fn render_to_file(
         .unwrap_or_else(|| OutputFormat::from_path(&output.path));
     io::write_audio(&output.path, &rendered.audio, format)?;
     if let Some((path, format)) = waveform {
+        // From the file as written, so the peaks are those of its 16-bit samples: the same as
+        // `rae waveform` on it gives.
         let options = waveform::WaveformOptions::new(format);
-        let bytes = waveform::encode_buffer(&rendered.audio, &options, path)?;
+        let bytes = waveform::encode_file(&output.path, &options, &mut |_| {})?;
         io::write_atomic(path, &bytes.bytes)?;
     }
     Ok(rendered.report)

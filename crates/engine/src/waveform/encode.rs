@@ -258,8 +258,8 @@ pub fn encode_buffer(audio: &AudioBuffer, opts: &WaveformOptions, name: &Path) -
 }
 
 /// The waveform of an audio file, or of a peaks file (`.dat`, `.json`: see [`convert_file`]).
-/// Peaks stream the audio through in constant memory (`progress` gets the fraction decoded,
-/// `None` when the length is unknown); pictures decode it whole.
+/// Peaks and waveform pictures stream the audio through in constant memory (`progress` gets the
+/// fraction decoded, `None` when the length is unknown); spectrograms decode it whole.
 pub fn encode_file(
     path: &Path,
     opts: &WaveformOptions,
@@ -268,7 +268,7 @@ pub fn encode_file(
     if PeaksFile::of_input(path).is_some() {
         return convert_file(path, opts);
     }
-    if opts.format.is_peaks() {
+    if opts.format.is_peaks() || opts.format == Format::Png {
         let (peaks, duration_s) = peaks_of_file(
             path,
             opts.zoom(),
