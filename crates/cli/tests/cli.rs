@@ -245,14 +245,24 @@ fn waveform_writes_audiowaveform_and_wavesurfer_files() {
     assert_eq!(o.status.code(), Some(2));
     // audiowaveform text, and peaks converted back and forth.
     let txt = dir.path().join("d.txt");
-    let o = rae(&["waveform", dat.to_str().unwrap(), "-o", txt.to_str().unwrap()]);
+    let o = rae(&[
+        "waveform",
+        dat.to_str().unwrap(),
+        "-o",
+        txt.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let text = std::fs::read_to_string(&txt).unwrap();
     assert_eq!(text.lines().count() as u32, frames.div_ceil(512));
     let json = dir.path().join("d.json");
     let back = dir.path().join("back.dat");
     for (from, to) in [(&dat, &json), (&json, &back)] {
-        let o = rae(&["waveform", from.to_str().unwrap(), "-o", to.to_str().unwrap()]);
+        let o = rae(&[
+            "waveform",
+            from.to_str().unwrap(),
+            "-o",
+            to.to_str().unwrap(),
+        ]);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     }
     assert_eq!(std::fs::read(&back).unwrap(), std::fs::read(&dat).unwrap());
@@ -260,7 +270,14 @@ fn waveform_writes_audiowaveform_and_wavesurfer_files() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr)
         .contains("Can't generate dat format output from txt format input"));
-    let o = rae(&["waveform", dat.to_str().unwrap(), "-o", "y.json", "-z", "64"]);
+    let o = rae(&[
+        "waveform",
+        dat.to_str().unwrap(),
+        "-o",
+        "y.json",
+        "-z",
+        "64",
+    ]);
     assert_eq!(o.status.code(), Some(2), "zoom needs audio");
     let o = rae(&[
         "waveform",
@@ -382,7 +399,12 @@ fn render_writes_the_waveform_beside_the_audio() {
     );
     // The peaks of the 16-bit file as written: what `rae waveform` gives for it.
     let again = dir.path().join("again.json");
-    let o = rae(&["waveform", wav.to_str().unwrap(), "-o", again.to_str().unwrap()]);
+    let o = rae(&[
+        "waveform",
+        wav.to_str().unwrap(),
+        "-o",
+        again.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(std::fs::read_to_string(&again).unwrap(), text);
     let o = rae(&[

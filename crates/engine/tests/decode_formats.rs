@@ -3,6 +3,7 @@
 //! must come out at the right rate and length, with the encoder's priming removed (the signal
 //! starts where it started) and the right content (a tone's frequency and level).
 //! `make test` installs ffmpeg (Debian's package); without it these tests fail.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers: failures should panic loudly
 
 mod common;
 

@@ -41,7 +41,7 @@ impl PresetInfo {
         reader: &mut R,
         size: usize,
     ) -> Result<Vec<PresetInfo>, SoundFontError> {
-        if size == 0 || size % 38 != 0 {
+        if size == 0 || !size.is_multiple_of(38) {
             return Err(SoundFontError::InvalidPresetList);
         }
 

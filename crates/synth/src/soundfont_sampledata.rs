@@ -38,7 +38,7 @@ impl SoundFontSampleData {
 
             match id.as_bytes() {
                 b"smpl" => {
-                    if wave_data.is_some() || size % 2 != 0 {
+                    if wave_data.is_some() || !size.is_multiple_of(2) {
                         return Err(SoundFontError::InvalidSampleData);
                     }
                     wave_data = Some(BinaryReader::read_wave_data(reader, size)?);
@@ -82,7 +82,7 @@ impl SoundFontSampleData {
             let size = BinaryReader::read_u32(reader)? as usize;
             let is_smpl = match id.as_bytes() {
                 b"smpl" => {
-                    if wave_data.is_some() || size % 2 != 0 {
+                    if wave_data.is_some() || !size.is_multiple_of(2) {
                         return Err(SoundFontError::InvalidSampleData);
                     }
                     true

@@ -65,7 +65,11 @@ impl SplitSoundFontFile {
         let Some(smpl_end) = smpl_at.checked_add(smpl_size) else {
             return Ok(None);
         };
-        if smpl_size % 2 != 0 || smpl_size < 4 || smpl_end > len || &sdta[20..24] == b"OggS" {
+        if !smpl_size.is_multiple_of(2)
+            || smpl_size < 4
+            || smpl_end > len
+            || &sdta[20..24] == b"OggS"
+        {
             return Ok(None);
         }
 
