@@ -44,8 +44,8 @@ pub(crate) struct WaveformArgs {
     /// Draw a border and a time axis on the waveform picture.
     #[arg(long)]
     with_axis_labels: bool,
-    /// Multiply the waveform's amplitude (peaks and pictures), or "auto" to bring the largest
-    /// value to full scale.
+    /// Multiply the waveform's amplitude (peaks and pictures), or "auto": audiowaveform's, which
+    /// scales until the lowest minimum reaches full scale.
     #[arg(long, default_value = "1.0")]
     amplitude_scale: String,
     /// Draw the pitch contour (pYIN) over the waveform picture (.png output).

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::Rng;
-use rust_audio_engine::io::{read_audio, DEFAULT_MAX_INPUT_S};
+use rust_audio_engine::io::{read_audio, stream_audio, DEFAULT_MAX_INPUT_S};
 use rust_audio_engine::waveform::{peaks_of_file, Bits, Zoom};
 use rust_audio_engine::{write_audio, AudioBuffer, OutputFormat};
 
@@ -123,6 +123,20 @@ fn check(path: &Path, extra: usize) {
     .unwrap();
     assert_eq!(peaks.length(), a.frames().div_ceil(256), "{name}");
     assert!((duration - a.duration_s()).abs() < 1e-9, "{name}");
+    assert_frames_hint(path, a.frames());
+}
+
+/// The frame count a stream declares up front (for progress) is absent or close to the frames
+/// decoded: never a duration in another unit (Matroska's is in milliseconds).
+fn assert_frames_hint(path: &Path, frames: usize) {
+    let info = stream_audio(path, DEFAULT_MAX_INPUT_S, &mut |_, _| Ok(())).unwrap();
+    if let Some(hint) = info.frames_hint {
+        assert!(
+            hint.abs_diff(frames as u64) <= 2 * 1152,
+            "{}: frames hint {hint}, decoded {frames}",
+            path.display()
+        );
+    }
 }
 
 #[test]
@@ -195,4 +209,24 @@ fn opus_recorded_at_16_khz_decodes_at_16_khz() {
         "{} frames at 16 kHz, expected about {want}",
         a.frames()
     );
+    assert_frames_hint(&path, a.frames());
+}
+
+#[test]
+fn webm_opus_recorded_at_16_khz_decodes_at_16_khz() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = encoded(
+        dir.path(),
+        "speech.webm",
+        &["-ar", "16000", "-c:a", "libopus", "-b:a", "64k"],
+    );
+    let a = read_audio(&path, DEFAULT_MAX_INPUT_S).unwrap();
+    assert_eq!(a.sample_rate(), 16_000);
+    let want = FRAMES / 3;
+    assert!(
+        a.frames().abs_diff(want) <= 400,
+        "{} frames at 16 kHz, expected about {want}",
+        a.frames()
+    );
+    assert_frames_hint(&path, a.frames());
 }

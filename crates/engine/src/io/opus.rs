@@ -11,6 +11,7 @@ use symphonia::core::codecs::{
 use symphonia::core::errors::Result;
 use symphonia::core::formats::Packet;
 use symphonia::core::support_codec;
+use symphonia::core::units::TimeBase;
 use symphonia_adapter_libopus::OpusDecoder;
 
 /// Opus's own clock; containers give packet timing and trims at this rate.
@@ -49,8 +50,16 @@ impl Decoder for Opus {
             let rate = decode_rate(params.extra_data.as_deref());
             factor = OPUS_RATE / rate;
             params.with_sample_rate(rate);
-            if let Some(n) = params.n_frames {
-                params.with_n_frames(n / u64::from(factor));
+            // Ogg counts in 48 kHz frames, which become frames at the decode rate; Matroska
+            // counts in its own time base, which is left as it is (and so is its count).
+            let in_opus_frames = params
+                .time_base
+                .is_none_or(|tb| tb == TimeBase::new(1, OPUS_RATE));
+            if in_opus_frames {
+                params.with_time_base(TimeBase::new(1, rate));
+                if let Some(n) = params.n_frames {
+                    params.with_n_frames(n / u64::from(factor));
+                }
             }
         }
         let inner = OpusDecoder::try_new(&params, options)?;

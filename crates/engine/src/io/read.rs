@@ -440,7 +440,13 @@ fn stream(
         ),
     }
     };
-    if let Some(n) = params.n_frames {
+    // Matroska states its duration in its own time base, not in frames: no hint then.
+    let frames_hint = params.n_frames.filter(|_| {
+        params
+            .time_base
+            .is_none_or(|tb| tb.numer == 1 && tb.denom == sample_rate)
+    });
+    if let Some(n) = frames_hint {
         if n > max_frames {
             return Err(limit(n));
         }
@@ -482,7 +488,7 @@ fn stream(
             None => info.insert(StreamInfo {
                 sample_rate,
                 channels: n_ch,
-                frames_hint: params.n_frames,
+                frames_hint,
                 frames: 0,
             }),
             Some(i) if i.channels != n_ch => {

@@ -148,7 +148,7 @@ pub struct WaveformOptions {
     /// file's own from a peaks file.
     pub bits: Option<Bits>,
     /// Amplitude scaling of the peaks, applied to their 16-bit values before any reduction to 8
-    /// bits (audiowaveform's `--amplitude-scale`; `auto` fills the height).
+    /// bits (audiowaveform's `--amplitude-scale`, `auto` included).
     pub amplitude_scale: AmplitudeScale,
     /// One waveform per channel instead of one for their mix.
     pub split_channels: bool,
