@@ -50,7 +50,7 @@ pub type OnChunk<'a> = dyn FnMut(&StreamInfo, &[&[f32]]) -> Result<()> + 'a;
 /// exact 16-bit work (audiowaveform's peaks) treats each kind its own way.
 #[derive(Debug, Clone, Copy)]
 pub enum Samples<'a> {
-    /// Integer PCM (WAV, FLAC, AIFF) as 16-bit integers: wider samples keep their top 16 bits
+    /// Integer PCM (WAV, FLAC) as 16-bit integers: wider samples keep their top 16 bits
     /// and unsigned ones are re-centred, as libsndfile reads them as shorts.
     I16(&'a [&'a [i16]]),
     /// Float PCM (WAV), as stored.
