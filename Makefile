@@ -129,4 +129,6 @@ bench-waveform: venv
 bench-fx: venv
 	$(MAKE) wheel PROFILE=release
 	$(PY) -m pip install -q -r bench/requirements.txt
-	RAE_BUILD_PROFILE=release $(PY) bench/fx_vs_pedalboard.py
+	RAE_BUILD_PROFILE=release $(PY) bench/fx_vs_pedalboard.py --out bench/results/fx_vs_pedalboard.txt
+	RAE_BUILD_PROFILE=release taskset -c 0 $(PY) bench/fx_vs_pedalboard.py --label "per core: pinned to CPU 0" \
+	  --out bench/results/fx_vs_pedalboard-per-core.txt
