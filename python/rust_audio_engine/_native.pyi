@@ -51,6 +51,7 @@ __all__ = [
     "StreamingAnalyzer",
     "analyze_pitch",
     "detect_notes",
+    "notes_from_pitch",
     "analyze",
     "default_soundfont",
     "soundfont_cache_info",
@@ -339,6 +340,17 @@ def estimate_tempo(
 ) -> Tempo: ...
 @final
 class PitchTrack:
+    def __new__(
+        cls,
+        times_s: Sequence[float] | npt.NDArray[np.float64],
+        f0_hz: Sequence[float] | npt.NDArray[np.floating],
+        voiced: Optional[Sequence[bool] | npt.NDArray[np.bool_]] = None,
+        voiced_prob: Optional[Sequence[float] | npt.NDArray[np.floating]] = None,
+        *,
+        sample_rate: int,
+        hop_length: int,
+        frame_length: Optional[int] = None,
+    ) -> PitchTrack: ...
     @property
     def times_s(self) -> npt.NDArray[np.float64]: ...
     @property
@@ -446,6 +458,16 @@ def detect_notes(
     fmax_hz: float = ...,
     frame_length: Optional[int] = None,
     hop_length: Optional[int] = None,
+    min_note_s: float = 0.06,
+    split_semitones: float = 0.6,
+    split_hold_s: float = 0.05,
+    split_on_onsets: bool = True,
+) -> list[Note]: ...
+def notes_from_pitch(
+    track: PitchTrack,
+    audio: Optional[_AudioArg] = None,
+    sample_rate: Optional[int] = None,
+    *,
     min_note_s: float = 0.06,
     split_semitones: float = 0.6,
     split_hold_s: float = 0.05,
