@@ -291,7 +291,7 @@ def main() -> int:
                        (CONF / "onsets/tempo/hainsworth_hains001.flac", 100.16)):
         x, sr = mono(path)
         ours = rae.estimate_tempo(x, sr).bpm
-        theirs = float(peers.librosa.beat.beat_track(y=x, sr=sr)[0]) if peers.librosa else float("nan")
+        theirs = float(np.atleast_1d(peers.librosa.beat.beat_track(y=x, sr=sr)[0])[0]) if peers.librosa else float("nan")
         lines.append(f"  {path.name}: expected {want}, ours {ours:.2f} ({(ours / want - 1) * 100:+.1f}%), "
                      f"librosa {theirs:.2f}")
     if peers.pyin_seconds:

@@ -70,14 +70,19 @@ INSTRUMENTS = [
     Instrument("violin", "bowed", 40, 55, 93, True),
     Instrument("cello", "bowed", 42, 36, 72, True),
     Instrument("viola", "bowed", 41, 48, 81, True),
-    Instrument("nylon_guitar", "plucked", 24, 40, 76, False, long=1.0),
+    Instrument("nylon_guitar", "guitar", 24, 40, 76, False, long=1.0),
+    Instrument("steel_guitar", "guitar", 25, 40, 79, False, long=1.0),
     Instrument("harp", "plucked", 46, 36, 88, False, long=1.0),
+    Instrument("pizzicato_strings", "plucked", 45, 43, 84, False, long=0.6),
     Instrument("acoustic_bass", "bass", 32, 28, 55, False, short=0.2),
     Instrument("finger_bass", "bass", 33, 28, 60, False, short=0.15),
     Instrument("choir_aahs", "voice", 52, 48, 79, True, short=0.2),
     Instrument("voice_oohs", "voice", 53, 48, 76, True, short=0.2),
-    Instrument("church_organ", "organ", 19, 36, 84, False),
-    Instrument("drawbar_organ", "organ", 16, 36, 84, False),
+    # GM's drawbar, percussive, rock and (in some fonts) church organs sound a 16' stop: their
+    # waveform's period is an octave or two below the note, an ambiguous truth for a pitch
+    # tracker. The reed organ and the accordion sound at the written pitch in every font here.
+    Instrument("reed_organ", "organ", 20, 36, 84, False),
+    Instrument("accordion", "organ", 21, 41, 84, False),
     Instrument("piano", "piano", 0, 33, 96, False, long=1.0),
     Instrument("electric_piano", "piano", 4, 36, 90, False, long=1.0),
 ]
