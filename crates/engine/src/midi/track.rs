@@ -75,7 +75,8 @@ impl<'a, 'r> TrackReader<'a, 'r> {
         }
     }
 
-    /// Reads every event; returns the track's length in ticks.
+    /// Reads every event; returns the track's length in ticks. A track cut short ends where
+    /// its last delta time leads, as if its End-of-Track were there.
     pub(super) fn read(mut self) -> Result<u64> {
         while self.pos < self.end {
             match self.event()? {
@@ -86,10 +87,12 @@ impl<'a, 'r> TrackReader<'a, 'r> {
                     self.rec.recover(Recovery::TruncatedEvent, at, message, || {
                         format!("track {track} ends inside the event that starts here: the event is dropped")
                     })?;
+                    self.push(EventKind::EndOfTrack);
                     return Ok(self.tick);
                 }
             }
         }
+        self.push(EventKind::EndOfTrack);
         let (track, empty) = (self.track, self.start == self.end);
         self.rec
             .recover(Recovery::MissingEndOfTrack, self.end, "", || {
@@ -292,7 +295,10 @@ impl<'a, 'r> TrackReader<'a, 'r> {
                     let (n, track) = (self.end - self.pos, self.track);
                     self.rec
                         .recover(Recovery::TrailingBytes, self.pos, "", || {
-                            format!("{} after the End-of-Track of track {track}: ignored", bytes(n))
+                            format!(
+                                "{} after the End-of-Track of track {track}: ignored",
+                                bytes(n)
+                            )
                         })?;
                 }
                 return Ok(Step::End);
