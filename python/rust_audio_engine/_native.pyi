@@ -129,6 +129,10 @@ class RenderReport:
     def channel_groups(self) -> int: ...
     @property
     def midi_duration_s(self) -> float: ...
+    @property
+    def warnings(self) -> list[dict[str, Union[int, str]]]:
+        """What the MIDI reader repaired or tolerated: `{"offset": byte, "rule": name,
+        "message": text}` in file order (empty for a well-formed file)."""
     def to_dict(self) -> dict[str, object]: ...
 
 @final
@@ -152,6 +156,7 @@ def synthesize_midi(
     threads: Optional[int] = None,
     polyphony: int = 256,
     effects: _Effects = None,
+    strict: bool = False,
 ) -> float: ...
 def synthesize_midi_detailed(
     midi_path: _PathLike,
@@ -167,6 +172,7 @@ def synthesize_midi_detailed(
     threads: Optional[int] = None,
     polyphony: int = 256,
     effects: _Effects = None,
+    strict: bool = False,
 ) -> RenderReport: ...
 def render_midi(
     midi: _MidiArg,
@@ -180,6 +186,7 @@ def render_midi(
     polyphony: int = 256,
     use_gpu: bool = False,
     effects: _Effects = None,
+    strict: bool = False,
 ) -> npt.NDArray[np.float32]: ...
 def render_midi_detailed(
     midi: _MidiArg,
@@ -193,6 +200,7 @@ def render_midi_detailed(
     polyphony: int = 256,
     use_gpu: bool = False,
     effects: _Effects = None,
+    strict: bool = False,
 ) -> RenderResult: ...
 @final
 class Peaks:
@@ -253,7 +261,10 @@ def render_spectrogram_png(
     min_db: float = ...,  # -100.0
     max_db: float = 0.0,
 ) -> bytes: ...
-def midi_info(midi: _MidiArg) -> dict[str, object]: ...
+def midi_info(midi: _MidiArg, *, strict: bool = False) -> dict[str, object]:
+    """The document `rae info --json` prints: the summary (format, tracks, duration_s,
+    note_count, channels, programs, ...), `warnings`, `notes`, `parameters`, `texts` and
+    `time_signatures`."""
 def load_audio(
     audio: Union[_PathLike, bytes], *, max_seconds: float = ...  # 7200 s
 ) -> tuple[npt.NDArray[np.float32], int]: ...
