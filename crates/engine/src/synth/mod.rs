@@ -4,6 +4,7 @@ pub mod builtin;
 pub mod font;
 pub mod render;
 pub mod soundfont;
+mod sysex;
 
 /// The synthesizer implementation in use.
 pub(crate) use rae_synth as synth_impl;
