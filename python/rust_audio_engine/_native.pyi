@@ -1,7 +1,7 @@
 """Type stubs for the compiled module (checked by mypy.stubtest in `make test`)."""
 
 import os
-from typing import Optional, Sequence, Union, final
+from typing import Literal, Optional, Sequence, Union, final
 
 import numpy as np
 import numpy.typing as npt
@@ -13,6 +13,7 @@ _FontArg = Union[None, _PathLike, SoundFont]
 _MidiArg = Union[_PathLike, bytes]
 _Reverb = Union[None, bool, str, os.PathLike[str]]
 _Effects = Union[None, Effect, Sequence[Effect]]
+_Interpolation = Literal["linear", "cubic", "sinc"]
 # Every function that takes audio takes it the same way: a float32 or float64 array (C or
 # Fortran order), 1-D for mono or shaped (channels, samples); functions that also read files take
 # a path or the file's bytes.
@@ -127,6 +128,8 @@ class RenderReport:
     @property
     def channel_groups(self) -> int: ...
     @property
+    def interpolation(self) -> _Interpolation: ...
+    @property
     def midi_duration_s(self) -> float: ...
     def to_dict(self) -> dict[str, object]: ...
 
@@ -150,6 +153,7 @@ def synthesize_midi(
     max_tail_s: float = 10.0,
     threads: Optional[int] = None,
     polyphony: int = 256,
+    interpolation: _Interpolation = "cubic",
     effects: _Effects = None,
 ) -> float: ...
 def synthesize_midi_detailed(
@@ -165,6 +169,7 @@ def synthesize_midi_detailed(
     max_tail_s: float = 10.0,
     threads: Optional[int] = None,
     polyphony: int = 256,
+    interpolation: _Interpolation = "cubic",
     effects: _Effects = None,
 ) -> RenderReport: ...
 def render_midi(
@@ -177,6 +182,7 @@ def render_midi(
     max_tail_s: float = 10.0,
     threads: Optional[int] = None,
     polyphony: int = 256,
+    interpolation: _Interpolation = "cubic",
     use_gpu: bool = False,
     effects: _Effects = None,
 ) -> npt.NDArray[np.float32]: ...
@@ -190,6 +196,7 @@ def render_midi_detailed(
     max_tail_s: float = 10.0,
     threads: Optional[int] = None,
     polyphony: int = 256,
+    interpolation: _Interpolation = "cubic",
     use_gpu: bool = False,
     effects: _Effects = None,
 ) -> RenderResult: ...

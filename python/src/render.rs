@@ -153,6 +153,11 @@ impl RenderReport {
     fn channel_groups(&self) -> usize {
         self.inner.channel_groups
     }
+    /// "linear", "cubic" or "sinc".
+    #[getter]
+    fn interpolation(&self) -> &'static str {
+        self.inner.interpolation.name()
+    }
     #[getter]
     fn midi_duration_s(&self) -> f64 {
         self.inner.midi_duration_s
@@ -259,6 +264,8 @@ struct RenderArgs<'a, 'py> {
     max_tail_s: f64,
     threads: Option<usize>,
     polyphony: usize,
+    /// "linear", "cubic" or "sinc".
+    interpolation: &'a str,
     use_gpu: bool,
     effects: Option<&'a Bound<'py, PyAny>>,
 }
@@ -275,6 +282,7 @@ impl RenderArgs<'_, '_> {
             max_tail_s: self.max_tail_s,
             threads: self.threads,
             polyphony: self.polyphony,
+            interpolation: rae::Interpolation::from_name(self.interpolation).map_err(to_py_err)?,
             use_gpu: self.use_gpu,
             ..defaults
         })
@@ -303,7 +311,7 @@ fn render_impl(
 #[pyfunction]
 #[pyo3(signature = (midi_path, output_path, soundfont_path=None, use_gpu=false, reverb=NO_REVERB, *,
     sample_rate=44100, format=None, normalize=LIMIT, max_tail_s=10.0, threads=None, polyphony=256,
-    effects=None))]
+    interpolation="cubic", effects=None))]
 #[allow(clippy::too_many_arguments)]
 fn synthesize_midi(
     py: Python<'_>,
@@ -318,6 +326,7 @@ fn synthesize_midi(
     max_tail_s: f64,
     threads: Option<usize>,
     polyphony: usize,
+    interpolation: &str,
     effects: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<f64> {
     let report = synthesize_midi_detailed(
@@ -333,6 +342,7 @@ fn synthesize_midi(
         max_tail_s,
         threads,
         polyphony,
+        interpolation,
         effects,
     )?;
     Ok(report.inner.duration_s)
@@ -342,7 +352,7 @@ fn synthesize_midi(
 #[pyfunction]
 #[pyo3(signature = (midi_path, output_path, soundfont_path=None, use_gpu=false, reverb=NO_REVERB, *,
     sample_rate=44100, format=None, normalize=LIMIT, max_tail_s=10.0, threads=None, polyphony=256,
-    effects=None))]
+    interpolation="cubic", effects=None))]
 #[allow(clippy::too_many_arguments)]
 fn synthesize_midi_detailed(
     py: Python<'_>,
@@ -357,6 +367,7 @@ fn synthesize_midi_detailed(
     max_tail_s: f64,
     threads: Option<usize>,
     polyphony: usize,
+    interpolation: &str,
     effects: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<RenderReport> {
     let font = font_arg(soundfont_path)?;
@@ -376,6 +387,7 @@ fn synthesize_midi_detailed(
         max_tail_s,
         threads,
         polyphony,
+        interpolation,
         use_gpu,
         effects,
     };
@@ -389,7 +401,8 @@ fn synthesize_midi_detailed(
 /// Renders MIDI (a path or bytes) to a float32 array shaped (channels, samples).
 #[pyfunction]
 #[pyo3(signature = (midi, soundfont=None, *, sample_rate=44100, reverb=NO_REVERB, normalize=LIMIT,
-    max_tail_s=10.0, threads=None, polyphony=256, use_gpu=false, effects=None))]
+    max_tail_s=10.0, threads=None, polyphony=256, interpolation="cubic", use_gpu=false,
+    effects=None))]
 #[allow(clippy::too_many_arguments)]
 fn render_midi<'py>(
     py: Python<'py>,
@@ -401,6 +414,7 @@ fn render_midi<'py>(
     max_tail_s: f64,
     threads: Option<usize>,
     polyphony: usize,
+    interpolation: &str,
     use_gpu: bool,
     effects: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyArray2<f32>>> {
@@ -414,6 +428,7 @@ fn render_midi<'py>(
         max_tail_s,
         threads,
         polyphony,
+        interpolation,
         use_gpu,
         effects,
     )?;
@@ -423,7 +438,8 @@ fn render_midi<'py>(
 /// Like `render_midi`, returning a RenderResult with `.audio` and `.report`.
 #[pyfunction]
 #[pyo3(signature = (midi, soundfont=None, *, sample_rate=44100, reverb=NO_REVERB, normalize=LIMIT,
-    max_tail_s=10.0, threads=None, polyphony=256, use_gpu=false, effects=None))]
+    max_tail_s=10.0, threads=None, polyphony=256, interpolation="cubic", use_gpu=false,
+    effects=None))]
 #[allow(clippy::too_many_arguments)]
 fn render_midi_detailed<'py>(
     py: Python<'py>,
@@ -435,6 +451,7 @@ fn render_midi_detailed<'py>(
     max_tail_s: f64,
     threads: Option<usize>,
     polyphony: usize,
+    interpolation: &str,
     use_gpu: bool,
     effects: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<RenderResult> {
@@ -445,6 +462,7 @@ fn render_midi_detailed<'py>(
         max_tail_s,
         threads,
         polyphony,
+        interpolation,
         use_gpu,
         effects,
     };

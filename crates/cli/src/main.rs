@@ -77,7 +77,7 @@ struct RenderArgs {
     #[arg(long)]
     synth_effects: bool,
     /// How samples are read between their points: linear (2 points), cubic (4 points, as
-    /// FluidSynth by default) or sinc7 (7 points, FluidSynth's highest order; slowest).
+    /// FluidSynth by default) or sinc (16 points, the least aliasing; slowest).
     #[arg(long, default_value = "cubic", value_parser = parse_interpolation)]
     interpolation: rae::Interpolation,
     /// Ask for the GPU for the convolution reverb; the report's backend says what ran, and why

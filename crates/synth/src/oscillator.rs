@@ -1,4 +1,4 @@
-use crate::interpolation::{self, Cubic, Interpolation, Kernel, Sinc7};
+use crate::interpolation::{self, Cubic, Interpolation, Kernel, Sinc, MAX_TAPS};
 use crate::loop_mode::LoopMode;
 use crate::synthesizer_settings::SynthesizerSettings;
 
@@ -131,7 +131,7 @@ impl Oscillator {
             }
             Interpolation::Linear => self.fill_block_no_loop(data, block, pitch_ratio_fp),
             Interpolation::Cubic => self.fill_block_with::<Cubic>(data, block, pitch_ratio_fp),
-            Interpolation::Sinc7 => self.fill_block_with::<Sinc7>(data, block, pitch_ratio_fp),
+            Interpolation::Sinc => self.fill_block_with::<Sinc>(data, block, pitch_ratio_fp),
         }
     }
 
@@ -299,8 +299,9 @@ impl Oscillator {
             }
 
             let index = pos >> Oscillator::FRAC_BITS;
-            let mut taps = [0_f32; 8];
-            for (j, tap) in taps.iter_mut().enumerate() {
+            let mut taps = [0_f32; MAX_TAPS];
+            let count = (K::BEFORE + K::AFTER + 1) as usize;
+            for (j, tap) in taps.iter_mut().take(count).enumerate() {
                 let at = self.tap_index(index - K::BEFORE + j as i64, low, high);
                 *tap = data.get(at).copied().unwrap_or(0) as f32;
             }

@@ -34,7 +34,7 @@ pub struct SynthesizerSettings {
     /// With `false` the output is identical to upstream rustysynth 1.3.8.
     pub enable_modulators: bool,
     /// Fork addition (default [`Interpolation::Linear`], upstream's): how samples are read
-    /// between their points. [`Interpolation::Cubic`] and [`Interpolation::Sinc7`] alias less
+    /// between their points. [`Interpolation::Cubic`] and [`Interpolation::Sinc`] alias less
     /// when samples play above their root pitch and cost more.
     pub interpolation: Interpolation,
 }

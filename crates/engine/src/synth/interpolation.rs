@@ -17,8 +17,10 @@ pub enum Interpolation {
     /// Four points, the Catmull-Rom cubic of FluidSynth's default 4th-order interpolation.
     #[default]
     Cubic,
-    /// Seven points, the Hann-windowed sinc of FluidSynth's 7th-order interpolation.
-    Sinc7,
+    /// Sixteen points, a Kaiser-windowed sinc: for offline quality, the least aliasing and the
+    /// flattest response, at about twice the cubic's cost per voice. (FluidSynth's highest
+    /// order, `interp 7`, reads 7 points.)
+    Sinc,
 }
 
 impl Interpolation {
@@ -26,10 +28,10 @@ impl Interpolation {
     pub const NAMES: [(&'static str, Interpolation); 3] = [
         ("linear", Interpolation::Linear),
         ("cubic", Interpolation::Cubic),
-        ("sinc7", Interpolation::Sinc7),
+        ("sinc", Interpolation::Sinc),
     ];
 
-    /// Parses `linear`, `cubic` or `sinc7` (any case).
+    /// Parses `linear`, `cubic` or `sinc` (any case).
     pub fn from_name(name: &str) -> Result<Self> {
         let lower = name.to_ascii_lowercase();
         Self::NAMES
@@ -38,7 +40,7 @@ impl Interpolation {
             .map(|(_, i)| *i)
             .ok_or_else(|| {
                 Error::InvalidArgument(format!(
-                    "unknown interpolation '{name}' (expected one of linear, cubic, sinc7)"
+                    "unknown interpolation '{name}' (expected one of linear, cubic, sinc)"
                 ))
             })
     }
@@ -48,7 +50,7 @@ impl Interpolation {
         match self {
             Interpolation::Linear => "linear",
             Interpolation::Cubic => "cubic",
-            Interpolation::Sinc7 => "sinc7",
+            Interpolation::Sinc => "sinc",
         }
     }
 
@@ -57,7 +59,7 @@ impl Interpolation {
         match self {
             Interpolation::Linear => 2,
             Interpolation::Cubic => 4,
-            Interpolation::Sinc7 => 7,
+            Interpolation::Sinc => 16,
         }
     }
 
@@ -65,7 +67,7 @@ impl Interpolation {
         match self {
             Interpolation::Linear => rs::Interpolation::Linear,
             Interpolation::Cubic => rs::Interpolation::Cubic,
-            Interpolation::Sinc7 => rs::Interpolation::Sinc7,
+            Interpolation::Sinc => rs::Interpolation::Sinc,
         }
     }
 }
@@ -98,7 +100,7 @@ mod tests {
             Interpolation::from_name("CUBIC").ok(),
             Some(Interpolation::Cubic)
         );
-        assert!(Interpolation::from_name("sinc").is_err());
+        assert!(Interpolation::from_name("sinc7").is_err());
         assert_eq!(Interpolation::default(), Interpolation::Cubic);
     }
 }
