@@ -27,6 +27,7 @@ async def synthesize_midi_async(
     polyphony: int = 256,
     interpolation: Literal["linear", "cubic", "sinc"] = "cubic",
     effects: Union[None, Effect, Sequence[Effect]] = None,
+    strict: bool = False,
 ) -> float:
     """Awaitable :func:`synthesize_midi`: runs in the loop's default executor with the GIL
     released, so the event loop keeps serving other requests while it renders."""
@@ -46,5 +47,6 @@ async def synthesize_midi_async(
         polyphony=polyphony,
         interpolation=interpolation,
         effects=effects,
+        strict=strict,
     )
     return await loop.run_in_executor(None, call)

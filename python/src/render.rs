@@ -162,6 +162,12 @@ impl RenderReport {
     fn midi_duration_s(&self) -> f64 {
         self.inner.midi_duration_s
     }
+    /// What the MIDI reader repaired or tolerated: dicts with `offset` (byte), `rule` and
+    /// `message`, as in `to_dict()`.
+    #[getter]
+    fn warnings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.inner.warnings)
+    }
     /// The report as a plain dict.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         to_py(py, &self.inner)
@@ -268,6 +274,7 @@ struct RenderArgs<'a, 'py> {
     interpolation: &'a str,
     use_gpu: bool,
     effects: Option<&'a Bound<'py, PyAny>>,
+    strict: bool,
 }
 
 impl RenderArgs<'_, '_> {
@@ -284,6 +291,7 @@ impl RenderArgs<'_, '_> {
             polyphony: self.polyphony,
             interpolation: rae::Interpolation::from_name(self.interpolation).map_err(to_py_err)?,
             use_gpu: self.use_gpu,
+            strict: self.strict,
             ..defaults
         })
     }
@@ -311,7 +319,7 @@ fn render_impl(
 #[pyfunction]
 #[pyo3(signature = (midi_path, output_path, soundfont_path=None, use_gpu=false, reverb=NO_REVERB, *,
     sample_rate=44100, format=None, normalize=LIMIT, max_tail_s=10.0, threads=None, polyphony=256,
-    interpolation="cubic", effects=None))]
+    interpolation="cubic", effects=None, strict=false))]
 #[allow(clippy::too_many_arguments)]
 fn synthesize_midi(
     py: Python<'_>,
@@ -328,6 +336,7 @@ fn synthesize_midi(
     polyphony: usize,
     interpolation: &str,
     effects: Option<&Bound<'_, PyAny>>,
+    strict: bool,
 ) -> PyResult<f64> {
     let report = synthesize_midi_detailed(
         py,
@@ -344,6 +353,7 @@ fn synthesize_midi(
         polyphony,
         interpolation,
         effects,
+        strict,
     )?;
     Ok(report.inner.duration_s)
 }
@@ -352,7 +362,7 @@ fn synthesize_midi(
 #[pyfunction]
 #[pyo3(signature = (midi_path, output_path, soundfont_path=None, use_gpu=false, reverb=NO_REVERB, *,
     sample_rate=44100, format=None, normalize=LIMIT, max_tail_s=10.0, threads=None, polyphony=256,
-    interpolation="cubic", effects=None))]
+    interpolation="cubic", effects=None, strict=false))]
 #[allow(clippy::too_many_arguments)]
 fn synthesize_midi_detailed(
     py: Python<'_>,
@@ -369,6 +379,7 @@ fn synthesize_midi_detailed(
     polyphony: usize,
     interpolation: &str,
     effects: Option<&Bound<'_, PyAny>>,
+    strict: bool,
 ) -> PyResult<RenderReport> {
     let font = font_arg(soundfont_path)?;
     let output = rae::RenderOutput {
@@ -390,6 +401,7 @@ fn synthesize_midi_detailed(
         interpolation,
         use_gpu,
         effects,
+        strict,
     };
     let opts = args.options()?;
     let inner = py
@@ -402,7 +414,7 @@ fn synthesize_midi_detailed(
 #[pyfunction]
 #[pyo3(signature = (midi, soundfont=None, *, sample_rate=44100, reverb=NO_REVERB, normalize=LIMIT,
     max_tail_s=10.0, threads=None, polyphony=256, interpolation="cubic", use_gpu=false,
-    effects=None))]
+    effects=None, strict=false))]
 #[allow(clippy::too_many_arguments)]
 fn render_midi<'py>(
     py: Python<'py>,
@@ -417,6 +429,7 @@ fn render_midi<'py>(
     interpolation: &str,
     use_gpu: bool,
     effects: Option<&Bound<'py, PyAny>>,
+    strict: bool,
 ) -> PyResult<Bound<'py, PyArray2<f32>>> {
     let result = render_midi_detailed(
         py,
@@ -431,6 +444,7 @@ fn render_midi<'py>(
         interpolation,
         use_gpu,
         effects,
+        strict,
     )?;
     Ok(result.audio.into_bound(py))
 }
@@ -439,7 +453,7 @@ fn render_midi<'py>(
 #[pyfunction]
 #[pyo3(signature = (midi, soundfont=None, *, sample_rate=44100, reverb=NO_REVERB, normalize=LIMIT,
     max_tail_s=10.0, threads=None, polyphony=256, interpolation="cubic", use_gpu=false,
-    effects=None))]
+    effects=None, strict=false))]
 #[allow(clippy::too_many_arguments)]
 fn render_midi_detailed<'py>(
     py: Python<'py>,
@@ -454,6 +468,7 @@ fn render_midi_detailed<'py>(
     interpolation: &str,
     use_gpu: bool,
     effects: Option<&Bound<'py, PyAny>>,
+    strict: bool,
 ) -> PyResult<RenderResult> {
     let args = RenderArgs {
         sample_rate,
@@ -465,6 +480,7 @@ fn render_midi_detailed<'py>(
         interpolation,
         use_gpu,
         effects,
+        strict,
     };
     let rendered = render_impl(py, midi, soundfont, args)?;
     Ok(RenderResult {
@@ -478,19 +494,20 @@ fn render_midi_detailed<'py>(
     })
 }
 
-/// Describes a MIDI file (a path or bytes) as a dict.
+/// Describes a MIDI file (a path or bytes) as a dict: the document `rae info --json` prints.
 #[pyfunction]
-fn midi_info<'py>(py: Python<'py>, midi: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+#[pyo3(signature = (midi, *, strict=false))]
+fn midi_info<'py>(
+    py: Python<'py>,
+    midi: &Bound<'py, PyAny>,
+    strict: bool,
+) -> PyResult<Bound<'py, PyAny>> {
     let midi = input_arg(midi)?;
-    let limits = rae::MidiLimits::default();
-    let summary = py
-        .detach(|| match &midi {
-            InputArg::Path(p) => rae::MidiFile::open(p, &limits),
-            InputArg::Bytes(b) => rae::MidiFile::parse(b, midi.name(), &limits),
-        })
-        .map_err(to_py_err)?
-        .summary();
-    to_py(py, &summary)
+    let limits = rae::Limits::default().midi_limits(strict);
+    let info = py
+        .detach(|| rae::midi_info(midi_source(&midi), &limits))
+        .map_err(to_py_err)?;
+    to_py(py, &info)
 }
 
 /// The SoundFont the default search finds: its path, or "builtin".

@@ -6,6 +6,7 @@ pub mod font;
 pub mod interpolation;
 pub mod render;
 pub mod soundfont;
+mod sysex;
 
 /// The synthesizer implementation in use.
 pub(crate) use rae_synth as synth_impl;
