@@ -10,6 +10,8 @@
 #[allow(dead_code)]
 #[path = "../tests/common/aliasing.rs"]
 mod aliasing;
+#[path = "../tests/common/mod.rs"]
+mod common;
 
 use std::process::Command;
 

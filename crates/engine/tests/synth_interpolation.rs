@@ -7,6 +7,7 @@
 
 #[path = "common/aliasing.rs"]
 mod aliasing;
+mod common;
 
 use aliasing::{
     fluidsynth_render, one_sample_sf2, render_case, render_note, spurs, Case, Spurs, CASES,

@@ -195,13 +195,7 @@ impl Oscillator {
             // Past the end of the sample (or an invalid position).
             let index = pos >> Oscillator::FRAC_BITS;
             if index >= end || index < 0 {
-                self.position_fp = pos;
-                if t > 0 {
-                    block[t..].fill(0_f32);
-                    return true;
-                } else {
-                    return false;
-                }
+                return self.stop(block, t, pos);
             }
             // Only reachable with a sample end at the very end of the data.
             pos = Oscillator::interpolate_run(data, &mut block[t..t + 1], pos, pitch_ratio_fp);
@@ -274,13 +268,7 @@ impl Oscillator {
                 pos = self.wrap(pos);
             } else if pos < 0 || pos >> Oscillator::FRAC_BITS >= self.end as i64 {
                 // Past the end of the sample (or an invalid position).
-                self.position_fp = pos;
-                if t > 0 {
-                    block[t..].fill(0_f32);
-                    return true;
-                } else {
-                    return false;
-                }
+                return self.stop(block, t, pos);
             }
 
             let (low, high) = self.direct_range();
@@ -312,6 +300,14 @@ impl Oscillator {
         self.position_fp = pos;
 
         true
+    }
+
+    // The sample has ended at `pos`, `t` outputs into the block: the rest of the block is
+    // silence, and the voice stops (false) when the block holds nothing of it.
+    fn stop(&mut self, block: &mut [f32], t: usize, pos: i64) -> bool {
+        self.position_fp = pos;
+        block[t..].fill(0_f32);
+        t > 0
     }
 
     // Wraps a position at or past the loop end back into the loop (by whole loop lengths, so

@@ -11,14 +11,12 @@ use std::sync::Arc;
 
 use realfft::RealFftPlanner;
 use rust_audio_engine::demo::{write_smf, Note};
-use rust_audio_engine::synth::soundfont::hydra::{
-    name, op, Generator, Instrument, Preset, SampleHeader, Zone, SAMPLE_TYPE_MONO,
-};
-use rust_audio_engine::synth::soundfont::writer::{write_sf2, SampleData, Sf2, GUARD_POINTS};
 use rust_audio_engine::{
     load_soundfont_bytes, read_audio, render, Interpolation, MidiSource, Normalize, RenderOptions,
     SoundFontSource,
 };
+
+use crate::common::OneSampleFont;
 
 pub const SAMPLE_RATE: u32 = 44100;
 /// The root key of the sine sample.
@@ -103,49 +101,18 @@ pub fn sine_sf2(period: usize) -> Vec<u8> {
 
 /// One preset (0:0) -> one instrument -> one sample of `points` at 44.1 kHz, root key
 /// [`ROOT_KEY`], looped over `loop_points` when given.
-pub fn one_sample_sf2(mut points: Vec<i16>, loop_points: Option<(u32, u32)>) -> Vec<u8> {
-    let len = points.len() as u32;
-    points.resize(points.len() + GUARD_POINTS, 0);
-    let (loop_start, loop_end) = loop_points.unwrap_or((0, len));
-    let font = Sf2 {
-        info: vec![(*b"ifil", &[2, 0, 4, 0]), (*b"INAM", b"tone")],
-        presets: vec![Preset {
-            name: name("Tone"),
-            program: 0,
-            bank: 0,
-            library: 0,
-            genre: 0,
-            morphology: 0,
-            zones: vec![Zone {
-                generators: vec![Generator::new(op::INSTRUMENT, 0)],
-                modulators: Vec::new(),
-            }],
-        }],
-        instruments: vec![Instrument {
-            name: name("Tone"),
-            zones: vec![Zone {
-                generators: vec![
-                    Generator::new(op::SAMPLE_MODES, u16::from(loop_points.is_some())),
-                    Generator::new(op::SAMPLE_ID, 0),
-                ],
-                modulators: Vec::new(),
-            }],
-        }],
-        samples: vec![SampleHeader {
-            name: name("Tone"),
-            start: 0,
-            end: len,
-            loop_start,
-            loop_end,
-            sample_rate: SAMPLE_RATE,
-            original_pitch: ROOT_KEY,
-            pitch_correction: 0,
-            link: 0,
-            sample_type: SAMPLE_TYPE_MONO,
-        }],
-        sample_data: SampleData::from_points(points),
-    };
-    write_sf2(&font).expect("the test font is valid")
+pub fn one_sample_sf2(points: Vec<i16>, loop_points: Option<(u32, u32)>) -> Vec<u8> {
+    OneSampleFont {
+        name: "Tone",
+        points,
+        sample_rate: SAMPLE_RATE,
+        root_key: ROOT_KEY,
+        loop_points,
+        generators: Vec::new(),
+        instrument_modulators: Vec::new(),
+        preset_modulators: Vec::new(),
+    }
+    .sf2()
 }
 
 /// A MIDI file holding `key` for [`NOTE_S`] seconds on channel 0 (program 0).
