@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use super::synth_impl as rs;
-use crate::error::{Error, Result};
+use crate::error::{find_name, Error, Result};
 
 /// An interpolation kernel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
@@ -18,8 +18,8 @@ pub enum Interpolation {
     #[default]
     Cubic,
     /// Sixteen points, a Kaiser-windowed sinc: for offline quality, the least aliasing and the
-    /// flattest response, at about twice the cubic's cost per voice. (FluidSynth's highest
-    /// order, `interp 7`, reads 7 points.)
+    /// flattest response, and the slowest kernel (rae-synth's `vs_upstream` example times each
+    /// kernel). (FluidSynth's highest order, `interp 7`, reads 7 points.)
     Sinc,
 }
 
@@ -33,16 +33,7 @@ impl Interpolation {
 
     /// Parses `linear`, `cubic` or `sinc` (any case).
     pub fn from_name(name: &str) -> Result<Self> {
-        let lower = name.to_ascii_lowercase();
-        Self::NAMES
-            .iter()
-            .find(|(n, _)| *n == lower)
-            .map(|(_, i)| *i)
-            .ok_or_else(|| {
-                Error::InvalidArgument(format!(
-                    "unknown interpolation '{name}' (expected one of linear, cubic, sinc)"
-                ))
-            })
+        find_name(&Self::NAMES, name, "interpolation")
     }
 
     /// The canonical name.
