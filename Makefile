@@ -89,9 +89,10 @@ stubtest: wheel
 	$(PY) -m mypy.stubtest rust_audio_engine --allowlist python/stubtest-allowlist.txt
 	$(PY) -m mypy --strict python/tests/typing_check.py
 
+# Rendering speed against FluidSynth at equal interpolation, per core and on the whole machine.
 bench: venv
 	$(CARGO) build --release -q -p rae-cli
-	$(PY) bench/render_vs_fluidsynth.py
+	$(PY) bench/render_vs_fluidsynth.py --out bench/results/render_vs_fluidsynth.txt
 
 # Other projects' test vectors with their expected results, in $RAE_CONFORMANCE (default
 # ../shared/conformance; never copied here: several licences allow testing only). Fails when the

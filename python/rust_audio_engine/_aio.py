@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import os
-from typing import Optional, Sequence, Union
+from typing import Literal, Optional, Sequence, Union
 
 from ._native import Effect, SoundFont, synthesize_midi
 
@@ -25,6 +25,7 @@ async def synthesize_midi_async(
     max_tail_s: float = 10.0,
     threads: Optional[int] = None,
     polyphony: int = 256,
+    interpolation: Literal["linear", "cubic", "sinc"] = "cubic",
     effects: Union[None, Effect, Sequence[Effect]] = None,
     strict: bool = False,
 ) -> float:
@@ -44,6 +45,7 @@ async def synthesize_midi_async(
         max_tail_s=max_tail_s,
         threads=threads,
         polyphony=polyphony,
+        interpolation=interpolation,
         effects=effects,
         strict=strict,
     )

@@ -13,6 +13,7 @@ _FontArg = Union[None, _PathLike, SoundFont]
 _MidiArg = Union[_PathLike, bytes]
 _Reverb = Union[None, bool, str, os.PathLike[str]]
 _Effects = Union[None, Effect, Sequence[Effect]]
+_Interpolation = Literal["linear", "cubic", "sinc"]
 # Every function that takes audio takes it the same way: a float32 or float64 array (C or
 # Fortran order), 1-D for mono or shaped (channels, samples); functions that also read files take
 # a path or the file's bytes.
@@ -128,6 +129,8 @@ class RenderReport:
     @property
     def channel_groups(self) -> int: ...
     @property
+    def interpolation(self) -> _Interpolation: ...
+    @property
     def midi_duration_s(self) -> float: ...
     @property
     def warnings(self) -> list[dict[str, Union[int, str]]]:
@@ -155,6 +158,7 @@ def synthesize_midi(
     max_tail_s: float = 10.0,
     threads: Optional[int] = None,
     polyphony: int = 256,
+    interpolation: _Interpolation = "cubic",
     effects: _Effects = None,
     strict: bool = False,
 ) -> float: ...
@@ -171,6 +175,7 @@ def synthesize_midi_detailed(
     max_tail_s: float = 10.0,
     threads: Optional[int] = None,
     polyphony: int = 256,
+    interpolation: _Interpolation = "cubic",
     effects: _Effects = None,
     strict: bool = False,
 ) -> RenderReport: ...
@@ -184,6 +189,7 @@ def render_midi(
     max_tail_s: float = 10.0,
     threads: Optional[int] = None,
     polyphony: int = 256,
+    interpolation: _Interpolation = "cubic",
     use_gpu: bool = False,
     effects: _Effects = None,
     strict: bool = False,
@@ -198,6 +204,7 @@ def render_midi_detailed(
     max_tail_s: float = 10.0,
     threads: Optional[int] = None,
     polyphony: int = 256,
+    interpolation: _Interpolation = "cubic",
     use_gpu: bool = False,
     effects: _Effects = None,
     strict: bool = False,

@@ -153,6 +153,11 @@ impl RenderReport {
     fn channel_groups(&self) -> usize {
         self.inner.channel_groups
     }
+    /// "linear", "cubic" or "sinc".
+    #[getter]
+    fn interpolation(&self) -> &'static str {
+        self.inner.interpolation.name()
+    }
     #[getter]
     fn midi_duration_s(&self) -> f64 {
         self.inner.midi_duration_s
@@ -265,6 +270,8 @@ struct RenderArgs<'a, 'py> {
     max_tail_s: f64,
     threads: Option<usize>,
     polyphony: usize,
+    /// "linear", "cubic" or "sinc".
+    interpolation: &'a str,
     use_gpu: bool,
     effects: Option<&'a Bound<'py, PyAny>>,
     strict: bool,
@@ -282,6 +289,7 @@ impl RenderArgs<'_, '_> {
             max_tail_s: self.max_tail_s,
             threads: self.threads,
             polyphony: self.polyphony,
+            interpolation: rae::Interpolation::from_name(self.interpolation).map_err(to_py_err)?,
             use_gpu: self.use_gpu,
             strict: self.strict,
             ..defaults
@@ -311,7 +319,7 @@ fn render_impl(
 #[pyfunction]
 #[pyo3(signature = (midi_path, output_path, soundfont_path=None, use_gpu=false, reverb=NO_REVERB, *,
     sample_rate=44100, format=None, normalize=LIMIT, max_tail_s=10.0, threads=None, polyphony=256,
-    effects=None, strict=false))]
+    interpolation="cubic", effects=None, strict=false))]
 #[allow(clippy::too_many_arguments)]
 fn synthesize_midi(
     py: Python<'_>,
@@ -326,6 +334,7 @@ fn synthesize_midi(
     max_tail_s: f64,
     threads: Option<usize>,
     polyphony: usize,
+    interpolation: &str,
     effects: Option<&Bound<'_, PyAny>>,
     strict: bool,
 ) -> PyResult<f64> {
@@ -342,6 +351,7 @@ fn synthesize_midi(
         max_tail_s,
         threads,
         polyphony,
+        interpolation,
         effects,
         strict,
     )?;
@@ -352,7 +362,7 @@ fn synthesize_midi(
 #[pyfunction]
 #[pyo3(signature = (midi_path, output_path, soundfont_path=None, use_gpu=false, reverb=NO_REVERB, *,
     sample_rate=44100, format=None, normalize=LIMIT, max_tail_s=10.0, threads=None, polyphony=256,
-    effects=None, strict=false))]
+    interpolation="cubic", effects=None, strict=false))]
 #[allow(clippy::too_many_arguments)]
 fn synthesize_midi_detailed(
     py: Python<'_>,
@@ -367,6 +377,7 @@ fn synthesize_midi_detailed(
     max_tail_s: f64,
     threads: Option<usize>,
     polyphony: usize,
+    interpolation: &str,
     effects: Option<&Bound<'_, PyAny>>,
     strict: bool,
 ) -> PyResult<RenderReport> {
@@ -387,6 +398,7 @@ fn synthesize_midi_detailed(
         max_tail_s,
         threads,
         polyphony,
+        interpolation,
         use_gpu,
         effects,
         strict,
@@ -401,7 +413,8 @@ fn synthesize_midi_detailed(
 /// Renders MIDI (a path or bytes) to a float32 array shaped (channels, samples).
 #[pyfunction]
 #[pyo3(signature = (midi, soundfont=None, *, sample_rate=44100, reverb=NO_REVERB, normalize=LIMIT,
-    max_tail_s=10.0, threads=None, polyphony=256, use_gpu=false, effects=None, strict=false))]
+    max_tail_s=10.0, threads=None, polyphony=256, interpolation="cubic", use_gpu=false,
+    effects=None, strict=false))]
 #[allow(clippy::too_many_arguments)]
 fn render_midi<'py>(
     py: Python<'py>,
@@ -413,6 +426,7 @@ fn render_midi<'py>(
     max_tail_s: f64,
     threads: Option<usize>,
     polyphony: usize,
+    interpolation: &str,
     use_gpu: bool,
     effects: Option<&Bound<'py, PyAny>>,
     strict: bool,
@@ -427,6 +441,7 @@ fn render_midi<'py>(
         max_tail_s,
         threads,
         polyphony,
+        interpolation,
         use_gpu,
         effects,
         strict,
@@ -437,7 +452,8 @@ fn render_midi<'py>(
 /// Like `render_midi`, returning a RenderResult with `.audio` and `.report`.
 #[pyfunction]
 #[pyo3(signature = (midi, soundfont=None, *, sample_rate=44100, reverb=NO_REVERB, normalize=LIMIT,
-    max_tail_s=10.0, threads=None, polyphony=256, use_gpu=false, effects=None, strict=false))]
+    max_tail_s=10.0, threads=None, polyphony=256, interpolation="cubic", use_gpu=false,
+    effects=None, strict=false))]
 #[allow(clippy::too_many_arguments)]
 fn render_midi_detailed<'py>(
     py: Python<'py>,
@@ -449,6 +465,7 @@ fn render_midi_detailed<'py>(
     max_tail_s: f64,
     threads: Option<usize>,
     polyphony: usize,
+    interpolation: &str,
     use_gpu: bool,
     effects: Option<&Bound<'py, PyAny>>,
     strict: bool,
@@ -460,6 +477,7 @@ fn render_midi_detailed<'py>(
         max_tail_s,
         threads,
         polyphony,
+        interpolation,
         use_gpu,
         effects,
         strict,

@@ -66,6 +66,22 @@ def test_render_midi_detailed_has_audio_and_report():
     assert res.report.soundfont == "builtin"
 
 
+def test_interpolation(lesson, fluid):
+    sf = SoundFont(fluid)
+    res = {name: rae.render_midi_detailed(lesson, sf, interpolation=name, normalize=None)
+           for name in ("linear", "cubic", "sinc")}
+    assert rae.render_midi_detailed(lesson, sf, normalize=None).report.interpolation == "cubic"
+    for name, r in res.items():
+        assert r.report.interpolation == name and r.report.to_dict()["interpolation"] == name
+    # The kernels differ a little (they read between the same points), never wildly.
+    lin, cub = res["linear"].audio, res["cubic"].audio
+    n = min(lin.shape[1], cub.shape[1])
+    diff = np.sqrt(np.mean((lin[:, :n] - cub[:, :n]) ** 2)) / np.sqrt(np.mean(cub[:, :n] ** 2))
+    assert 1e-4 < diff < 0.1
+    with pytest.raises(ValueError, match="linear, cubic, sinc"):
+        render_midi(lesson, sf, interpolation="sinc7")
+
+
 def test_normalize_options():
     demo = rae.demo_midi()
     peak = render_midi(demo, "builtin", normalize="peak")

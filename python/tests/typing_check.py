@@ -9,7 +9,8 @@ import rust_audio_engine as rae
 def use_api() -> float:
     sf: rae.SoundFont = rae.SoundFont("builtin")
     audio: npt.NDArray[np.float32] = rae.render_midi(rae.demo_midi(), sf, sample_rate=48000)
-    res: rae.RenderResult = rae.render_midi_detailed(b"", None, normalize=-14.0)
+    res: rae.RenderResult = rae.render_midi_detailed(b"", None, normalize=-14.0,
+                                                     interpolation="sinc")
     report: rae.RenderReport = res.report
     d: float = rae.synthesize_midi("a.mid", "b.wav", soundfont_path=None, use_gpu=True, reverb=True)
     return d + report.duration_s + float(audio.shape[1])

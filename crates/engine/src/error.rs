@@ -64,6 +64,23 @@ impl Error {
     }
 }
 
+/// The value that `names` pairs with `name` (in any case): the parser of the engine's named
+/// choices (output formats, waveform formats, interpolations). An unknown name is an
+/// [`Error::InvalidArgument`] naming `what` and the names accepted.
+pub fn find_name<T: Copy>(names: &[(&'static str, T)], name: &str, what: &str) -> Result<T> {
+    names
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|&(_, value)| value)
+        .ok_or_else(|| {
+            let accepted: Vec<&str> = names.iter().map(|&(n, _)| n).collect();
+            Error::InvalidArgument(format!(
+                "unknown {what} '{name}' (expected one of {})",
+                accepted.join(", ")
+            ))
+        })
+}
+
 /// Runs `f`, turning a panic anywhere inside it into [`Error::Internal`] so no panic crosses into
 /// a caller such as the Python interpreter.
 pub fn catch_panics<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {

@@ -53,4 +53,5 @@ pub use synth::font::{
     cache_stats, clear_cache, load_soundfont, load_soundfont_bytes, resolve_default,
     set_cache_budget, CacheStats, LoadedSoundFont, SoundFontSource, SYSTEM_SOUNDFONTS,
 };
+pub use synth::interpolation::Interpolation;
 pub use synth::soundfont::{PresetSummary, SoundFontKind, SoundFontSummary};

@@ -11,11 +11,9 @@ mod common;
 use std::path::Path;
 use std::sync::Arc;
 
-use rust_audio_engine::synth::soundfont::hydra::{
-    name, op, Generator, Instrument, Modulator, Preset, SampleHeader, Zone, SAMPLE_TYPE_MONO,
-};
+use common::OneSampleFont;
+use rust_audio_engine::synth::soundfont::hydra::{op, Generator, Modulator};
 use rust_audio_engine::synth::soundfont::prepare;
-use rust_audio_engine::synth::soundfont::writer::{write_sf2, SampleData, Sf2, GUARD_POINTS};
 
 const SAMPLE_RATE: i32 = 44100;
 
@@ -45,54 +43,23 @@ fn modulators(mods: &[Mod]) -> Vec<Modulator> {
 /// key 69), with a low initial filter cutoff and the given modulators.
 fn tiny_sf2(instrument_mods: &[Mod], preset_mods: &[Mod]) -> Vec<u8> {
     let period = 100;
-    let len = 4000;
-    let mut points: Vec<i16> = (0..len)
+    let points: Vec<i16> = (0..4000)
         .map(|i| {
             let phase = (i % period) as f32 / period as f32;
             ((phase * 2.0 - 1.0) * 12000.0) as i16
         })
         .collect();
-    points.resize(len + GUARD_POINTS, 0);
-    let font = Sf2 {
-        info: vec![(*b"ifil", &[2, 0, 4, 0]), (*b"INAM", b"tiny")],
-        presets: vec![Preset {
-            name: name("Saw"),
-            program: 0,
-            bank: 0,
-            library: 0,
-            genre: 0,
-            morphology: 0,
-            zones: vec![Zone {
-                generators: vec![Generator::new(op::INSTRUMENT, 0)],
-                modulators: modulators(preset_mods),
-            }],
-        }],
-        instruments: vec![Instrument {
-            name: name("Saw"),
-            zones: vec![Zone {
-                generators: vec![
-                    Generator::signed(op::INITIAL_FILTER_FC, 6000),
-                    Generator::new(op::SAMPLE_MODES, 1),
-                    Generator::new(op::SAMPLE_ID, 0),
-                ],
-                modulators: modulators(instrument_mods),
-            }],
-        }],
-        samples: vec![SampleHeader {
-            name: name("Saw"),
-            start: 0,
-            end: len as u32,
-            loop_start: 100,
-            loop_end: 3900,
-            sample_rate: SAMPLE_RATE as u32,
-            original_pitch: 69,
-            pitch_correction: 0,
-            link: 0,
-            sample_type: SAMPLE_TYPE_MONO,
-        }],
-        sample_data: SampleData::from_points(points),
-    };
-    write_sf2(&font).unwrap()
+    OneSampleFont {
+        name: "Saw",
+        points,
+        sample_rate: SAMPLE_RATE as u32,
+        root_key: 69,
+        loop_points: Some((100, 3900)),
+        generators: vec![Generator::signed(op::INITIAL_FILTER_FC, 6000)],
+        instrument_modulators: modulators(instrument_mods),
+        preset_modulators: modulators(preset_mods),
+    }
+    .sf2()
 }
 
 // ---------------------------------------------------------------- analysis

@@ -49,6 +49,11 @@
 //!   times measured on a Roland SC-55; never on drums); master tuning
 //!   ([`Synthesizer::set_master_tune`], for the Universal Real Time SysEx). Files
 //!   that do not use them render as before.
+//! * **Interpolation** ([`SynthesizerSettings::interpolation`], default
+//!   [`Interpolation::Linear`], upstream's arithmetic): also [`Interpolation::Cubic`]
+//!   (4 points, the Catmull-Rom cubic of FluidSynth's default 4th order) and
+//!   [`Interpolation::Sinc`] (16 points, Kaiser-windowed), which alias less when
+//!   samples play above their root pitch.
 //! * Opt-in [`SynthesizerSettings::skip_open_filter`] (FluidSynth-like: no
 //!   filtering of fully open, flat filters): faster, but no longer identical.
 //!
@@ -86,6 +91,7 @@ mod zone_info;
 mod bi_quad_filter;
 mod channel;
 mod envelope_stage;
+mod interpolation;
 mod lfo;
 mod modulation_envelope;
 mod oscillator;
@@ -109,6 +115,7 @@ pub use self::error::SoundFontError;
 pub use self::error::SynthesizerError;
 pub use self::instrument::Instrument;
 pub use self::instrument_region::InstrumentRegion;
+pub use self::interpolation::Interpolation;
 pub use self::loop_mode::LoopMode;
 pub use self::midifile::MidiFile;
 pub use self::midifile_looptype::MidiFileLoopType;

@@ -1,3 +1,4 @@
+use crate::interpolation::{self, Cubic, Interpolation, Kernel, Sinc, MAX_TAPS};
 use crate::loop_mode::LoopMode;
 use crate::synthesizer_settings::SynthesizerSettings;
 
@@ -24,6 +25,10 @@ pub(crate) struct Oscillator {
     sample_rate_ratio: f32,
 
     looping: bool,
+    // Fork: the position has wrapped around the loop at least once, so the points before the
+    // loop start are the loop's end for the kernels that read behind the position.
+    looped: bool,
+    interpolation: Interpolation,
 
     position_fp: i64,
 
@@ -34,8 +39,8 @@ pub(crate) struct Oscillator {
 }
 
 impl Oscillator {
-    const FRAC_BITS: i32 = 24;
-    const FRAC_UNIT: i64 = 1_i64 << Oscillator::FRAC_BITS;
+    const FRAC_BITS: i32 = interpolation::FRAC_BITS;
+    const FRAC_UNIT: i64 = interpolation::FRAC_UNIT;
     const MAX_STEP_FP: i64 = 1_i64 << 54;
     const FP_TO_SAMPLE: f32 = 1_f32 / (32768 * Oscillator::FRAC_UNIT) as f32;
 
@@ -53,6 +58,8 @@ impl Oscillator {
             pitch_change_scale: 0_f32,
             sample_rate_ratio: 0_f32,
             looping: false,
+            looped: false,
+            interpolation: settings.interpolation,
             position_fp: 0,
             cached_pitch_change: f32::NAN,
             cached_pitch_ratio: 0_f32,
@@ -90,6 +97,7 @@ impl Oscillator {
         // Looping is disabled when the loop range is invalid (start >= end),
         // so the region plays once instead of reading past the loop.
         self.looping = self.loop_mode != LoopMode::NoLoop && self.start_loop < self.end_loop;
+        self.looped = false;
         self.position_fp = (start as i64) << Oscillator::FRAC_BITS;
         self.cached_pitch_change = f32::NAN;
     }
@@ -117,10 +125,13 @@ impl Oscillator {
         let pitch_ratio_fp =
             ((Oscillator::FRAC_UNIT as f64 * pitch_ratio) as i64).clamp(0, Oscillator::MAX_STEP_FP);
 
-        if self.looping {
-            self.fill_block_continuous(data, block, pitch_ratio_fp)
-        } else {
-            self.fill_block_no_loop(data, block, pitch_ratio_fp)
+        match self.interpolation {
+            Interpolation::Linear if self.looping => {
+                self.fill_block_continuous(data, block, pitch_ratio_fp)
+            }
+            Interpolation::Linear => self.fill_block_no_loop(data, block, pitch_ratio_fp),
+            Interpolation::Cubic => self.fill_block_with::<Cubic>(data, block, pitch_ratio_fp),
+            Interpolation::Sinc => self.fill_block_with::<Sinc>(data, block, pitch_ratio_fp),
         }
     }
 
@@ -184,13 +195,7 @@ impl Oscillator {
             // Past the end of the sample (or an invalid position).
             let index = pos >> Oscillator::FRAC_BITS;
             if index >= end || index < 0 {
-                self.position_fp = pos;
-                if t > 0 {
-                    block[t..].fill(0_f32);
-                    return true;
-                } else {
-                    return false;
-                }
+                return self.stop(block, t, pos);
             }
             // Only reachable with a sample end at the very end of the data.
             pos = Oscillator::interpolate_run(data, &mut block[t..t + 1], pos, pitch_ratio_fp);
@@ -249,5 +254,112 @@ impl Oscillator {
         self.position_fp = pos;
 
         true
+    }
+
+    // Fork: the kernels that read more than the next point (cubic, sinc). Runs whose taps all
+    // lie inside the sample (or inside the loop once it plays) go to the kernel's branch-free
+    // loop; the few outputs near the edges gather their taps one by one, wrapped around the loop
+    // or held at the sample's first and last points (as FluidSynth does).
+    fn fill_block_with<K: Kernel>(&mut self, data: &[i16], block: &mut [f32], step: i64) -> bool {
+        let mut pos = self.position_fp;
+        let mut t = 0;
+        while t < block.len() {
+            if self.looping {
+                pos = self.wrap(pos);
+            } else if pos < 0 || pos >> Oscillator::FRAC_BITS >= self.end as i64 {
+                // Past the end of the sample (or an invalid position).
+                return self.stop(block, t, pos);
+            }
+
+            let (low, high) = self.direct_range();
+            let first = low + K::BEFORE;
+            let limit = (high - K::AFTER).min(data.len() as i64 - K::AFTER);
+            let k = if pos >> Oscillator::FRAC_BITS >= first {
+                let limit_fp = limit.max(0) << Oscillator::FRAC_BITS;
+                Oscillator::fast_run(pos, step, limit_fp, block.len() - t)
+            } else {
+                0
+            };
+            if k > 0 {
+                pos = K::run(data, &mut block[t..t + k], pos, step);
+                t += k;
+                continue;
+            }
+
+            let index = pos >> Oscillator::FRAC_BITS;
+            let mut taps = [0_f32; MAX_TAPS];
+            let count = (K::BEFORE + K::AFTER + 1) as usize;
+            for (j, tap) in taps.iter_mut().take(count).enumerate() {
+                let at = self.tap_index(index - K::BEFORE + j as i64, low, high);
+                *tap = data.get(at).copied().unwrap_or(0) as f32;
+            }
+            block[t] = K::point(&taps, pos);
+            pos += step;
+            t += 1;
+        }
+        self.position_fp = pos;
+
+        true
+    }
+
+    // The sample has ended at `pos`, `t` outputs into the block: the rest of the block is
+    // silence, and the voice stops (false) when the block holds nothing of it.
+    fn stop(&mut self, block: &mut [f32], t: usize, pos: i64) -> bool {
+        self.position_fp = pos;
+        block[t..].fill(0_f32);
+        t > 0
+    }
+
+    // Wraps a position at or past the loop end back into the loop (by whole loop lengths, so
+    // loops shorter than one step stay inside the loop).
+    fn wrap(&mut self, pos: i64) -> i64 {
+        let end_loop_fp = (self.end_loop as i64) << Oscillator::FRAC_BITS;
+        let loop_length_fp = ((self.end_loop - self.start_loop) as i64) << Oscillator::FRAC_BITS;
+        if pos >= end_loop_fp && loop_length_fp > 0 {
+            self.looped = true;
+            end_loop_fp - loop_length_fp + (pos - end_loop_fp) % loop_length_fp
+        } else {
+            pos
+        }
+    }
+
+    // The indices [low, high) read as they are: from the sample start (the loop start once the
+    // loop has played) to the sample end (the loop end while looping).
+    fn direct_range(&self) -> (i64, i64) {
+        let low = if self.looped {
+            self.start_loop
+        } else {
+            self.start
+        };
+        let high = if self.looping {
+            self.end_loop
+        } else {
+            self.end
+        };
+        (low as i64, high as i64)
+    }
+
+    // Where the point at `index` is read from, for an index outside the direct range: wrapped
+    // into the loop when the loop plays (or played, for points before it), otherwise the first
+    // or last point of the sample repeated.
+    fn tap_index(&self, index: i64, low: i64, high: i64) -> usize {
+        let loop_start = self.start_loop as i64;
+        let loop_length = (self.end_loop - self.start_loop) as i64;
+        let index = if index < low {
+            if self.looped && loop_length > 0 {
+                self.end_loop as i64 - 1 - (loop_start - 1 - index) % loop_length
+            } else {
+                low
+            }
+        } else if index >= high {
+            if self.looping && loop_length > 0 {
+                loop_start + (index - high) % loop_length
+            } else {
+                high - 1
+            }
+        } else {
+            index
+        };
+        index.max(0) as usize
     }
 }

@@ -306,8 +306,11 @@ impl CombFilter {
 
     // Fork: runs a bank of comb filters whose outputs are summed into
     // `output_block`. The one-pole damping recursion of each comb is
-    // latency-bound, so up to 8 combs are processed side by side. Per comb and
-    // per output sample the arithmetic and the summation order are upstream's.
+    // latency-bound, so up to 8 combs are processed side by side; the delay
+    // lines are read and written a stretch at a time (a stretch never wraps
+    // around a delay line, so all it reads was written a whole delay earlier).
+    // Per comb and per output sample the arithmetic and the summation order
+    // are upstream's.
     fn process_bank(cfs: &mut [CombFilter], input_block: &[f32], output_block: &mut [f32]) {
         let mut groups = cfs.chunks_exact_mut(8);
         for group in &mut groups {
@@ -342,9 +345,14 @@ impl CombFilter {
             damp2[c] = cf.damp2;
         }
 
+        // Delay-line outputs of a stretch, comb by comb, and what is written back.
+        const STRETCH: usize = 64;
+        let mut delayed = [[0_f32; STRETCH]; N];
+        let mut lanes = [[0_f32; N]; STRETCH];
+
         let mut done = 0;
         while done < length {
-            let mut segment = length - done;
+            let mut segment = (length - done).min(STRETCH);
             for cf in group.iter_mut() {
                 if cf.buffer_index >= cf.buffer.len() {
                     cf.buffer_index = 0;
@@ -352,39 +360,42 @@ impl CombFilter {
                 segment = cmp::min(segment, cf.buffer.len() - cf.buffer_index);
             }
             if segment == 0 {
-                // Empty delay line: nothing sensible to do.
                 break;
-            }
-
-            let mut buffers: [&mut [f32]; N] = std::array::from_fn(|_| <&mut [f32]>::default());
-            for (b, cf) in buffers.iter_mut().zip(group.iter_mut()) {
-                let i = cf.buffer_index;
-                *b = &mut cf.buffer[i..i + segment];
             }
             let input = &input_block[done..done + segment];
             let output = &mut output_block[done..done + segment];
 
-            for (t, (&input, out)) in input.iter().zip(output.iter_mut()).enumerate() {
-                let mut acc = *out;
+            for (d, cf) in delayed.iter_mut().zip(group.iter()) {
+                let i = cf.buffer_index;
+                for (d, &b) in d[..segment].iter_mut().zip(&cf.buffer[i..i + segment]) {
+                    *d = if b.abs() < 1.0E-6_f32 { 0_f32 } else { b };
+                }
+            }
+            for d in delayed.iter() {
+                for (out, &d) in output.iter_mut().zip(&d[..segment]) {
+                    *out += d;
+                }
+            }
+            for (t, l) in lanes[..segment].iter_mut().enumerate() {
                 for c in 0..N {
-                    let mut output = buffers[c][t];
-                    if output.abs() < 1.0E-6_f32 {
-                        output = 0_f32;
-                    }
-
-                    let mut fs = (output * damp2[c]) + (filter_store[c] * damp1[c]);
+                    l[c] = delayed[c][t];
+                }
+            }
+            for (l, &x) in lanes[..segment].iter_mut().zip(input) {
+                for c in 0..N {
+                    let mut fs = (l[c] * damp2[c]) + (filter_store[c] * damp1[c]);
                     if fs.abs() < 1.0E-6_f32 {
                         fs = 0_f32;
                     }
                     filter_store[c] = fs;
-
-                    buffers[c][t] = input + (fs * feedback[c]);
-                    acc += output;
+                    l[c] = x + (fs * feedback[c]);
                 }
-                *out = acc;
             }
-
-            for cf in group.iter_mut() {
+            for (c, cf) in group.iter_mut().enumerate() {
+                let i = cf.buffer_index;
+                for (b, l) in cf.buffer[i..i + segment].iter_mut().zip(&lanes[..segment]) {
+                    *b = l[c];
+                }
                 cf.buffer_index += segment;
             }
             done += segment;

@@ -1,4 +1,5 @@
 use crate::error::SynthesizerError;
+use crate::interpolation::Interpolation;
 
 /// Specifies a set of parameters for synthesis.
 #[derive(Debug)]
@@ -32,6 +33,10 @@ pub struct SynthesizerSettings {
     /// velocity -> filter cutoff modulator is not applied, as in FluidSynth.
     /// With `false` the output is identical to upstream rustysynth 1.3.8.
     pub enable_modulators: bool,
+    /// Fork addition (default [`Interpolation::Linear`], upstream's): how samples are read
+    /// between their points. [`Interpolation::Cubic`] and [`Interpolation::Sinc`] alias less
+    /// when samples play above their root pitch and cost more.
+    pub interpolation: Interpolation,
 }
 
 impl SynthesizerSettings {
@@ -52,6 +57,7 @@ impl SynthesizerSettings {
             enable_reverb_and_chorus: SynthesizerSettings::DEFAULT_ENABLE_REVERB_AND_CHORUS,
             skip_open_filter: false,
             enable_modulators: true,
+            interpolation: Interpolation::Linear,
         }
     }
 

@@ -17,7 +17,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::audio::AudioBuffer;
-use crate::error::{Error, Result};
+use crate::error::{find_name, Error, Result};
 
 /// An output encoding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -41,16 +41,7 @@ impl OutputFormat {
 
     /// Parses a name such as `wav24` or `flac16`.
     pub fn from_name(name: &str) -> Result<Self> {
-        let lower = name.to_ascii_lowercase();
-        Self::NAMES
-            .iter()
-            .find(|(n, _)| *n == lower)
-            .map(|(_, f)| *f)
-            .ok_or_else(|| {
-                Error::InvalidArgument(format!(
-                    "unknown output format '{name}' (expected one of wav16, wav24, wav32f, flac16, flac24)"
-                ))
-            })
+        find_name(&Self::NAMES, name, "output format")
     }
 
     /// The canonical name.

@@ -20,6 +20,7 @@ use crate::progress::Progress;
 use crate::synth::font::{
     load_soundfont, LoadedSoundFont, SoundFontSource, DEFAULT_MAX_SOUNDFONT_BYTES,
 };
+use crate::synth::interpolation::Interpolation;
 use crate::synth::render::{synthesize, SynthOptions, TAIL_SILENCE};
 use crate::waveform::{self, Format as WaveformFormat};
 
@@ -80,6 +81,9 @@ pub struct RenderOptions {
     pub reverb_ir: String,
     /// The SoundFont synthesizer's own reverb and chorus; off by default.
     pub synth_effects: bool,
+    /// How samples are read between their points (default [`Interpolation::Cubic`], the
+    /// order FluidSynth uses by default).
+    pub interpolation: Interpolation,
     /// Effects applied in order to the render after the reverb and before the gain stage.
     pub effects: Vec<EffectSpec>,
     /// Longest tail after the last event, in seconds (default 10).
@@ -107,6 +111,7 @@ impl Default for RenderOptions {
             reverb: false,
             reverb_ir: DEFAULT_REVERB_IR.into(),
             synth_effects: false,
+            interpolation: Interpolation::default(),
             effects: Vec::new(),
             max_tail_s: 10.0,
             normalize: Normalize::default(),
@@ -125,6 +130,7 @@ impl RenderOptions {
             sample_rate: self.sample_rate,
             polyphony: self.polyphony,
             synth_effects: self.synth_effects,
+            interpolation: self.interpolation,
             max_tail_s: self.max_tail_s,
             max_audio_s: self.limits.max_audio_s,
             threads: self.threads,
@@ -182,6 +188,8 @@ pub struct RenderReport {
     /// Threads and channel groups used.
     pub threads: usize,
     pub channel_groups: usize,
+    /// The sample interpolation used.
+    pub interpolation: Interpolation,
     /// Time of the last MIDI event, in seconds.
     pub midi_duration_s: f64,
     /// What the MIDI reader repaired or tolerated, each with its byte offset (empty for a
@@ -264,6 +272,7 @@ pub fn render_midi(
         notes_dropped: Some(synth.notes_dropped),
         threads: synth.threads,
         channel_groups: synth.channel_groups,
+        interpolation: opts.interpolation,
         midi_duration_s: midi.duration_s,
         warnings: midi.warnings.clone(),
     };

@@ -1,7 +1,9 @@
-//! SoundFont loading (SF2, SF3, the built-in font), the process-wide cache, and MIDI rendering.
+//! SoundFont loading (SF2, SF3, the built-in font), the process-wide cache, and MIDI rendering
+//! with a choice of sample interpolation.
 
 pub mod builtin;
 pub mod font;
+pub mod interpolation;
 pub mod render;
 pub mod soundfont;
 mod sysex;

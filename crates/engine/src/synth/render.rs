@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use super::font::LoadedSoundFont;
+use super::interpolation::Interpolation;
 use super::synth_impl as rs;
 use super::sysex::{self, SysEx};
 use crate::audio::AudioBuffer;
@@ -28,6 +29,8 @@ pub struct SynthOptions {
     pub polyphony: usize,
     /// The SoundFont synthesizer's own reverb and chorus.
     pub synth_effects: bool,
+    /// How samples are read between their points (default cubic).
+    pub interpolation: Interpolation,
     /// Longest tail after the last event, in seconds.
     pub max_tail_s: f64,
     /// Longest output accepted, in seconds.
@@ -44,6 +47,7 @@ impl Default for SynthOptions {
             sample_rate: 44100,
             polyphony: 256,
             synth_effects: false,
+            interpolation: Interpolation::default(),
             max_tail_s: 10.0,
             max_audio_s: 3600.0,
             threads: None,
@@ -239,6 +243,7 @@ pub fn synthesize(
     let mut settings = rs::SynthesizerSettings::new(sr as i32);
     settings.block_size = BLOCK;
     settings.maximum_polyphony = opts.polyphony;
+    settings.interpolation = opts.interpolation.synth_kernel();
     // Each group renders dry + effect sends; one shared reverb/chorus runs on their sum, so
     // the effects cost the same whatever the number of groups.
     settings.enable_reverb_and_chorus = false;

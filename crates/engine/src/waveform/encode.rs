@@ -11,7 +11,7 @@ use super::png::{render_waveform_png, WaveformImageOptions};
 use super::spectrogram::{render_spectrogram_png, SpectrogramOptions};
 use super::{peaks_of, peaks_of_file, read_peaks, AmplitudeScale, Bits, Peaks, PeaksFile, Zoom};
 use crate::audio::AudioBuffer;
-use crate::error::{Error, Result};
+use crate::error::{find_name, Error, Result};
 use crate::io::DEFAULT_MAX_INPUT_S;
 
 /// An output of the waveform operation.
@@ -45,16 +45,7 @@ impl Format {
 
     /// The format named `name` (case-insensitive).
     pub fn from_name(name: &str) -> Result<Self> {
-        Self::NAMES
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|&(_, f)| f)
-            .ok_or_else(|| {
-                Error::InvalidArgument(format!(
-                    "unknown waveform format '{name}' (expected {})",
-                    Self::NAMES.map(|(n, _)| n).join(", ")
-                ))
-            })
+        find_name(&Self::NAMES, name, "waveform format")
     }
 
     /// The format an output name implies: `.dat`, `.json`, `.txt` (audiowaveform) or `.png`

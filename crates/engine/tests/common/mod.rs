@@ -1,5 +1,6 @@
 //! Helpers shared by the engine's integration tests: a seeded generator for noise and random
-//! chunkings, test tones, and the lookups of the shared corpus and the system SoundFonts.
+//! chunkings, test tones, one-sample SoundFonts, and the lookups of the shared corpus and the
+//! system SoundFonts.
 
 // Each test binary uses only some of these helpers.
 #![allow(dead_code)]
@@ -7,6 +8,10 @@
 use std::f64::consts::PI;
 use std::path::{Path, PathBuf};
 
+use rust_audio_engine::synth::soundfont::hydra::{
+    name, op, Generator, Instrument, Modulator, Preset, SampleHeader, Zone, SAMPLE_TYPE_MONO,
+};
+use rust_audio_engine::synth::soundfont::writer::{write_sf2, SampleData, Sf2, GUARD_POINTS};
 use rust_audio_engine::{AudioBuffer, SoundFontSource};
 
 /// xorshift64*: reproducible noise and chunk sizes without a dependency.
@@ -205,4 +210,73 @@ pub fn lesson_midis() -> Vec<(&'static str, Vec<u8>, f64)> {
             84.0,
         ),
     ]
+}
+
+/// A SoundFont of one preset (0:0) -> one instrument -> one mono sample, as the synthesizer
+/// tests build them with the engine's SF2 writer.
+pub struct OneSampleFont {
+    /// The font's, preset's, instrument's and sample's name.
+    pub name: &'static str,
+    /// The sample's points (the writer's guard points are added after them).
+    pub points: Vec<i16>,
+    pub sample_rate: u32,
+    pub root_key: u8,
+    /// Loop start and end; `None` plays the sample once.
+    pub loop_points: Option<(u32, u32)>,
+    /// Instrument generators besides the sample mode and the sample ID.
+    pub generators: Vec<Generator>,
+    pub instrument_modulators: Vec<Modulator>,
+    pub preset_modulators: Vec<Modulator>,
+}
+
+impl OneSampleFont {
+    /// The font as SF2 bytes.
+    pub fn sf2(self) -> Vec<u8> {
+        let len = self.points.len() as u32;
+        let mut points = self.points;
+        points.resize(points.len() + GUARD_POINTS, 0);
+        let (loop_start, loop_end) = self.loop_points.unwrap_or((0, len));
+        let mut generators = self.generators;
+        generators.push(Generator::new(
+            op::SAMPLE_MODES,
+            u16::from(self.loop_points.is_some()),
+        ));
+        generators.push(Generator::new(op::SAMPLE_ID, 0));
+        let font = Sf2 {
+            info: vec![(*b"ifil", &[2, 0, 4, 0]), (*b"INAM", self.name.as_bytes())],
+            presets: vec![Preset {
+                name: name(self.name),
+                program: 0,
+                bank: 0,
+                library: 0,
+                genre: 0,
+                morphology: 0,
+                zones: vec![Zone {
+                    generators: vec![Generator::new(op::INSTRUMENT, 0)],
+                    modulators: self.preset_modulators,
+                }],
+            }],
+            instruments: vec![Instrument {
+                name: name(self.name),
+                zones: vec![Zone {
+                    generators,
+                    modulators: self.instrument_modulators,
+                }],
+            }],
+            samples: vec![SampleHeader {
+                name: name(self.name),
+                start: 0,
+                end: len,
+                loop_start,
+                loop_end,
+                sample_rate: self.sample_rate,
+                original_pitch: self.root_key,
+                pitch_correction: 0,
+                link: 0,
+                sample_type: SAMPLE_TYPE_MONO,
+            }],
+            sample_data: SampleData::from_points(points),
+        };
+        write_sf2(&font).expect("the test font is valid")
+    }
 }
