@@ -232,3 +232,49 @@ impl SoundFont {
         &self.instruments[..]
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::{Synthesizer, SynthesizerSettings};
+    use std::sync::Arc;
+
+    fn play(font: SoundFont) -> Vec<f32> {
+        let settings = SynthesizerSettings::new(44100);
+        let mut synth = Synthesizer::new(&Arc::new(font), &settings).unwrap();
+        for (channel, key) in [(0, 60), (0, 67), (9, 38), (9, 42)] {
+            synth.note_on(channel, key, 100);
+        }
+        let (mut left, mut right) = (vec![0_f32; 22050], vec![0_f32; 22050]);
+        synth.render(&mut left, &mut right);
+        left.extend(right);
+        left
+    }
+
+    #[test]
+    fn moved_samples_play_as_before() {
+        let path = "/usr/share/sounds/sf2/TimGM6mb.sf2";
+        let bytes = std::fs::read(path)
+            .unwrap_or_else(|e| panic!("{path}: {e} (make test installs timgm6mb-soundfont)"));
+        let font = SoundFont::from_bytes(&bytes).unwrap();
+        let expected = play(SoundFont::from_bytes(&bytes).unwrap());
+        assert!(expected.iter().any(|x| x.abs() > 1e-3));
+
+        // Every sample 1000 points later, in a buffer with 1000 zeros in front.
+        let mut moved = vec![0_i16; 1000];
+        moved.extend_from_slice(font.get_wave_data());
+        let shifts = vec![1000; font.get_sample_headers().len()];
+        let copy = font.with_wave_data(moved, &shifts).unwrap();
+        let first = &copy.get_sample_headers()[0];
+        assert_eq!(
+            first.get_start(),
+            font.get_sample_headers()[0].get_start() + 1000
+        );
+        assert_eq!(play(copy), expected);
+
+        // Without any sample data, the same notes are silent (and nothing fails).
+        let silent = font.with_wave_data(Vec::new(), &[]).unwrap();
+        assert!(play(silent).iter().all(|&x| x == 0.0));
+    }
+}
