@@ -337,7 +337,7 @@ fn mini_sf3() -> Vec<u8> {
         samples,
         sample_data: SampleData {
             stored: &ogg,
-            appended: Vec::new(),
+            ..Default::default()
         },
     };
     write_sf2(&font).unwrap()
