@@ -2,6 +2,8 @@
 
 pub mod builtin;
 pub mod font;
+mod on_demand;
+mod reach;
 pub mod render;
 pub mod soundfont;
 
