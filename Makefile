@@ -14,7 +14,8 @@ export RAE_CORPUS
 TESTDATA := $(abspath $(or $(CARGO_TARGET_DIR),target))/testdata
 RAE_TESTDATA ?= $(TESTDATA)
 export RAE_TESTDATA
-APT_PACKAGES := fluidsynth fluid-soundfont-gm timgm6mb-soundfont musescore-general-soundfont-small
+APT_PACKAGES := fluidsynth fluid-soundfont-gm timgm6mb-soundfont musescore-general-soundfont-small \
+                fluidr3mono-gm-soundfont
 
 .PHONY: help demo test conformance deps apt-deps venv testdata lint fmt rust-test wheel pytest stubtest bench bench-fx bench-analysis bench-waveform fuzz browser-test
 
@@ -44,7 +45,7 @@ $(TESTDATA)/.ready: tests/data/gen_signals.py $(wildcard tests/data/midi/*) $(VE
 	$(PY) tests/data/gen_signals.py $(TESTDATA)/audio > /dev/null
 	touch $@
 
-# Debian packages: the reference renderer and three real SoundFonts (SF2 and SF3).
+# Debian packages: the reference renderer and four real SoundFonts (SF2 and SF3).
 apt-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
