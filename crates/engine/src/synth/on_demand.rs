@@ -88,8 +88,9 @@ impl OnDemand {
                     message: e.to_string(),
                 }
             })?;
+        // Nothing decoded: every sample lies past the end of the (empty) data, and plays silence.
         let empty = skeleton
-            .with_wave_data(vec![0; GUARD_POINTS], &[])
+            .with_wave_data(Vec::new(), &[])
             .map_err(|e| Error::SoundFont {
                 path: name.to_path_buf(),
                 message: e.to_string(),

@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use super::font::LoadedSoundFont;
 use super::synth_impl as rs;
@@ -253,9 +253,7 @@ pub fn synthesize(
     } else {
         None
     };
-    // A SF3 font first decodes the samples this song reaches that no render needed before.
-    let synth_font = font.synth_font(midi)?;
-    let groups = schedule(midi, &synth_font, &settings, opts.synth_effects)?;
+    let groups = schedule(midi, font, &settings, opts.synth_effects)?;
     let threads = opts
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
@@ -305,7 +303,7 @@ pub fn synthesize(
 /// which they apply (reset SysEx messages go to every group).
 fn schedule(
     midi: &MidiFile,
-    font: &Arc<rs::SoundFont>,
+    font: &LoadedSoundFont,
     settings: &rs::SynthesizerSettings,
     split: bool,
 ) -> Result<Vec<Group>> {
@@ -316,9 +314,11 @@ fn schedule(
             group_of[usize::from(c)] = g;
         }
     }
+    // A SF3 font first decodes the samples this song reaches that no render needed before.
+    let synth_font = font.synth_font(midi)?;
     let mut groups = Vec::with_capacity(groups_channels.len());
     for _ in &groups_channels {
-        let synth = rs::Synthesizer::new(font, settings)
+        let synth = rs::Synthesizer::new(&synth_font, settings)
             .map_err(|e| Error::InvalidArgument(format!("synthesizer settings: {e}")))?;
         groups.push(Group {
             synth,
