@@ -343,6 +343,42 @@ fn mini_sf3() -> Vec<u8> {
     write_sf2(&font).unwrap()
 }
 
+/// Loads a variant as the engine does (SF3 samples decoded when a render needs them) and plays
+/// every zone of the mini font: loading or rendering may fail, but must not panic or produce
+/// non-finite samples.
+fn exercise_on_demand(variant: &[u8]) -> Result<(), String> {
+    use crate::demo::{write_smf, Note};
+    let notes: Vec<Note> = [15u8, 45, 75, 105]
+        .iter()
+        .map(|&key| Note {
+            start: 0,
+            length: 240,
+            channel: 0,
+            key,
+            velocity: 100,
+        })
+        .collect();
+    let smf = write_smf(480, 240.0, &[(0, 0)], &notes, &[]);
+    let played = catch_unwind(|| -> Option<bool> {
+        let font = crate::synth::font::load_soundfont_bytes(variant, "variant.sf3").ok()?;
+        let midi =
+            crate::midi::MidiFile::parse(&smf, std::path::Path::new("n.mid"), &Default::default())
+                .ok()?;
+        let opts = crate::ops::RenderOptions {
+            sample_rate: 22050,
+            max_tail_s: 0.1,
+            ..Default::default()
+        };
+        let audio = crate::ops::render_midi(&midi, &font, &opts).ok()?.audio;
+        Some(audio.channels().iter().flatten().all(|x| x.is_finite()))
+    })
+    .map_err(|_| "loading or rendering panicked".to_string())?;
+    match played {
+        Some(false) => Err("non-finite samples".into()),
+        _ => Ok(()),
+    }
+}
+
 #[test]
 fn damaged_sf3_never_panics() {
     let bytes = mini_sf3();
@@ -378,6 +414,9 @@ fn damaged_sf3_never_panics() {
             Ok(true) => accepted += 1,
             Ok(false) => rejected += 1,
             Err(e) => failures.push(format!("{name}: {e}")),
+        }
+        if let Err(e) = exercise_on_demand(&v) {
+            failures.push(format!("{name}, decoded on demand: {e}"));
         }
     }
     eprintln!(
