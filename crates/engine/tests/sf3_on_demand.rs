@@ -148,6 +148,18 @@ fn on_demand_renders_equal_the_whole_font() {
 }
 
 #[test]
+fn a_file_loads_as_its_bytes_do() {
+    // From a file, the font is read without its samples and measured through a small buffer.
+    let _cache = cache_lock();
+    let bytes = read(SF3);
+    let from_bytes = Arc::new(load_soundfont_bytes(&bytes, SF3).unwrap());
+    let from_file = load_soundfont(&font(SF3), u64::MAX).unwrap();
+    assert_eq!(from_file.summary, from_bytes.summary);
+    let song = program_changes();
+    assert!(render_with(&from_file, &song).unwrap() == render_with(&from_bytes, &song).unwrap());
+}
+
+#[test]
 fn concurrent_renders_decode_each_sample_once() {
     let bytes = read(SF3);
     let (_, lesson, _) = lesson_midis().swap_remove(1);

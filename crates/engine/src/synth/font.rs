@@ -266,17 +266,20 @@ fn load_file(path: &Path) -> Result<LoadedSoundFont> {
             });
         }
     }
-    // A SF3 font keeps the file open and reads its compressed samples when they are needed.
+    // A SF3 font keeps the file open and reads its compressed samples when they are needed. It
+    // is laid out without its sample data in memory; any other file is read whole.
     let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut bytes = Vec::new();
-    std::io::Read::read_to_end(&mut file, &mut bytes).map_err(|e| Error::io(path, e))?;
-    let (prepared, summary) = soundfont::prepare_lazily(&bytes).map_err(|e| invalid(path, e))?;
-    let samples = match prepared {
-        Prepared::Sf2(sf2) => Samples::Resident(Arc::new(parse_prepared(&sf2, path)?)),
-        Prepared::Sf3(sf3) => {
-            let smpl_at = sf3.smpl.start as u64;
-            let source = Compressed::file(file, smpl_at).map_err(|e| Error::io(path, e))?;
-            Samples::OnDemand(Box::new(OnDemand::new(sf3, source, path)?))
+    let (samples, summary) = match soundfont::prepare_lazily_from_file(&mut file) {
+        Some((sf3, summary)) => (read_on_demand(sf3, file, path)?, summary),
+        None => {
+            let bytes = read_whole(&mut file).map_err(|e| Error::io(path, e))?;
+            let (prepared, summary) =
+                soundfont::prepare_lazily(&bytes).map_err(|e| invalid(path, e))?;
+            let samples = match prepared {
+                Prepared::Sf2(sf2) => Samples::Resident(Arc::new(parse_prepared(&sf2, path)?)),
+                Prepared::Sf3(sf3) => read_on_demand(sf3, file, path)?,
+            };
+            (samples, summary)
         }
     };
     Ok(LoadedSoundFont {
@@ -287,6 +290,23 @@ fn load_file(path: &Path) -> Result<LoadedSoundFont> {
         load_seconds: start.elapsed().as_secs_f64(),
         cache_key: None,
     })
+}
+
+/// An SF3 font whose samples are read from `file` (its own) as renders need them.
+fn read_on_demand(sf3: soundfont::Sf3Font, file: std::fs::File, path: &Path) -> Result<Samples> {
+    let source = Compressed::file(file, sf3.smpl.start as u64).map_err(|e| Error::io(path, e))?;
+    Ok(Samples::OnDemand(Box::new(OnDemand::new(
+        sf3, source, path,
+    )?)))
+}
+
+/// The whole file, read through the handle the font keeps.
+fn read_whole(file: &mut std::fs::File) -> std::io::Result<Vec<u8>> {
+    use std::io::{Read, Seek};
+    file.seek(std::io::SeekFrom::Start(0))?;
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 fn load_builtin() -> Result<LoadedSoundFont> {

@@ -1,7 +1,9 @@
 //! SoundFont files between the disk and the synthesizer: this module owns reading a SoundFont
 //! (SF2 or SF3), checking everything rustysynth would trust, repairing what can be repaired,
 //! decoding SF3's Ogg Vorbis samples, and writing SF2 bytes. [`prepare`] does it all for a file;
-//! [`writer`] and [`hydra`] let the built-in font and tests write their own fonts.
+//! [`prepare_lazily`] leaves SF3 samples compressed, and `file.rs` does that from an open file
+//! without reading the samples into memory. [`writer`] and [`hydra`] let the built-in font and
+//! tests write their own fonts.
 //!
 //! rustysynth trusts the file it reads: on malformed input it can index out of bounds, overflow
 //! `i32` arithmetic (a panic in builds with overflow checks) or read past its sample buffer while
@@ -9,6 +11,7 @@
 //! and `repair.rs` (what the zones refer to, and what would make rendering fail).
 
 mod error;
+mod file;
 pub mod hydra;
 mod repair;
 mod riff;
@@ -22,7 +25,9 @@ use std::borrow::Cow;
 use std::ops::Range;
 
 pub use error::{SampleDecodeError, SoundFontError, ZoneProblem};
+pub(crate) use file::prepare_lazily_from_file;
 use hydra::{text, SAMPLE_TYPE_VORBIS};
+use vorbis::ChunkBytes;
 pub use vorbis::{decode_all, decode_into, CompressedSample, DecodeJob};
 use writer::{write_sf2, SampleData, Sf2};
 
@@ -67,7 +72,7 @@ pub fn prepare(bytes: &[u8]) -> Result<(Cow<'_, [u8]>, SoundFontSummary), SoundF
         return prepare_sf2(bytes, parsed);
     }
     let (mut samples, mut notes) = (parsed.hydra.samples, parsed.notes);
-    let (layout, total) = vorbis::layout_sf3(parsed.smpl, &mut samples, &mut notes)?;
+    let (layout, total) = vorbis::layout_sf3(&mut { parsed.smpl }, &mut samples, &mut notes)?;
     let (pcm, failed) = vorbis::decode_layout(parsed.smpl, &layout, total)?;
     for (i, cause) in failed {
         // An empty sample: the repair drops the zones that play it, or names it.
@@ -111,21 +116,39 @@ pub struct Sf3Font {
     pub points: usize,
     /// One per sample header, in order.
     pub samples: Vec<CompressedSample>,
-    /// The `smpl` chunk's data: byte range in the bytes given to [`prepare_lazily`], which
-    /// [`CompressedSample::bytes`] count from.
+    /// The `smpl` chunk's data: byte range in the bytes given to [`prepare_lazily`] (in the
+    /// file, for a file laid out without its samples), which [`CompressedSample::bytes`] count
+    /// from.
     pub smpl: Range<usize>,
 }
 
 /// Validates a SoundFont (SF2 or SF3) as [`prepare`] does, but leaves SF3 samples compressed:
 /// they are decoded when needed ([`decode_all`]).
 pub fn prepare_lazily(bytes: &[u8]) -> Result<(Prepared<'_>, SoundFontSummary), SoundFontError> {
+    prepare_lazily_reading(bytes, None)
+}
+
+/// [`prepare_lazily`] for bytes whose `smpl` chunk holds zeros in place of its data, which
+/// `smpl` reads instead (an SF3 file read without its samples). The data must be Ogg Vorbis: a
+/// font whose sample headers are not marked as compressed is [`SoundFontError::UnmarkedVorbis`].
+fn prepare_lazily_reading<'a>(
+    bytes: &'a [u8],
+    smpl: Option<&mut dyn ChunkBytes>,
+) -> Result<(Prepared<'a>, SoundFontSummary), SoundFontError> {
     let parsed = Parsed::of(bytes)?;
     if parsed.kind == SoundFontKind::Sf2 {
+        if smpl.is_some() {
+            return Err(SoundFontError::UnmarkedVorbis);
+        }
         let (sf2, summary) = prepare_sf2(bytes, parsed)?;
         return Ok((Prepared::Sf2(sf2), summary));
     }
     let (mut samples, mut notes) = (parsed.hydra.samples, parsed.notes);
-    let (layout, total) = vorbis::layout_sf3(parsed.smpl, &mut samples, &mut notes)?;
+    let mut in_bytes = parsed.smpl;
+    let (layout, total) = match smpl {
+        Some(smpl) => vorbis::layout_sf3(smpl, &mut samples, &mut notes)?,
+        None => vorbis::layout_sf3(&mut in_bytes, &mut samples, &mut notes)?,
+    };
     let mut font = Sf2 {
         info: parsed.info,
         presets: parsed.hydra.presets,

@@ -41,10 +41,11 @@ pub struct CompressedSample {
 /// each sample is, and the total number of points. A sample that cannot be decoded gets no
 /// points, and `notes` says why.
 pub(super) fn layout_sf3(
-    smpl: &[u8],
+    smpl: &mut dyn ChunkBytes,
     samples: &mut [SampleHeader],
     notes: &mut [Option<SampleDecodeError>],
 ) -> Result<(Vec<CompressedSample>, usize), SoundFontError> {
+    let smpl_len = smpl.size();
     let mut layout = Vec::with_capacity(samples.len());
     let mut total = GUARD_POINTS;
     for (i, s) in samples.iter_mut().enumerate() {
@@ -64,13 +65,14 @@ pub(super) fn layout_sf3(
             continue;
         }
         let (start, end) = (s.start as usize, s.end as usize);
-        let measured = match smpl.get(start..end) {
-            Some(data) if start < end => stream_length(data),
-            _ => Err(SampleDecodeError::OutsideData {
+        let measured = if start < end && end <= smpl_len {
+            stream_length(smpl, start..end)
+        } else {
+            Err(SampleDecodeError::OutsideData {
                 start,
                 end,
-                len: smpl.len(),
-            }),
+                len: smpl_len,
+            })
         };
         let (bytes, len) = match measured {
             Ok(len) => (start..end, len),
@@ -97,16 +99,43 @@ pub(super) fn layout_sf3(
     Ok((layout, total))
 }
 
-/// The length in points of a mono Ogg Vorbis stream, from its pages alone: the last granule
-/// position of the first stream in `data` (a byte range that runs into the next stream ends
-/// there, as it does for the decoder). The claim is checked against the most its packets can
-/// hold, so a hostile header cannot reserve memory the data could never fill.
-fn stream_length(data: &[u8]) -> Result<usize, SampleDecodeError> {
-    let mut at = 0usize;
+/// The bytes of a `smpl` chunk, wherever they are: in memory, or in a file read as needed.
+pub(super) trait ChunkBytes {
+    /// The chunk's size in bytes.
+    fn size(&self) -> usize;
+    /// Fills `buf` from byte `at` of the chunk; false when it cannot.
+    fn read_at(&mut self, at: usize, buf: &mut [u8]) -> bool;
+}
+
+impl ChunkBytes for &[u8] {
+    fn size(&self) -> usize {
+        self.len()
+    }
+
+    fn read_at(&mut self, at: usize, buf: &mut [u8]) -> bool {
+        match at.checked_add(buf.len()).and_then(|end| self.get(at..end)) {
+            Some(src) => {
+                buf.copy_from_slice(src);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// The length in points of a mono Ogg Vorbis stream, from its page headers alone: the last
+/// granule position of the first stream in the byte range (a range that runs into the next
+/// stream ends there, as it does for the decoder). The claim is checked against the most its
+/// packets can hold, so a hostile header cannot reserve memory the data could never fill.
+fn stream_length(
+    smpl: &mut dyn ChunkBytes,
+    range: Range<usize>,
+) -> Result<usize, SampleDecodeError> {
+    let mut at = range.start;
     let mut serial = None;
     let mut granule = None;
     let mut packets = 0usize;
-    while let Some(page) = data.get(at..).and_then(OggPage::parse) {
+    while let Some(page) = OggPage::read(smpl, at, range.end) {
         if *serial.get_or_insert(page.serial) != page.serial {
             break;
         }
@@ -143,17 +172,25 @@ struct OggPage {
 }
 
 impl OggPage {
-    fn parse(b: &[u8]) -> Option<OggPage> {
-        if b.get(..5)? != b"OggS\0" {
+    /// The page at byte `at`, when a whole one lies there before `end`.
+    fn read(smpl: &mut dyn ChunkBytes, at: usize, end: usize) -> Option<OggPage> {
+        let mut head = [0u8; 27];
+        let mut lacing = [0u8; 255];
+        if at.checked_add(head.len())? > end || !smpl.read_at(at, &mut head) {
             return None;
         }
-        let granule = u64::from_le_bytes(b.get(6..14)?.try_into().ok()?);
-        let serial = u32::from_le_bytes(b.get(14..18)?.try_into().ok()?);
-        let segments = usize::from(*b.get(26)?);
-        let lacing = b.get(27..27 + segments)?;
+        if head.get(..5)? != b"OggS\0" {
+            return None;
+        }
+        let granule = u64::from_le_bytes(head.get(6..14)?.try_into().ok()?);
+        let serial = u32::from_le_bytes(head.get(14..18)?.try_into().ok()?);
+        let lacing = lacing.get_mut(..usize::from(head[26]))?;
+        if at + 27 + lacing.len() > end || !smpl.read_at(at + 27, lacing) {
+            return None;
+        }
         let body: usize = lacing.iter().map(|&l| usize::from(l)).sum();
-        let len = 27 + segments + body;
-        if len > b.len() {
+        let len = 27 + lacing.len() + body;
+        if at + len > end {
             return None;
         }
         Some(OggPage {
