@@ -17,7 +17,7 @@ export RAE_TESTDATA
 APT_PACKAGES := fluidsynth fluid-soundfont-gm timgm6mb-soundfont musescore-general-soundfont-small \
                 fluidr3mono-gm-soundfont
 
-.PHONY: help demo test conformance deps apt-deps venv testdata lint fmt rust-test wheel pytest stubtest bench bench-fx bench-analysis bench-waveform fuzz browser-test
+.PHONY: help demo test conformance deps apt-deps venv testdata lint fmt rust-test wheel pytest stubtest bench bench-fx bench-analysis bench-waveform devset bench-accuracy fuzz browser-test
 
 help:
 	@echo "make demo   render the built-in demo piece to out/demo.wav"
@@ -27,6 +27,7 @@ help:
 	@echo "make bench-analysis  compare pitch/onset analysis with librosa and aubio"
 	@echo "make bench-waveform  compare waveform peaks with numpy"
 	@echo "make bench-fx  compare effects speed with pedalboard (and scipy)"
+	@echo "make bench-accuracy  pitch/onset/note accuracy vs librosa and aubio (dev set + conformance)"
 
 demo:
 	$(CARGO) run --release -q -p rae-cli -- demo -o out
@@ -120,6 +121,23 @@ bench-analysis: venv
 	$(PY) -m pip install -q -r bench/requirements.txt
 	$(PY) bench/analysis_vs_peers.py
 
+# The analysis development set: idiomatic melodies for 22 GM instruments rendered by FluidSynth
+# through three SoundFonts, with reverb and noise (bench/devset.py); regenerated, not committed.
+DEVSET := $(abspath $(or $(CARGO_TARGET_DIR),target))/devset
+devset: venv
+	@need=""; for p in fluidsynth fluid-soundfont-gm timgm6mb-soundfont musescore-general-soundfont; do \
+	  dpkg -s $$p >/dev/null 2>&1 || need="$$need $$p"; done; \
+	if [ -n "$$need" ]; then SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$need >/dev/null; fi
+	$(PY) -m pip install -q -r bench/requirements.txt
+	$(PY) bench/devset.py --out $(DEVSET)
+
+# Pitch, onsets, notes and tempo against librosa and aubio on the development set and the
+# conformance recordings ($$RAE_CONFORMANCE): bench/results/accuracy.txt.
+bench-accuracy: devset
+	$(MAKE) wheel PROFILE=release
+	$(PY) bench/accuracy.py --devset $(DEVSET)
+
 # Waveform peaks vs numpy min/max per block, on the corpus music and a 10-minute render.
 bench-waveform: venv
 	$(MAKE) wheel PROFILE=release
@@ -130,4 +148,6 @@ bench-waveform: venv
 bench-fx: venv
 	$(MAKE) wheel PROFILE=release
 	$(PY) -m pip install -q -r bench/requirements.txt
-	RAE_BUILD_PROFILE=release $(PY) bench/fx_vs_pedalboard.py
+	RAE_BUILD_PROFILE=release $(PY) bench/fx_vs_pedalboard.py --out bench/results/fx_vs_pedalboard.txt
+	RAE_BUILD_PROFILE=release taskset -c 0 $(PY) bench/fx_vs_pedalboard.py --label "per core: pinned to CPU 0" \
+	  --out bench/results/fx_vs_pedalboard-per-core.txt

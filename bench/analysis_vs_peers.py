@@ -3,8 +3,8 @@
 `yin`, `onset_detect`) and aubio (`yinfft`, onsets) in the same run on the corpus melody
 (30 s, 44.1 kHz, 20 dB SNR, vibrato on a third of the notes).
 
-Timings are the best of several runs with the audio already in memory as float32 (librosa's
-pYIN, about 10 s a run, gets fewer). Accuracy uses mir_eval against melody_f0_10ms.csv (raw
+Timings are medians of several runs, with their range, the audio already in memory as float32
+(librosa's pYIN, about 10 s a run, gets fewer); speed ratios are ratios of medians. Accuracy uses mir_eval against melody_f0_10ms.csv (raw
 pitch accuracy, voicing recall, voicing false alarm; unvoiced frames count as f0 = 0, as the
 tools return them) and melody_onsets.csv (F-measure at 50 ms). The streaming analyser's cost is
 wall time per 10 ms of audio fed in 10 ms chunks through Python.
@@ -17,6 +17,7 @@ Peers: `pip install -r bench/requirements.txt`; a missing peer is reported and s
 import argparse
 import os
 import platform
+import statistics
 import time
 import warnings
 from pathlib import Path
@@ -35,15 +36,27 @@ FMIN, FMAX = 65.406395, 2093.0045
 warnings.filterwarnings("ignore")
 
 
+RANGES: dict[float, tuple[float, float]] = {}
+
+
 def best_of(fn: Callable[[], object], repeat: int, warm: bool = True) -> tuple[float, object]:
+    """The median time of `repeat` runs (after a warm-up run), and the last result; the range of
+    the times is kept in RANGES under the median, for the table."""
     if warm:
         fn()
-    best, out = float("inf"), None
+    times, out = [], None
     for _ in range(repeat):
         t0 = time.perf_counter()
         out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
+        times.append(time.perf_counter() - t0)
+    m = statistics.median(times)
+    RANGES[m] = (min(times), max(times))
+    return m, out
+
+
+def span(t: float) -> str:
+    lo, hi = RANGES.get(t, (t, t))
+    return f"{t:8.4f} ({lo:.4f}-{hi:.4f})"
 
 
 def aubio_yinfft(x: np.ndarray, sr: int, win: int, hop: int):
@@ -193,16 +206,16 @@ def main() -> None:
 
     lines = [
         f"Pitch, onsets and streaming analysis on {wav.name} ({duration:.1f} s, {sr} Hz); "
-        f"best of {args.repeat} runs (librosa pyin: {args.librosa_pyin_repeat}), audio in memory",
+        f"median (range) of {args.repeat} runs (librosa pyin: {args.librosa_pyin_repeat}), audio in memory",
         f"machine: {platform.machine()}, {os.cpu_count()} cores (shared with other jobs), "
         f"Python {platform.python_version()}; rust_audio_engine {rae.__version__}",
         "",
         "Pitch: RPA = raw pitch accuracy, VR = voicing recall, VFA = voicing false alarm (mir_eval)",
-        f"{'tracker':34s} {'frame/hop':>10s} {'time_s':>8s} {'RPA':>6s} {'VR':>6s} {'VFA':>6s}",
+        f"{'tracker':34s} {'frame/hop':>10s} {'time_s (range)':>26s} {'RPA':>6s} {'VR':>6s} {'VFA':>6s}",
     ]
     for name, cfg, t, (rpa, vr, vfa) in pitch_rows:
-        lines.append(f"{name:34s} {cfg:>10s} {t:8.4f} {rpa:6.3f} {vr:6.3f} {vfa:6.3f}")
-    lines.append(f"{'ours streaming (fixed-lag)':34s} {'2048/441':>10s} {'':>8s} "
+        lines.append(f"{name:34s} {cfg:>10s} {span(t):>26s} {rpa:6.3f} {vr:6.3f} {vfa:6.3f}")
+    lines.append(f"{'ours streaming (fixed-lag)':34s} {'2048/441':>10s} {'':>26s} "
                  f"{stream_acc[0]:6.3f} {stream_acc[1]:6.3f} {stream_acc[2]:6.3f}")
     lines.append("")
     if t_lib_pyin:
@@ -217,15 +230,15 @@ def main() -> None:
     if t_lib_pyin10:
         lines.append(f"pYIN speed-up over librosa.pyin at 4096/441: {t_lib_pyin10 / t_pyin10:.0f}x")
     lines += ["", "Onsets: F-measure at 50 ms vs melody_onsets.csv (mir_eval)",
-              f"{'detector':34s} {'time_s':>8s} {'F':>6s} {'found':>6s}"]
+              f"{'detector':34s} {'time_s (range)':>26s} {'F':>6s} {'found':>6s}"]
     for name, t, f, n in onset_rows:
-        lines.append(f"{name:34s} {t:8.4f} {f:6.3f} {n:6d}")
+        lines.append(f"{name:34s} {span(t):>26s} {f:6.3f} {n:6d}")
     if t_lib_on:
         lines.append(f"onset speed vs librosa onset_detect: {t_lib_on / t_on:.2f}x (>1 = ours faster)")
     lines += ["", "Streaming analyser, 10 ms chunks through Python",
-              f"{'events':34s} {'total_s':>8s} {'ms per 10 ms':>13s} {'latency_s':>10s}"]
+              f"{'events':34s} {'total_s (range)':>26s} {'ms per 10 ms':>13s} {'latency_s':>10s}"]
     for label, t, per, lat in stream_rows:
-        lines.append(f"{label:34s} {t:8.4f} {per:13.4f} {lat:10.4f}")
+        lines.append(f"{label:34s} {span(t):>26s} {per:13.4f} {lat:10.4f}")
     lines += [""] + notes
     text = "\n".join(lines).rstrip() + "\n"
     print(text, end="")

@@ -4,11 +4,16 @@ measured in the same run on the corpus: 30 s of stereo music and a 2.5 s stereo 
 
 Cases: convolution, a 5-band EQ, compressor + limiter, the full chain EQ -> compressor ->
 convolution -> limiter, and the convolution and the chain fed in 512-sample blocks with state kept
-(`reset=False`). Every case is timed best-of-N (calls alternate between the libraries), and the
-ratio pedalboard / ours is printed. Streaming latencies of our effects are printed too.
+(`reset=False`). Every case runs N times, calls alternating between the libraries; the table gives
+median times and the median of the per-run ratios pedalboard / ours with their range (never a
+best case). Streaming latencies of our effects are printed too.
 
-    make bench-fx     (builds a release wheel, installs pedalboard, runs this), or
-    RAE_CORPUS=../shared/corpus python bench/fx_vs_pedalboard.py [--runs 5] [--out FILE]
+Threads: pedalboard processes on one core; our whole-buffer convolution uses up to all cores for
+long signals. `make bench-fx` therefore runs this twice: on the whole machine, and pinned to one
+core (`taskset -c 0`, `--label per-core`), which compares like with like.
+
+    make bench-fx     (builds a release wheel, installs pedalboard, runs both), or
+    RAE_CORPUS=../shared/corpus python bench/fx_vs_pedalboard.py [--runs 9] [--label L] [--out FILE]
 
 Notes on fairness: our convolution keeps the reverb tail (2.5 s more output) unless
 trim_tail=True; pedalboard's returns the input's length. Both are timed as their users call them.
@@ -28,19 +33,11 @@ import pedalboard as pb
 from scipy import signal
 
 import rust_audio_engine as rae
+from timing import fmt_ratio, med, paired, timed
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = Path(os.environ.get("RAE_CORPUS", ROOT.parent / "shared" / "corpus"))
 BLOCK = 512
-
-
-def best(f: Callable[[], object], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def streamed(effect: Callable[..., np.ndarray], audio: np.ndarray, sr: int, reset: Callable[[], None]) -> None:
@@ -73,7 +70,8 @@ def rbj_sos(bands: list[tuple[str, float, float, float]], sr: int) -> np.ndarray
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--runs", type=int, default=9)
+    ap.add_argument("--label", default="whole machine")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "fx_vs_pedalboard.txt")
     args = ap.parse_args()
 
@@ -118,15 +116,10 @@ def main() -> int:
 
     rows = []
     for name in ours:
-        # Warm up both (IR loading and transforms, coefficient set-up), then alternate.
-        ours[name](music, sr)
-        theirs[name](music, sr)
-        t_ours, t_theirs = [], []
-        for _ in range(args.runs):
-            t_ours.append(best(lambda: ours[name](music, sr), 1))
-            t_theirs.append(best(lambda: theirs[name](music, sr), 1))
-        t_scipy = best(scipy_cases[name], max(1, args.runs // 2)) if name in scipy_cases else None
-        rows.append((name, min(t_ours), min(t_theirs), t_scipy, ""))
+        # Warmed up (IR loading and transforms, coefficient set-up), then alternating.
+        t_ours, t_theirs = paired(lambda: ours[name](music, sr), lambda: theirs[name](music, sr), args.runs)
+        t_scipy = med([timed(scipy_cases[name]) for _ in range(args.runs)]) if name in scipy_cases else None
+        rows.append((name, t_ours, t_theirs, t_scipy, ""))
 
     # Streaming in 512-sample blocks, state kept between calls.
     conv_stream = rae.Convolution(str(ir_path), block_frames=BLOCK)
@@ -142,26 +135,26 @@ def main() -> int:
         ("full chain, 512-sample blocks (conv block 512)", chain_stream_512, pb_chain),
     ]
     for name, o, t in stream_cases:
-        t_ours, t_theirs = [], []
-        for _ in range(max(1, args.runs // 2)):
-            t_ours.append(best(lambda: streamed(o, music, sr, o.reset), 1))
-            t_theirs.append(best(lambda: streamed(t, music, sr, t.reset), 1))
-        rows.append((name, min(t_ours), min(t_theirs), None, f"latency {o.latency_frames(sr)} samples"))
+        t_ours, t_theirs = paired(lambda: streamed(o, music, sr, o.reset), lambda: streamed(t, music, sr, t.reset),
+                                  max(3, args.runs // 2))
+        rows.append((name, t_ours, t_theirs, None, f"latency {o.latency_frames(sr)} samples"))
 
     lines = [
         f"fx_vs_pedalboard: {seconds:.1f} s of stereo at {sr} Hz ({music_path.name}), IR {ir_path.name}"
         f" ({ir.shape[1] / sr:.2f} s)",
         f"rust_audio_engine {rae.__version__}, pedalboard {pb.__version__}, python {platform.python_version()},"
-        f" {os.cpu_count()} CPUs; best of {args.runs} (streaming: best of {max(1, args.runs // 2)});"
+        f" {len(os.sched_getaffinity(0))} of {os.cpu_count()} CPUs ({args.label});"
+        f" {args.runs} runs (streaming: {max(3, args.runs // 2)}), alternating;"
         f" wheel profile {os.environ.get('RAE_BUILD_PROFILE', 'unknown')}",
         "",
-        f"{'case':50} {'ours s':>8} {'pedalboard s':>13} {'ratio':>7} {'scipy s':>8}  notes",
+        f"{'case':50} {'ours s':>8} {'pedalboard s':>13} {'ratio (range)':>19} {'scipy s':>8}  notes",
     ]
     for name, o, t, s, note in rows:
         scipy_s = f"{s:8.3f}" if s is not None else f"{'-':>8}"
-        lines.append(f"{name:50} {o:8.3f} {t:13.3f} {t / o:6.1f}x {scipy_s}  {note}")
+        lines.append(f"{name:50} {med(o):8.3f} {med(t):13.3f} {fmt_ratio(o, t):>19} {scipy_s}  {note}")
     lines.append("")
-    lines.append("ratio = pedalboard time / our time (higher is better for us).")
+    lines.append("times are medians; ratio = median of per-run pedalboard time / our time, with its range"
+                 " (higher is better for us).")
     text = "\n".join(lines)
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)

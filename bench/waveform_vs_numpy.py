@@ -6,7 +6,8 @@ For `music_stereo_30s.wav` (corpus) and a render of the 10-minute corpus MIDI fi
   channel mix), the reference the issue names;
 - rae from memory: `waveform_peaks(array, sr, samples_per_pixel=256)` merged and split;
 - rae from the file: decode + peaks (`waveform_peaks(path)`), as a real-time factor.
-Best of N runs each.
+Each case runs N times, alternating with its numpy reference; the table gives medians and the
+median of the per-run ratios with their range.
 
     python3 bench/waveform_vs_numpy.py [--runs 20]
 """
@@ -23,19 +24,11 @@ from pathlib import Path
 import numpy as np
 
 import rust_audio_engine as rae
+from timing import fmt_ratio, med, paired, timed
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = Path(os.environ.get("RAE_CORPUS", ROOT.parent / "shared" / "corpus"))
 SPP = 256
-
-
-def best(fn, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def numpy_peaks(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -48,20 +41,20 @@ def bench(path: Path, runs: int) -> None:
     audio, sr = rae.load_audio(path)
     seconds = audio.shape[1] / sr
     ch0 = np.ascontiguousarray(audio[0])
-    t_np_one = best(lambda: numpy_peaks(ch0), runs)
-    t_np_mix = best(lambda: numpy_peaks(audio.mean(axis=0)), runs)
-    t_merged = best(lambda: rae.waveform_peaks(audio, sr, samples_per_pixel=SPP), runs)
-    t_split = best(lambda: rae.waveform_peaks(audio, sr, samples_per_pixel=SPP, split_channels=True), runs)
-    t_file = best(lambda: rae.waveform_peaks(path, samples_per_pixel=SPP), max(3, runs // 4))
-    print(f"\n{path.name}: {seconds:.1f} s, {audio.shape[0]} channels, {sr} Hz, {SPP} frames per pixel")
-    print(f"  numpy min/max, one channel      {t_np_one * 1e3:8.2f} ms")
-    print(f"  numpy min/max of the mix        {t_np_mix * 1e3:8.2f} ms")
-    print(f"  rae peaks, merged (from memory) {t_merged * 1e3:8.2f} ms   "
-          f"{t_np_mix / t_merged:5.2f}x numpy's mix")
-    print(f"  rae peaks, split (from memory)  {t_split * 1e3:8.2f} ms   "
-          f"{t_np_one * audio.shape[0] / t_split:5.2f}x numpy per channel")
-    print(f"  rae decode + peaks (file)       {t_file * 1e3:8.2f} ms   {seconds / t_file:7.0f}x real time "
-          f"(target >= 500x)")
+    n_ch = audio.shape[0]
+    merged, np_mix = paired(lambda: rae.waveform_peaks(audio, sr, samples_per_pixel=SPP),
+                            lambda: numpy_peaks(audio.mean(axis=0)), runs)
+    split, np_one = paired(lambda: rae.waveform_peaks(audio, sr, samples_per_pixel=SPP, split_channels=True),
+                           lambda: [numpy_peaks(ch0) for _ in range(n_ch)], runs)
+    t_file = [timed(lambda: rae.waveform_peaks(path, samples_per_pixel=SPP)) for _ in range(max(3, runs // 4))]
+    rt = [seconds / t for t in t_file]
+    print(f"\n{path.name}: {seconds:.1f} s, {n_ch} channels, {sr} Hz, {SPP} frames per pixel; medians of {runs} runs")
+    print(f"  numpy min/max of every channel  {med(np_one) * 1e3:8.2f} ms")
+    print(f"  numpy min/max of the mix        {med(np_mix) * 1e3:8.2f} ms")
+    print(f"  rae peaks, merged (from memory) {med(merged) * 1e3:8.2f} ms   {fmt_ratio(merged, np_mix)} numpy's mix")
+    print(f"  rae peaks, split (from memory)  {med(split) * 1e3:8.2f} ms   {fmt_ratio(split, np_one)} numpy per channel")
+    print(f"  rae decode + peaks (file)       {med(t_file) * 1e3:8.2f} ms   {med(rt):7.0f}x real time "
+          f"({min(rt):.0f}-{max(rt):.0f}; target >= 500x)")
 
 
 def main() -> int:

@@ -26,6 +26,7 @@ async def synthesize_midi_async(
     threads: Optional[int] = None,
     polyphony: int = 256,
     effects: Union[None, Effect, Sequence[Effect]] = None,
+    strict: bool = False,
 ) -> float:
     """Awaitable :func:`synthesize_midi`: runs in the loop's default executor with the GIL
     released, so the event loop keeps serving other requests while it renders."""
@@ -44,5 +45,6 @@ async def synthesize_midi_async(
         threads=threads,
         polyphony=polyphony,
         effects=effects,
+        strict=strict,
     )
     return await loop.run_in_executor(None, call)

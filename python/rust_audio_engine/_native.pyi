@@ -51,6 +51,7 @@ __all__ = [
     "StreamingAnalyzer",
     "analyze_pitch",
     "detect_notes",
+    "notes_from_pitch",
     "analyze",
     "default_soundfont",
     "soundfont_cache_info",
@@ -130,6 +131,10 @@ class RenderReport:
     def channel_groups(self) -> int: ...
     @property
     def midi_duration_s(self) -> float: ...
+    @property
+    def warnings(self) -> list[dict[str, Union[int, str]]]:
+        """What the MIDI reader repaired or tolerated: `{"offset": byte, "rule": name,
+        "message": text}` in file order (empty for a well-formed file)."""
     def to_dict(self) -> dict[str, object]: ...
 
 @final
@@ -153,6 +158,7 @@ def synthesize_midi(
     threads: Optional[int] = None,
     polyphony: int = 256,
     effects: _Effects = None,
+    strict: bool = False,
 ) -> float: ...
 def synthesize_midi_detailed(
     midi_path: _PathLike,
@@ -168,6 +174,7 @@ def synthesize_midi_detailed(
     threads: Optional[int] = None,
     polyphony: int = 256,
     effects: _Effects = None,
+    strict: bool = False,
 ) -> RenderReport: ...
 def render_midi(
     midi: _MidiArg,
@@ -181,6 +188,7 @@ def render_midi(
     polyphony: int = 256,
     use_gpu: bool = False,
     effects: _Effects = None,
+    strict: bool = False,
 ) -> npt.NDArray[np.float32]: ...
 def render_midi_detailed(
     midi: _MidiArg,
@@ -194,6 +202,7 @@ def render_midi_detailed(
     polyphony: int = 256,
     use_gpu: bool = False,
     effects: _Effects = None,
+    strict: bool = False,
 ) -> RenderResult: ...
 @final
 class Peaks:
@@ -254,7 +263,10 @@ def render_spectrogram_png(
     min_db: float = ...,  # -100.0
     max_db: float = 0.0,
 ) -> bytes: ...
-def midi_info(midi: _MidiArg) -> dict[str, object]: ...
+def midi_info(midi: _MidiArg, *, strict: bool = False) -> dict[str, object]:
+    """The document `rae info --json` prints: the summary (format, tracks, duration_s,
+    note_count, channels, programs, ...), `warnings`, `notes`, `parameters`, `texts` and
+    `time_signatures`."""
 def load_audio(
     audio: Union[_PathLike, bytes], *, max_seconds: float = ...  # 7200 s
 ) -> tuple[npt.NDArray[np.float32], int]: ...
@@ -341,6 +353,17 @@ def estimate_tempo(
 ) -> Tempo: ...
 @final
 class PitchTrack:
+    def __new__(
+        cls,
+        times_s: Sequence[float] | npt.NDArray[np.float64],
+        f0_hz: Sequence[float] | npt.NDArray[np.floating],
+        voiced: Optional[Sequence[bool] | npt.NDArray[np.bool_]] = None,
+        voiced_prob: Optional[Sequence[float] | npt.NDArray[np.floating]] = None,
+        *,
+        sample_rate: int,
+        hop_length: int,
+        frame_length: Optional[int] = None,
+    ) -> PitchTrack: ...
     @property
     def times_s(self) -> npt.NDArray[np.float64]: ...
     @property
@@ -448,6 +471,16 @@ def detect_notes(
     fmax_hz: float = ...,
     frame_length: Optional[int] = None,
     hop_length: Optional[int] = None,
+    min_note_s: float = 0.06,
+    split_semitones: float = 0.6,
+    split_hold_s: float = 0.05,
+    split_on_onsets: bool = True,
+) -> list[Note]: ...
+def notes_from_pitch(
+    track: PitchTrack,
+    audio: Optional[_AudioArg] = None,
+    sample_rate: Optional[int] = None,
+    *,
     min_note_s: float = 0.06,
     split_semitones: float = 0.6,
     split_hold_s: float = 0.05,

@@ -21,6 +21,36 @@ pub(crate) struct PitchTrack {
 
 #[pymethods]
 impl PitchTrack {
+    /// A track made elsewhere (another tracker, an annotation), e.g. for `notes_from_pitch`:
+    /// frame times (increasing), f0 in Hz (NaN or <= 0 where unvoiced), and optionally the
+    /// voicing flags and probabilities. `hop_length`/`frame_length` are in samples at
+    /// `sample_rate`. Its `method` is "external".
+    #[new]
+    #[pyo3(signature = (times_s, f0_hz, voiced=None, voiced_prob=None, *, sample_rate, hop_length,
+        frame_length=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        times_s: Vec<f64>,
+        f0_hz: Vec<f32>,
+        voiced: Option<Vec<bool>>,
+        voiced_prob: Option<Vec<f32>>,
+        sample_rate: u32,
+        hop_length: usize,
+        frame_length: Option<usize>,
+    ) -> PyResult<Self> {
+        let inner = an::PitchTrack::from_parts(
+            times_s,
+            f0_hz,
+            voiced,
+            voiced_prob,
+            sample_rate,
+            hop_length,
+            frame_length.unwrap_or(hop_length),
+        )
+        .map_err(to_py_err)?;
+        Ok(Self { inner })
+    }
+
     /// Frame centres in seconds, float64.
     #[getter]
     fn times_s<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
@@ -437,6 +467,41 @@ fn detect_notes(
     Ok(notes(&found))
 }
 
+/// Notes of a pitch track (ours, or another tracker's as `PitchTrack(...)`), by the same
+/// segmentation `detect_notes` uses. With `audio` (the analysed signal, with `sample_rate` for an
+/// array), notes get their levels and, with `split_on_onsets`, re-struck notes are split at the
+/// onsets found in it.
+#[pyfunction]
+#[pyo3(signature = (track, audio=None, sample_rate=None, *, min_note_s=0.06, split_semitones=0.6,
+    split_hold_s=0.05, split_on_onsets=true))]
+#[allow(clippy::too_many_arguments)]
+fn notes_from_pitch(
+    py: Python<'_>,
+    track: &Bound<'_, PitchTrack>,
+    audio: Option<&Bound<'_, PyAny>>,
+    sample_rate: Option<u32>,
+    min_note_s: f64,
+    split_semitones: f64,
+    split_hold_s: f64,
+    split_on_onsets: bool,
+) -> PyResult<Vec<Note>> {
+    let np = an::NoteParams {
+        min_note_s,
+        split_semitones,
+        split_hold_s,
+        split_on_onsets,
+    };
+    let mono = audio
+        .map(|a| audio_arg(py, a, sample_rate))
+        .transpose()?
+        .map(|b| b.to_mono());
+    let track = &track.get().inner;
+    let found = py
+        .detach(|| an::notes_from_track(track, mono.as_deref(), &np))
+        .map_err(to_py_err)?;
+    Ok(notes(&found))
+}
+
 /// Pitch, notes and (unless turned off) onsets, dynamics and tempo of a recording, decoded
 /// once, in one pass.
 #[pyfunction]
@@ -684,6 +749,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<StreamingAnalyzer>()?;
     m.add_function(wrap_pyfunction!(analyze_pitch, m)?)?;
     m.add_function(wrap_pyfunction!(detect_notes, m)?)?;
+    m.add_function(wrap_pyfunction!(notes_from_pitch, m)?)?;
     m.add_function(wrap_pyfunction!(analyze, m)?)?;
     m.add_function(wrap_pyfunction!(detect_onsets, m)?)?;
     m.add_function(wrap_pyfunction!(analyze_dynamics, m)?)?;

@@ -24,16 +24,6 @@ pub(crate) enum InputArg {
     Bytes(Vec<u8>),
 }
 
-impl InputArg {
-    /// What error messages call it.
-    pub(crate) fn name(&self) -> &Path {
-        match self {
-            InputArg::Path(p) => p,
-            InputArg::Bytes(_) => Path::new("<bytes>"),
-        }
-    }
-}
-
 pub(crate) fn input_arg(obj: &Bound<'_, PyAny>) -> PyResult<InputArg> {
     if let Ok(b) = obj.cast::<PyBytes>() {
         return Ok(InputArg::Bytes(b.as_bytes().to_vec()));

@@ -172,6 +172,12 @@ impl RenderReport {
     fn midi_duration_s(&self) -> f64 {
         self.inner.midi_duration_s
     }
+    /// What the MIDI reader repaired or tolerated: dicts with `offset` (byte), `rule` and
+    /// `message`, as in `to_dict()`.
+    #[getter]
+    fn warnings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.inner.warnings)
+    }
     /// The report as a plain dict.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         to_py(py, &self.inner)
@@ -276,6 +282,7 @@ struct RenderArgs<'a, 'py> {
     polyphony: usize,
     use_gpu: bool,
     effects: Option<&'a Bound<'py, PyAny>>,
+    strict: bool,
 }
 
 impl RenderArgs<'_, '_> {
@@ -291,6 +298,7 @@ impl RenderArgs<'_, '_> {
             threads: self.threads,
             polyphony: self.polyphony,
             use_gpu: self.use_gpu,
+            strict: self.strict,
             ..defaults
         })
     }
@@ -318,7 +326,7 @@ fn render_impl(
 #[pyfunction]
 #[pyo3(signature = (midi_path, output_path, soundfont_path=None, use_gpu=false, reverb=NO_REVERB, *,
     sample_rate=44100, format=None, normalize=LIMIT, max_tail_s=10.0, threads=None, polyphony=256,
-    effects=None))]
+    effects=None, strict=false))]
 #[allow(clippy::too_many_arguments)]
 fn synthesize_midi(
     py: Python<'_>,
@@ -334,6 +342,7 @@ fn synthesize_midi(
     threads: Option<usize>,
     polyphony: usize,
     effects: Option<&Bound<'_, PyAny>>,
+    strict: bool,
 ) -> PyResult<f64> {
     let report = synthesize_midi_detailed(
         py,
@@ -349,6 +358,7 @@ fn synthesize_midi(
         threads,
         polyphony,
         effects,
+        strict,
     )?;
     Ok(report.inner.duration_s)
 }
@@ -357,7 +367,7 @@ fn synthesize_midi(
 #[pyfunction]
 #[pyo3(signature = (midi_path, output_path, soundfont_path=None, use_gpu=false, reverb=NO_REVERB, *,
     sample_rate=44100, format=None, normalize=LIMIT, max_tail_s=10.0, threads=None, polyphony=256,
-    effects=None))]
+    effects=None, strict=false))]
 #[allow(clippy::too_many_arguments)]
 fn synthesize_midi_detailed(
     py: Python<'_>,
@@ -373,6 +383,7 @@ fn synthesize_midi_detailed(
     threads: Option<usize>,
     polyphony: usize,
     effects: Option<&Bound<'_, PyAny>>,
+    strict: bool,
 ) -> PyResult<RenderReport> {
     let font = font_arg(soundfont_path)?;
     let output = rae::RenderOutput {
@@ -393,6 +404,7 @@ fn synthesize_midi_detailed(
         polyphony,
         use_gpu,
         effects,
+        strict,
     };
     let opts = args.options()?;
     let inner = py
@@ -404,7 +416,7 @@ fn synthesize_midi_detailed(
 /// Renders MIDI (a path or bytes) to a float32 array shaped (channels, samples).
 #[pyfunction]
 #[pyo3(signature = (midi, soundfont=None, *, sample_rate=44100, reverb=NO_REVERB, normalize=LIMIT,
-    max_tail_s=10.0, threads=None, polyphony=256, use_gpu=false, effects=None))]
+    max_tail_s=10.0, threads=None, polyphony=256, use_gpu=false, effects=None, strict=false))]
 #[allow(clippy::too_many_arguments)]
 fn render_midi<'py>(
     py: Python<'py>,
@@ -418,6 +430,7 @@ fn render_midi<'py>(
     polyphony: usize,
     use_gpu: bool,
     effects: Option<&Bound<'py, PyAny>>,
+    strict: bool,
 ) -> PyResult<Bound<'py, PyArray2<f32>>> {
     let result = render_midi_detailed(
         py,
@@ -431,6 +444,7 @@ fn render_midi<'py>(
         polyphony,
         use_gpu,
         effects,
+        strict,
     )?;
     Ok(result.audio.into_bound(py))
 }
@@ -438,7 +452,7 @@ fn render_midi<'py>(
 /// Like `render_midi`, returning a RenderResult with `.audio` and `.report`.
 #[pyfunction]
 #[pyo3(signature = (midi, soundfont=None, *, sample_rate=44100, reverb=NO_REVERB, normalize=LIMIT,
-    max_tail_s=10.0, threads=None, polyphony=256, use_gpu=false, effects=None))]
+    max_tail_s=10.0, threads=None, polyphony=256, use_gpu=false, effects=None, strict=false))]
 #[allow(clippy::too_many_arguments)]
 fn render_midi_detailed<'py>(
     py: Python<'py>,
@@ -452,6 +466,7 @@ fn render_midi_detailed<'py>(
     polyphony: usize,
     use_gpu: bool,
     effects: Option<&Bound<'py, PyAny>>,
+    strict: bool,
 ) -> PyResult<RenderResult> {
     let args = RenderArgs {
         sample_rate,
@@ -462,6 +477,7 @@ fn render_midi_detailed<'py>(
         polyphony,
         use_gpu,
         effects,
+        strict,
     };
     let rendered = render_impl(py, midi, soundfont, args)?;
     Ok(RenderResult {
@@ -475,19 +491,20 @@ fn render_midi_detailed<'py>(
     })
 }
 
-/// Describes a MIDI file (a path or bytes) as a dict.
+/// Describes a MIDI file (a path or bytes) as a dict: the document `rae info --json` prints.
 #[pyfunction]
-fn midi_info<'py>(py: Python<'py>, midi: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+#[pyo3(signature = (midi, *, strict=false))]
+fn midi_info<'py>(
+    py: Python<'py>,
+    midi: &Bound<'py, PyAny>,
+    strict: bool,
+) -> PyResult<Bound<'py, PyAny>> {
     let midi = input_arg(midi)?;
-    let limits = rae::MidiLimits::default();
-    let summary = py
-        .detach(|| match &midi {
-            InputArg::Path(p) => rae::MidiFile::open(p, &limits),
-            InputArg::Bytes(b) => rae::MidiFile::parse(b, midi.name(), &limits),
-        })
-        .map_err(to_py_err)?
-        .summary();
-    to_py(py, &summary)
+    let limits = rae::Limits::default().midi_limits(strict);
+    let info = py
+        .detach(|| rae::midi_info(midi_source(&midi), &limits))
+        .map_err(to_py_err)?;
+    to_py(py, &info)
 }
 
 /// The SoundFont the default search finds: its path, or "builtin".

@@ -290,3 +290,24 @@ def test_notes_on_the_test_melody() -> None:
     )
     assert hits >= 0.9 * len(truth), (hits, len(truth), len(notes))
     assert len(notes) <= 1.1 * len(truth)
+
+
+def test_notes_from_pitch_segments_any_track() -> None:
+    # Our own track, rebuilt from its arrays, segments exactly like detect_notes.
+    sr = 22050
+    x = np.concatenate([tone(f, sr, 0.4) for f in (261.63, 329.63, 392.0)])
+    track = rae.analyze_pitch(x, sr)
+    rebuilt = rae.PitchTrack(track.times_s, track.f0_hz, track.voiced, track.voiced_prob,
+                             sample_rate=sr, hop_length=track.hop_length, frame_length=track.frame_length)
+    assert rebuilt.method == "external" and len(rebuilt) == len(track)
+    want = [n.to_dict() for n in rae.detect_notes(x, sr)]
+    assert [n.to_dict() for n in rae.notes_from_pitch(rebuilt, x, sr)] == want
+    assert [n.midi for n in rae.notes_from_pitch(rebuilt)] == [60, 64, 67]
+    # Another tracker's output: f0 with zeros for unvoiced frames, on a 10 ms grid.
+    times = np.arange(100) * 0.01
+    f0 = np.where((times > 0.2) & (times < 0.7), 440.0, 0.0)
+    other = rae.PitchTrack(times, f0, sample_rate=sr, hop_length=220)
+    notes = rae.notes_from_pitch(other)
+    assert [n.midi for n in notes] == [69] and abs(notes[0].start_s - 0.2) < 0.02
+    with pytest.raises(ValueError, match="increasing"):
+        rae.PitchTrack([0.0, 0.0], [1.0, 2.0], sample_rate=sr, hop_length=1)

@@ -107,8 +107,11 @@ def test_errors(tmp_path):
     bad = tmp_path / "bad.mid"
     bad.write_bytes(b"MThd\x00\x00\x00\x06\x00\x02\x00\x01\x01\xe0")
     with pytest.raises(MidiError) as e:
-        synthesize_midi(bad, out, "builtin")
+        synthesize_midi(bad, out, "builtin", strict=True)
     assert "bad.mid" in str(e.value) and "format 2" in str(e.value)
+    with pytest.raises(MidiError) as e:  # format 2 plays by default; no track does not
+        synthesize_midi(bad, out, "builtin")
+    assert "bad.mid: invalid MIDI at byte 14: no MTrk" in str(e.value)
     assert isinstance(e.value, AudioEngineError) and isinstance(e.value, ValueError)
     good = tmp_path / "good.mid"
     good.write_bytes(rae.demo_midi())

@@ -15,6 +15,13 @@ def use_api() -> float:
     return d + report.duration_s + float(audio.shape[1])
 
 
+def use_midi_warnings_and_info() -> int:
+    report = rae.render_midi_detailed("a.mid", "builtin", strict=False).report
+    offsets = [w["offset"] for w in report.warnings]
+    info: dict[str, object] = rae.midi_info(b"MThd", strict=True)
+    return len(offsets) + len(info)
+
+
 def use_onsets_dynamics_tempo(x: npt.NDArray[np.float32]) -> float:
     on: rae.Onsets = rae.detect_onsets(x, 44100, method="energy", backtrack=True)
     times: npt.NDArray[np.float64] = on.times_s

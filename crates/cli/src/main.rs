@@ -10,6 +10,7 @@ use rust_audio_engine as rae;
 
 mod analyze;
 mod fx;
+mod info;
 mod waveform;
 
 #[derive(Parser)]
@@ -29,10 +30,7 @@ enum Command {
     /// parallel into an output directory.
     Render(RenderArgs),
     /// Describe a MIDI file or a SoundFont (SF2/SF3).
-    Info {
-        /// A .mid/.midi or .sf2/.sf3 file.
-        file: PathBuf,
-    },
+    Info(info::InfoArgs),
     /// Waveform of an audio file for web players: audiowaveform .dat/.json (peaks.js),
     /// wavesurfer.js JSON, or a PNG picture (waveform or spectrogram). Option names follow
     /// audiowaveform's.
@@ -103,9 +101,14 @@ struct RenderArgs {
     /// inputs, the extension is used for files named after each input in the output directory.
     #[arg(long)]
     waveform: Option<PathBuf>,
-    /// Print nothing but errors.
+    /// Print nothing but errors and the MIDI reader's warnings.
     #[arg(long, short)]
     quiet: bool,
+    /// Refuse a MIDI file that needs a repair to be played (illegal status bytes, running status
+    /// after a meta or SysEx event, a truncated file, format 2) instead of playing it with a
+    /// warning. See docs/midi.md.
+    #[arg(long)]
+    strict: bool,
     /// Effects after synthesis: the reverb first, then the chain file, EQ, compressor and
     /// limiter; then the gain stage (--normalize-lufs normalises loudness there, peaks then
     /// limited to -1 dBFS).
@@ -117,7 +120,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Render(args) => cmd_render(args),
-        Command::Info { file } => cmd_info(&file),
+        Command::Info(args) => info::run(&args),
         Command::Waveform(args) => waveform::run(&args),
         Command::Fx(args) => fx::run(&args),
         Command::Analyze(args) => analyze::run(&args),
@@ -205,6 +208,7 @@ fn render_options(args: &RenderArgs) -> Result<rae::RenderOptions, Failure> {
         normalize,
         threads: args.threads,
         use_gpu: args.gpu,
+        strict: args.strict,
         ..Default::default()
     })
 }
@@ -275,6 +279,9 @@ fn cmd_render(mut args: RenderArgs) -> Result<(), Failure> {
     bar.finish_and_clear();
     let mut failures = Vec::new();
     for ((input, output), r) in jobs.iter().zip(results) {
+        if let Ok(r) = &r {
+            warn(input, &r.warnings);
+        }
         match r {
             Ok(r) if !args.quiet => println!(
                 "{} -> {}: {:.2} s, {} Hz, peak {:.1} dBFS, {:.0}x real time, soundfont {}, backend {}",
@@ -349,71 +356,12 @@ fn render_jobs(
         .collect()
 }
 
-fn cmd_info(file: &Path) -> Result<(), Failure> {
-    let ext = file
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .unwrap_or_default();
-    if ext == "sf2" || ext == "sf3" || file.as_os_str() == "builtin" {
-        let font = rae::load_soundfont(
-            &rae::SoundFontSource::from_arg(&file.to_string_lossy()),
-            rae::Limits::default().max_soundfont_bytes,
-        )?;
-        let s = &font.summary;
-        println!("SoundFont: {}", font.label);
-        println!("  kind: {:?}", s.kind);
-        println!("  name: {}", s.name);
-        if let Some(p) = &font.path {
-            if let Ok(m) = std::fs::metadata(p) {
-                println!("  file size: {} bytes", m.len());
-            }
-        }
-        println!(
-            "  samples: {} ({} bytes of PCM)",
-            s.sample_count, s.sample_data_bytes
-        );
-        println!("  presets: {}", s.presets.len());
-        for p in &s.presets {
-            println!("    {:3}:{:3}  {}", p.bank, p.program, p.name);
-        }
-        println!("  load time: {:.3} s", font.load_seconds);
-        return Ok(());
+/// Prints what the MIDI reader repaired in `file`, one line each, on stderr (even with
+/// `--quiet`: a warning is not progress).
+pub(crate) fn warn(file: &Path, warnings: &[rae::MidiWarning]) {
+    for w in warnings {
+        eprintln!("rae: warning: {}: {w}", file.display());
     }
-    let midi = rae::MidiFile::open(file, &rae::MidiLimits::default())?;
-    let s = midi.summary();
-    println!("MIDI file: {}", file.display());
-    println!("  format: {}", s.format);
-    println!("  tracks: {}", s.tracks);
-    match s.ticks_per_quarter {
-        Some(t) => println!("  division: {t} ticks per quarter note"),
-        None => println!("  division: SMPTE"),
-    }
-    println!("  duration: {:.2} s", s.duration_s);
-    println!("  notes: {}", s.note_count);
-    println!(
-        "  initial tempo: {:.1} BPM ({} tempo events)",
-        s.initial_bpm, s.tempo_changes
-    );
-    let chans: Vec<String> = s.channels.iter().map(|c| (c + 1).to_string()).collect();
-    println!("  channels with notes (1-16): {}", chans.join(", "));
-    let progs: Vec<String> = s
-        .programs
-        .iter()
-        .map(|(c, p)| format!("ch{}:{}", c + 1, p))
-        .collect();
-    println!(
-        "  programs: {}",
-        if progs.is_empty() {
-            "none".into()
-        } else {
-            progs.join(", ")
-        }
-    );
-    if !s.track_names.is_empty() {
-        println!("  track names: {}", s.track_names.join(" | "));
-    }
-    Ok(())
 }
 
 fn cmd_demo(dir: &Path, quiet: bool) -> Result<(), Failure> {

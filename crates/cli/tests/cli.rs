@@ -110,6 +110,7 @@ fn exit_codes_and_messages() {
         b"MThd\0\0\0\x06\0\x01\0\x01\x01\xe0MTrk\0\0\0\x10\0\x90",
     )
     .unwrap();
+    // Truncated: refused in strict mode (by default it plays what is there, with warnings).
     let o = rae(&[
         "render",
         bad.to_str().unwrap(),
@@ -117,11 +118,130 @@ fn exit_codes_and_messages() {
         out.to_str().unwrap(),
         "--soundfont",
         "builtin",
+        "--strict",
     ]);
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("bad.mid") && err.contains("byte"), "{err}");
+    assert!(err.contains("bad.mid") && err.contains("byte 18"), "{err}");
     assert!(!out.exists());
+}
+
+/// A C major fragment whose running status continues after a text event, and which has an
+/// illegal 0xF4 byte: returns the file and the byte offsets of the two repairs.
+fn write_broken(dir: &Path) -> (String, [u64; 2]) {
+    let mut track = vec![0x00, 0x90, 60, 100, 0x60, 60, 0];
+    track.extend_from_slice(&[0x00, 0xFF, 0x01, 0x01, b'x']);
+    track.extend_from_slice(&[0x00, 64, 100, 0x60, 64, 0, 0x00, 0xF4]);
+    track.extend_from_slice(&[
+        0x00, 0x90, 67, 100, 0x60, 0x80, 67, 0, 0x00, 0xFF, 0x2F, 0x00,
+    ]);
+    let mut b = b"MThd\0\0\0\x06\0\0\0\x01\0\x60MTrk".to_vec();
+    b.extend_from_slice(&(track.len() as u32).to_be_bytes());
+    b.extend_from_slice(&track);
+    let p = dir.join("broken.mid");
+    std::fs::write(&p, b).unwrap();
+    (p.to_string_lossy().into_owned(), [22 + 13, 22 + 19])
+}
+
+#[test]
+fn broken_midi_plays_with_warnings_on_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let (midi, [running, illegal]) = write_broken(dir.path());
+    let out = dir.path().join("b.wav");
+    let out = out.to_str().unwrap();
+    let o = rae(&[
+        "render",
+        &midi,
+        "-o",
+        out,
+        "--soundfont",
+        "builtin",
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(o.stdout.is_empty());
+    let err = String::from_utf8_lossy(&o.stderr);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 2, "{err}");
+    assert_eq!(
+        lines[0],
+        format!(
+            "rae: warning: {midi}: byte {running}: running status 0x90 continues after a meta event, which cancels it"
+        )
+    );
+    assert!(
+        lines[1].starts_with(&format!(
+            "rae: warning: {midi}: byte {illegal}: status byte 0xF4"
+        )),
+        "{err}"
+    );
+    let frames = hound::WavReader::open(out).unwrap().duration();
+    assert!(frames >= 44100 * 3 / 2, "{frames} frames");
+    // Strict mode refuses the file at the first repair and writes nothing.
+    std::fs::remove_file(out).unwrap();
+    let o = rae(&[
+        "render",
+        &midi,
+        "-o",
+        out,
+        "--soundfont",
+        "builtin",
+        "--strict",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(
+        err.trim(),
+        format!(
+            "rae: error: {midi}: invalid MIDI at byte {running}: data byte without a status byte"
+        )
+    );
+    assert!(!Path::new(out).exists());
+}
+
+#[test]
+fn info_json_is_the_midi_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let (midi, [running, illegal]) = write_broken(dir.path());
+    let o = rae(&["info", &midi, "--json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["file"], midi.as_str());
+    assert_eq!(doc["note_count"], 3);
+    let keys: Vec<u64> = doc["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["key"].as_u64().unwrap())
+        .collect();
+    assert_eq!(keys, vec![60, 64, 67]);
+    assert_eq!(doc["notes"][0]["duration_s"], 0.5);
+    assert_eq!(doc["warnings"][0]["offset"], running);
+    assert_eq!(doc["warnings"][1]["offset"], illegal);
+    assert_eq!(doc["warnings"][1]["rule"], "illegal_status");
+    assert_eq!(doc["texts"][0]["text"], "x");
+    assert_eq!(String::from_utf8_lossy(&o.stderr).lines().count(), 2);
+    let o = rae(&["info", &midi, "--strict"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains(&format!("byte {running}")));
+    // Empty and non-MIDI files are typed errors naming the file and the byte.
+    for (name, bytes) in [("empty.mid", &b""[..]), ("text.mid", b"not a midi file")] {
+        let p = dir.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        let o = rae(&["info", p.to_str().unwrap(), "--json"]);
+        assert_eq!(o.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.starts_with(&format!(
+                "rae: error: {}: invalid MIDI at byte 0",
+                p.display()
+            )),
+            "{err}"
+        );
+        assert!(o.stdout.is_empty());
+    }
+    // --json describes MIDI files only.
+    assert_eq!(rae(&["info", "builtin", "--json"]).status.code(), Some(2));
 }
 
 #[test]

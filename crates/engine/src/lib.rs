@@ -42,10 +42,11 @@ pub use effects::{Chain, ChainSpec, Effect, EffectSpec};
 pub use error::{catch_panics, Error, Result};
 pub use gain::Normalize;
 pub use io::{decode_audio, read_audio, write_audio, OutputFormat};
-pub use midi::{MidiFile, MidiLimits, MidiSummary};
+pub use midi::{MidiFile, MidiLimits, MidiSummary, MidiWarning, Recovery};
 pub use ops::{
-    analyze, analyze_file, render, render_midi, render_to_file, Analysis, AnalyzeOptions, Limits,
-    MidiSource, RenderOptions, RenderOutput, RenderReport, Rendered,
+    analyze, analyze_file, midi_info, render, render_midi, render_to_file, Analysis,
+    AnalyzeOptions, Limits, MidiInfo, MidiSource, RenderOptions, RenderOutput, RenderReport,
+    Rendered,
 };
 pub use progress::Progress;
 pub use synth::font::{

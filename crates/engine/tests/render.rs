@@ -203,10 +203,15 @@ fn errors_name_the_file_and_leave_no_output() {
     truncated.truncate(truncated.len() / 2);
     let trunc = dir.path().join("trunc.mid");
     std::fs::write(&trunc, &truncated).unwrap();
+    // A truncated file is refused in strict mode; by default what is there plays.
+    let strict = RenderOptions {
+        strict: true,
+        ..RenderOptions::default()
+    };
     let err = render_to_file(
         MidiSource::Path(&trunc),
         &sf,
-        &opts,
+        &strict,
         &RenderOutput::to(&out),
     )
     .unwrap_err();

@@ -57,7 +57,8 @@ fn smf(mut events: Vec<(u32, Vec<u8>)>) -> Vec<u8> {
 
 /// A song that moves around the font: piano at three velocities over the keyboard, then a
 /// program change to strings, a bank select to a variation, a bank with no presets (the
-/// synthesizer falls back to bank 0), and drums on channel 10 switching kits mid-song.
+/// synthesizer falls back to bank 0), drums on channel 10 switching kits mid-song, then General
+/// MIDI 2's rhythm bank on a melodic channel and its melody bank on channel 10.
 fn program_changes() -> Vec<u8> {
     let mut ev: Vec<(u32, Vec<u8>)> = Vec::new();
     let mut note = |tick: u32, channel: u8, key: u8, velocity: u8| {
@@ -75,12 +76,21 @@ fn program_changes() -> Vec<u8> {
         note(7000 + i as u32 * 240, 1, key, 90);
         note(7000 + i as u32 * 240, 9, 38 + i as u8, 90);
     }
+    // General MIDI 2: the rhythm bank on channel 3 (the room kit) and the melody bank on 10.
+    for (i, key) in [36u8, 40, 42, 49].into_iter().enumerate() {
+        note(9000 + i as u32 * 240, 2, key, 100);
+        note(9000 + i as u32 * 240, 9, key + 24, 100);
+    }
     ev.push((2900, vec![0xC0, 48])); // strings
     ev.push((4900, vec![0xB0, 0, 8])); // bank 8: a variation, where the font has one
     ev.push((4900, vec![0xC0, 4]));
     ev.push((6900, vec![0xB0 | 1, 0, 100])); // bank 100 has nothing: program 33 of bank 0
     ev.push((6900, vec![0xC0 | 1, 33]));
     ev.push((6900, vec![0xC0 | 9, 25])); // another drum kit
+    ev.push((8900, vec![0xB0 | 2, 0, 120])); // GM2 rhythm bank: kit 8 (room)
+    ev.push((8900, vec![0xC0 | 2, 8]));
+    ev.push((8900, vec![0xB0 | 9, 0, 121])); // GM2 melody bank: program 11 (vibraphone)
+    ev.push((8900, vec![0xC0 | 9, 11]));
     smf(ev)
 }
 

@@ -30,6 +30,60 @@ pub(crate) struct Channel {
     pitch_bend: f32,
 
     last_data_type: DataType,
+
+    // Fork: master tuning (Universal Real Time SysEx), in semitones; a synthesizer-wide
+    // setting kept by every channel, untouched by resets.
+    master_tune: f32,
+
+    // Fork: portamento (controllers 65, 5 / 37 and 84).
+    portamento: bool,
+    portamento_time: i16,
+    portamento_source: Option<i32>,
+    last_key: Option<i32>,
+}
+
+// Fork: portamento time in seconds for controller 5 values, as measured on a Roland SC-55
+// (dosbox-staging); values between the points are interpolated linearly.
+const PORTAMENTO_SECONDS: [(f32, f32); 15] = [
+    (0.0, 0.0),
+    (1.0, 0.006),
+    (2.0, 0.023),
+    (4.0, 0.05),
+    (8.0, 0.11),
+    (16.0, 0.25),
+    (32.0, 0.5),
+    (64.0, 2.06),
+    (80.0, 4.2),
+    (96.0, 8.4),
+    (112.0, 19.5),
+    (116.0, 26.7),
+    (120.0, 40.0),
+    (124.0, 80.0),
+    (127.0, 480.0),
+];
+
+fn portamento_seconds(time: i16) -> f32 {
+    // Controller 37 (LSB) refines controller 5 between two steps.
+    let x = (time >> 7) as f32 + (time & 0x7F) as f32 / 128_f32;
+    for pair in PORTAMENTO_SECONDS.windows(2) {
+        let ((x0, y0), (x1, y1)) = (pair[0], pair[1]);
+        if x <= x1 {
+            return y0 + (y1 - y0) * (x - x0) / (x1 - x0);
+        }
+    }
+    PORTAMENTO_SECONDS[PORTAMENTO_SECONDS.len() - 1].1
+}
+
+/// Fork: the bank a Bank Select MSB of `value` selects. General MIDI 2 selects a rhythm bank
+/// (MSB 120) or a melody bank (MSB 121) on any channel; other values count from 128 on the
+/// percussion channel.
+pub(crate) fn selected_bank(value: i32, is_percussion_channel: bool) -> i32 {
+    match value {
+        120 => 128,
+        121 => 0,
+        _ if is_percussion_channel => value + 128,
+        _ => value,
+    }
 }
 
 impl Channel {
@@ -51,6 +105,11 @@ impl Channel {
             fine_tune: 0,
             pitch_bend: 0_f32,
             last_data_type: DataType::None,
+            master_tune: 0_f32,
+            portamento: false,
+            portamento_time: 0,
+            portamento_source: None,
+            last_key: None,
         };
 
         channel.reset();
@@ -77,6 +136,11 @@ impl Channel {
         self.fine_tune = 8192;
 
         self.pitch_bend = 0_f32;
+
+        self.portamento = false;
+        self.portamento_time = 0;
+        self.portamento_source = None;
+        self.last_key = None;
     }
 
     pub(crate) fn reset_all_controllers(&mut self) {
@@ -87,13 +151,52 @@ impl Channel {
         self.rpn = -1;
 
         self.pitch_bend = 0_f32;
+
+        // Fork: as General MIDI 2 (RP-015) asks.
+        self.portamento = false;
+        self.portamento_source = None;
     }
 
     pub(crate) fn set_bank(&mut self, value: i32) {
-        self.bank_number = value;
+        self.bank_number = selected_bank(value, self.is_percussion_channel);
+    }
 
-        if self.is_percussion_channel {
-            self.bank_number += 128;
+    pub(crate) fn set_master_tune(&mut self, semitones: f32) {
+        self.master_tune = semitones;
+    }
+
+    pub(crate) fn set_portamento(&mut self, value: i32) {
+        self.portamento = value >= 64;
+    }
+
+    pub(crate) fn set_portamento_time_coarse(&mut self, value: i32) {
+        self.portamento_time = (self.portamento_time & 0x7F) | (value << 7) as i16;
+    }
+
+    pub(crate) fn set_portamento_time_fine(&mut self, value: i32) {
+        self.portamento_time = (((self.portamento_time as i32) & 0xFF80) | value) as i16;
+    }
+
+    pub(crate) fn set_portamento_control(&mut self, key: i32) {
+        self.portamento_source = Some(key);
+    }
+
+    /// Fork: the glide of a note-on of `key`: the distance in semitones from the key it starts
+    /// at (the portamento control's source key, or with portamento on the channel's previous
+    /// key) and the portamento time in seconds; `None` when it does not glide. Drums never do.
+    pub(crate) fn take_glide(&mut self, key: i32) -> Option<(f32, f32)> {
+        let from = match self.portamento_source.take() {
+            Some(source) => Some(source),
+            None if self.portamento => self.last_key,
+            None => None,
+        };
+        self.last_key = Some(key);
+        let seconds = portamento_seconds(self.portamento_time);
+        match from {
+            Some(from) if from != key && seconds > 0_f32 && self.bank_number < 128 => {
+                Some(((from - key) as f32, seconds))
+            }
+            _ => None,
         }
     }
 
@@ -234,7 +337,9 @@ impl Channel {
     }
 
     pub(crate) fn get_tune(&self) -> f32 {
-        self.coarse_tune as f32 + (1_f32 / 8192_f32) * (self.fine_tune - 8192) as f32
+        self.coarse_tune as f32
+            + (1_f32 / 8192_f32) * (self.fine_tune - 8192) as f32
+            + self.master_tune
     }
 
     pub(crate) fn get_pitch_bend(&self) -> f32 {

@@ -48,6 +48,11 @@
 //!   computed only when used, without `fmod`;
 //!   `powf` / `sin` / `cos` / filter coefficients are cached per voice and only
 //!   recomputed when their inputs change.
+//! * **General MIDI 2 additions**: bank select MSB 120 / 121 picks the rhythm /
+//!   melody bank on any channel; portamento (controllers 65, 5 / 37 and 84, with
+//!   times measured on a Roland SC-55; never on drums); master tuning
+//!   ([`Synthesizer::set_master_tune`], for the Universal Real Time SysEx). Files
+//!   that do not use them render as before.
 //! * Opt-in [`SynthesizerSettings::skip_open_filter`] (FluidSynth-like: no
 //!   filtering of fully open, flat filters): faster, but no longer identical.
 //!

@@ -3,7 +3,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::array_math::ArrayMath;
-use crate::channel::Channel;
+use crate::channel::{selected_bank, Channel};
 use crate::chorus::Chorus;
 use crate::error::SynthesizerError;
 use crate::region_pair::RegionPair;
@@ -60,6 +60,12 @@ impl Synthesizer {
     pub const CHANNEL_COUNT: usize = 16;
     /// The percussion channel.
     pub const PERCUSSION_CHANNEL: usize = 9;
+
+    /// Fork: the bank `channel` plays from after a Bank Select (controller 0) of `value`, for
+    /// callers that follow a song's presets as the synthesizer will.
+    pub fn selected_bank(channel: usize, value: i32) -> i32 {
+        selected_bank(value, channel == Self::PERCUSSION_CHANNEL)
+    }
 
     /// Initializes a new synthesizer using a specified SoundFont and settings.
     ///
@@ -175,6 +181,11 @@ impl Synthesizer {
                 0x0B => channel_info.set_expression_coarse(data2), // Expression Coarse
                 0x2B => channel_info.set_expression_fine(data2), // Expression Fine
                 0x40 => channel_info.set_hold_pedal(data2), // Hold Pedal
+                // Fork: portamento.
+                0x05 => channel_info.set_portamento_time_coarse(data2), // Portamento Time
+                0x25 => channel_info.set_portamento_time_fine(data2), // Portamento Time Fine
+                0x41 => channel_info.set_portamento(data2), // Portamento On/Off
+                0x54 => channel_info.set_portamento_control(data2), // Portamento Control
                 0x5B => channel_info.set_reverb_send(data2), // Reverb Send
                 0x5D => channel_info.set_chorus_send(data2), // Chorus Send
                 0x63 => channel_info.set_nrpn_coarse(data2), // NRPN Coarse
@@ -227,6 +238,15 @@ impl Synthesizer {
             return;
         }
 
+        // Fork: portamento, as a pitch offset that falls to zero by one step per block.
+        let glide = self.channels[channel as usize]
+            .take_glide(key)
+            .map(|(semitones, seconds)| {
+                let blocks =
+                    (seconds * self.sample_rate as f32 / self.block_size as f32).max(1_f32);
+                (semitones, semitones.abs() / blocks)
+            });
+
         let channel_info = &self.channels[channel as usize];
 
         let preset_id = (channel_info.get_bank_number() << 16) | channel_info.get_patch_number();
@@ -263,7 +283,10 @@ impl Synthesizer {
                         }
 
                         if let Some(value) = self.voices.request_new(instrument_region, channel) {
-                            value.start(&region_pair, channel, key, velocity)
+                            value.start(&region_pair, channel, key, velocity);
+                            if let Some((semitones, step)) = glide {
+                                value.set_glide(semitones, step);
+                            }
                         }
                     }
                 }
@@ -305,6 +328,14 @@ impl Synthesizer {
                     voice.end();
                 }
             }
+        }
+    }
+
+    /// Fork: sets the master tuning (General MIDI 2 Master Fine and Coarse Tuning), in
+    /// semitones, for every channel. It adds to each channel's own tuning.
+    pub fn set_master_tune(&mut self, semitones: f32) {
+        for channel in &mut self.channels {
+            channel.set_master_tune(semitones);
         }
     }
 

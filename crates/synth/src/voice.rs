@@ -75,6 +75,10 @@ pub(crate) struct Voice {
     // This is used to smooth out the cutoff frequency.
     smoothed_cutoff: f32,
 
+    // Fork: portamento: a pitch offset in semitones and how much it shrinks per block.
+    glide: f32,
+    glide_step: f32,
+
     // Fork: caches of per-block transcendental functions.
     cached_cutoff_cents: f32,
     cached_cutoff_factor: f32,
@@ -124,6 +128,8 @@ impl Voice {
             instrument_reverb: 0_f32,
             instrument_chorus: 0_f32,
             smoothed_cutoff: 0_f32,
+            glide: 0_f32,
+            glide_step: 0_f32,
             cached_cutoff_cents: f32::NAN,
             cached_cutoff_factor: 0_f32,
             cached_pan_angle: f32::NAN,
@@ -192,6 +198,15 @@ impl Voice {
 
         self.voice_state = VoiceState::Playing;
         self.voice_length = 0;
+
+        self.glide = 0_f32;
+        self.glide_step = 0_f32;
+    }
+
+    /// Fork: starts the voice `semitones` away from its key, gliding back by `step` a block.
+    pub(crate) fn set_glide(&mut self, semitones: f32, step: f32) {
+        self.glide = semitones;
+        self.glide_step = step;
     }
 
     pub(crate) fn end(&mut self) {
@@ -236,7 +251,18 @@ impl Voice {
         };
         let mod_pitch_change = mod_lfo_pitch + self.mod_env_to_pitch * self.mod_env.get_value();
         let channel_pitch_change = channel_info.get_tune() + channel_info.get_pitch_bend();
-        let pitch = self.key as f32 + vib_pitch_change + mod_pitch_change + channel_pitch_change;
+        let pitch = self.key as f32
+            + vib_pitch_change
+            + mod_pitch_change
+            + channel_pitch_change
+            + self.glide;
+        if self.glide != 0_f32 {
+            self.glide = if self.glide.abs() <= self.glide_step {
+                0_f32
+            } else {
+                self.glide - self.glide_step.copysign(self.glide)
+            };
+        }
         if !self.oscillator.process(data, &mut self.block[..], pitch) {
             return false;
         }

@@ -36,6 +36,67 @@ pub struct PitchTrack {
 }
 
 impl PitchTrack {
+    /// A track made elsewhere (another tracker's output, a reference annotation), for note
+    /// segmentation or drawing: frames at `times_s` (increasing), `f0_hz` (NaN or <= 0 where
+    /// unvoiced), voicing (default: where f0 is positive) and its probability (default 1 where
+    /// voiced, 0 elsewhere). `hop_length` and `frame_length` describe the grid in samples at
+    /// `sample_rate`.
+    pub fn from_parts(
+        times_s: Vec<f64>,
+        f0_hz: Vec<f32>,
+        voiced: Option<Vec<bool>>,
+        voiced_prob: Option<Vec<f32>>,
+        sample_rate: u32,
+        hop_length: usize,
+        frame_length: usize,
+    ) -> Result<Self> {
+        let n = times_s.len();
+        let bad = |m: String| Err(Error::InvalidArgument(format!("pitch track: {m}")));
+        if f0_hz.len() != n {
+            return bad(format!("{} f0 values for {n} times", f0_hz.len()));
+        }
+        if sample_rate == 0 || hop_length == 0 {
+            return bad("sample_rate and hop_length must be at least 1".into());
+        }
+        if times_s.iter().any(|t| !t.is_finite()) || times_s.windows(2).any(|w| w[1] <= w[0]) {
+            return bad("times must be finite and increasing".into());
+        }
+        let voiced = voiced.unwrap_or_else(|| f0_hz.iter().map(|f| *f > 0.0).collect());
+        if voiced.len() != n {
+            return bad(format!("{} voicing flags for {n} times", voiced.len()));
+        }
+        let voiced_prob = voiced_prob
+            .unwrap_or_else(|| voiced.iter().map(|&v| if v { 1.0 } else { 0.0 }).collect());
+        if voiced_prob.len() != n {
+            return bad(format!(
+                "{} voicing probabilities for {n} times",
+                voiced_prob.len()
+            ));
+        }
+        let f0_hz = f0_hz
+            .iter()
+            .zip(&voiced)
+            .map(|(&f, &v)| {
+                if v && f.is_finite() && f > 0.0 {
+                    f
+                } else {
+                    f32::NAN
+                }
+            })
+            .collect::<Vec<_>>();
+        let voiced = f0_hz.iter().map(|f| f.is_finite()).collect();
+        Ok(Self {
+            method: PitchMethod::External,
+            times_s,
+            f0_hz,
+            voiced,
+            voiced_prob,
+            sample_rate,
+            hop_length,
+            frame_length,
+        })
+    }
+
     /// Number of frames.
     pub fn len(&self) -> usize {
         self.times_s.len()
@@ -437,7 +498,7 @@ pub fn analyze_pitch_mono_progress(
                 track.voiced_prob.push(o.yin_prob);
             }
         }
-        PitchMethod::Pyin => {
+        PitchMethod::Pyin | PitchMethod::External => {
             let hmm = pyin::Hmm::new(&cfg);
             let path = hmm.decode(obs.iter().map(|o| &o.emission));
             for (o, state) in obs.iter().zip(path) {

@@ -14,6 +14,9 @@ pub enum PitchMethod {
     /// and voicing, decoded by Viterbi, picks a smooth track.
     #[default]
     Pyin,
+    /// A track made elsewhere ([`PitchTrack::from_parts`](super::PitchTrack::from_parts)):
+    /// not a tracker this engine runs.
+    External,
 }
 
 impl PitchMethod {
@@ -22,6 +25,7 @@ impl PitchMethod {
         match self {
             Self::Yin => "yin",
             Self::Pyin => "pyin",
+            Self::External => "external",
         }
     }
 }
@@ -98,6 +102,11 @@ pub(crate) struct Resolved {
 
 impl Resolved {
     pub(crate) fn new(sample_rate: u32, p: &PitchParams) -> Result<Self> {
+        if p.method == PitchMethod::External {
+            return Err(Error::InvalidArgument(
+                "method must be \"yin\" or \"pyin\" to analyse audio".into(),
+            ));
+        }
         if !(1000..=768_000).contains(&sample_rate) {
             return Err(Error::InvalidArgument(format!(
                 "sample_rate must be within 1000..=768000 Hz, not {sample_rate}"

@@ -26,6 +26,9 @@ const BOLTZMANN: f64 = 2.0;
 const NO_TROUGH_PROB: f64 = 0.01;
 const BINS_PER_SEMITONE: f64 = 10.0;
 const SWITCH_PROB: f64 = 0.01;
+/// Share of a candidate's mass given to a shorter candidate whose period divides its own
+/// (k >= 2, within 3 % of k): tuned on the development set (`make bench-accuracy`).
+const SUBHARMONIC_SHARE: f32 = 0.3;
 const MAX_OCTAVES_PER_S: f64 = 35.92;
 /// Only the first dips below a threshold matter: the Boltzmann weight of the 13th is e^-24.
 const MAX_ORDER: usize = 12;
@@ -243,6 +246,7 @@ pub(crate) fn finish_emission(e: &mut Emission, t: &PyinTables) {
         });
     let rho = if den > 0.0 { num / den } else { 0.0 };
     let vp = vp_long.max(periodic_evidence(rho)).min(1.0);
+    subharmonic_transfer(&mut e.candidates);
     for c in e.candidates.iter_mut() {
         c.bin = t.bin(f64::from(c.f0_hz));
         c.prob = c.raw_prob / vp_long * vp;
@@ -262,6 +266,24 @@ pub(crate) fn finish_emission(e: &mut Emission, t: &PyinTables) {
     merged.retain(|c| c.prob > 1e-7);
     e.voiced_prob = merged.iter().map(|c| c.prob).sum::<f32>().clamp(0.0, 1.0);
     e.candidates = merged;
+}
+
+/// A candidate whose period is an integer multiple of a shorter candidate's is the same
+/// periodicity seen k times over (a sub-harmonic): give part of its mass to the shorter one.
+/// The total mass, and so the voicing probability, is unchanged.
+fn subharmonic_transfer(cands: &mut [Candidate]) {
+    for j in 0..cands.len() {
+        let shorter = (0..cands.len()).find(|&i| {
+            let r = cands[j].period / cands[i].period;
+            let k = r.round();
+            i != j && k >= 2.0 && (r - k).abs() <= 0.03 * k
+        });
+        if let Some(i) = shorter {
+            let moved = cands[j].raw_prob * SUBHARMONIC_SHARE;
+            cands[j].raw_prob -= moved;
+            cands[i].raw_prob += moved;
+        }
+    }
 }
 
 /// The pitch/voicing HMM for one configuration.

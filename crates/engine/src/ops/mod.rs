@@ -1,15 +1,17 @@
-//! The engine's operations, one function each: render, analyse, waveform, effects. Each takes
-//! its options and returns a result that serialises (`serde`), so the CLI's JSON, Python's
-//! `to_dict()` and the service's responses are views of one value. The layers above (CLI,
+//! The engine's operations, one function each: render, MIDI information, analyse, waveform,
+//! effects. Each takes its options and returns a result that serialises (`serde`), so the CLI's
+//! JSON, Python's `to_dict()` and the service's responses are views of one value. The layers above (CLI,
 //! Python, the service) translate arguments, results and errors, and nothing else.
 
 pub mod analyze;
 pub mod fx;
+pub mod info;
 pub mod render;
 pub mod waveform;
 
 pub use analyze::{analyze, analyze_file, Analysis, AnalyzeOptions};
 pub use fx::{process, process_file, FxReport};
+pub use info::{midi_info, MidiInfo};
 pub use render::{
     render, render_many, render_midi, render_to_file, Limits, MidiSource, RenderOptions,
     RenderOutput, RenderReport, Rendered, DEFAULT_REVERB_IR, RENDER_REVERB_MIX,

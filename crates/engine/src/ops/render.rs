@@ -15,7 +15,7 @@ use crate::effects::{Chain, Convolution, ConvolutionParams, Effect, EffectSpec};
 use crate::error::{catch_panics, Error, Result};
 use crate::gain::{self, Normalize};
 use crate::io::{self, check_output_path, OutputFormat};
-use crate::midi::{MidiFile, MidiLimits};
+use crate::midi::{MidiFile, MidiLimits, MidiWarning};
 use crate::progress::Progress;
 use crate::synth::font::{
     load_soundfont, LoadedSoundFont, SoundFontSource, DEFAULT_MAX_SOUNDFONT_BYTES,
@@ -54,11 +54,13 @@ impl Default for Limits {
 }
 
 impl Limits {
-    fn midi_limits(&self) -> MidiLimits {
+    /// The MIDI reader's limits, strict or not.
+    pub fn midi_limits(&self, strict: bool) -> MidiLimits {
         MidiLimits {
             max_file_bytes: self.max_midi_bytes,
             max_tempo_bpm: self.max_tempo_bpm,
             max_duration_s: self.max_audio_s,
+            strict,
         }
     }
 }
@@ -89,6 +91,9 @@ pub struct RenderOptions {
     /// Asks for the GPU for the heavy effects (the convolution reverb); the report's `backend`
     /// says what ran.
     pub use_gpu: bool,
+    /// Refuse a MIDI file that needs a repair to be played (see `docs/midi.md`) instead of
+    /// playing it and listing the repairs in [`RenderReport::warnings`]. Off by default.
+    pub strict: bool,
     pub limits: Limits,
     /// Called from the rendering thread with the fraction done (0 to 1) as work progresses.
     pub progress: Progress,
@@ -107,6 +112,7 @@ impl Default for RenderOptions {
             normalize: Normalize::default(),
             threads: None,
             use_gpu: false,
+            strict: false,
             limits: Limits::default(),
             progress: Progress::default(),
         }
@@ -178,6 +184,9 @@ pub struct RenderReport {
     pub channel_groups: usize,
     /// Time of the last MIDI event, in seconds.
     pub midi_duration_s: f64,
+    /// What the MIDI reader repaired or tolerated, each with its byte offset (empty for a
+    /// well-formed file).
+    pub warnings: Vec<MidiWarning>,
 }
 
 /// Audio and its report.
@@ -195,10 +204,11 @@ pub enum MidiSource<'a> {
 }
 
 impl MidiSource<'_> {
-    fn parse(&self, limits: &Limits) -> Result<MidiFile> {
+    /// Reads the file (bytes are named `<bytes>` in messages).
+    pub fn parse(&self, limits: &MidiLimits) -> Result<MidiFile> {
         match self {
-            MidiSource::Path(p) => MidiFile::open(p, &limits.midi_limits()),
-            MidiSource::Bytes(b) => MidiFile::parse(b, Path::new("<bytes>"), &limits.midi_limits()),
+            MidiSource::Path(p) => MidiFile::open(p, limits),
+            MidiSource::Bytes(b) => MidiFile::parse(b, Path::new("<bytes>"), limits),
         }
     }
 }
@@ -255,6 +265,7 @@ pub fn render_midi(
         threads: synth.threads,
         channel_groups: synth.channel_groups,
         midi_duration_s: midi.duration_s,
+        warnings: midi.warnings.clone(),
     };
     Ok(Rendered { audio, report })
 }
@@ -292,7 +303,7 @@ pub fn render(
     opts: &RenderOptions,
 ) -> Result<Rendered> {
     catch_panics(|| {
-        let parsed = midi.parse(&opts.limits)?;
+        let parsed = midi.parse(&opts.limits.midi_limits(opts.strict))?;
         let font = load_soundfont(soundfont, opts.limits.max_soundfont_bytes)?;
         render_midi(&parsed, &font, opts)
     })

@@ -6,6 +6,7 @@ mod on_demand;
 mod reach;
 pub mod render;
 pub mod soundfont;
+mod sysex;
 
 /// The synthesizer implementation in use.
 pub(crate) use rae_synth as synth_impl;

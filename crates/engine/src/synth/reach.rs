@@ -1,15 +1,13 @@
 //! Which samples a render can play: each note-on of the MIDI file, with the bank and program its
-//! channel has at that moment (drums on channel 10, bank selects and program changes wherever
-//! they come), matched against the preset and instrument zones exactly as the synthesizer
-//! matches them. An SF3 font decodes those samples, and only those, before the render.
+//! channel has at that moment (drums on channel 10, bank selects, General MIDI 2's rhythm and
+//! melody banks among them, and program changes wherever they come), matched against the preset
+//! and instrument zones exactly as the synthesizer matches them. An SF3 font decodes those
+//! samples, and only those, before the render.
 
 use std::collections::{HashMap, HashSet};
 
 use super::synth_impl as rs;
 use crate::midi::{EventKind, MidiFile};
-
-/// The synthesizer's percussion channel (MIDI channel 10).
-const PERCUSSION_CHANNEL: u8 = 9;
 
 /// The synthesizer's preset choice for a bank and program.
 struct PresetLookup {
@@ -52,7 +50,7 @@ pub(crate) fn samples_reached(midi: &MidiFile, font: &rs::SoundFont) -> Vec<bool
     let lookup = PresetLookup::new(font);
     let mut reached = vec![false; font.get_sample_headers().len()];
     let mut bank = [0i32; 16];
-    bank[usize::from(PERCUSSION_CHANNEL)] = 128;
+    bank[rs::Synthesizer::PERCUSSION_CHANNEL] = 128;
     let mut program = [0i32; 16];
     let mut seen: HashSet<(usize, u8, u8)> = HashSet::new();
     for e in &midi.events {
@@ -70,12 +68,7 @@ pub(crate) fn samples_reached(midi: &MidiFile, font: &rs::SoundFont) -> Vec<bool
             continue;
         };
         match command {
-            0xB0 if data1 == 0 => {
-                *bank = i32::from(data2);
-                if channel == PERCUSSION_CHANNEL {
-                    *bank += 128;
-                }
-            }
+            0xB0 if data1 == 0 => *bank = rs::Synthesizer::selected_bank(c, i32::from(data2)),
             0xC0 => *program = i32::from(data1),
             0x90 if data2 > 0 => {
                 let preset = lookup.find(*bank, *program);

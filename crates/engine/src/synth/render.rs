@@ -10,6 +10,7 @@ use std::sync::Mutex;
 
 use super::font::LoadedSoundFont;
 use super::synth_impl as rs;
+use super::sysex::{self, SysEx};
 use crate::audio::AudioBuffer;
 use crate::error::{Error, Result};
 use crate::midi::{EventKind, MidiFile};
@@ -109,6 +110,8 @@ enum SynthEvent {
     },
     /// GM System On / GS Reset / XG System On: controllers back to defaults.
     Reset,
+    /// Master tuning (fine plus coarse), in semitones.
+    MasterTune(f32),
 }
 
 struct Group {
@@ -159,6 +162,7 @@ impl Group {
                         i32::from(data2),
                     ),
                     SynthEvent::Reset => self.synth.reset_all_controllers(),
+                    SynthEvent::MasterTune(semitones) => self.synth.set_master_tune(semitones),
                 }
             }
             let r = b * BLOCK..(b + 1) * BLOCK;
@@ -176,15 +180,6 @@ impl Group {
             }
         }
     }
-}
-
-fn is_reset_sysex(data: &[u8]) -> bool {
-    // GM System On: F0 7E 7F 09 01 F7 (the leading F0 is stripped by the parser).
-    // GS Reset: F0 41 dd 42 12 40 00 7F 00 41 F7; XG System On: F0 43 1n 4C 00 00 7E 00 F7.
-    data.starts_with(&[0x7E, 0x7F, 0x09, 0x01])
-        || data.starts_with(&[0x7E, 0x7F, 0x09, 0x03])
-        || (data.len() >= 7 && data[0] == 0x41 && data[2..7] == [0x42, 0x12, 0x40, 0x00, 0x7F])
-        || (data.len() >= 6 && data[0] == 0x43 && data[2..6] == [0x4C, 0x00, 0x00, 0x7E])
 }
 
 /// Splits the 16 channels into at most [`MAX_GROUPS`] groups of similar note counts. Depends on
@@ -300,7 +295,7 @@ pub fn synthesize(
 }
 
 /// One synthesizer per channel group, each with the events of its channels at the block before
-/// which they apply (reset SysEx messages go to every group).
+/// which they apply (SysEx resets and master tuning go to every group).
 fn schedule(
     midi: &MidiFile,
     font: &LoadedSoundFont,
@@ -333,6 +328,8 @@ fn schedule(
         });
     }
     let sr = f64::from(settings.sample_rate);
+    // Master fine and coarse tuning, in semitones: the synthesizer takes their sum.
+    let mut master = (0.0f32, 0.0f32);
     for e in &midi.events {
         let block = ((e.time_s * sr).round() as usize) / BLOCK;
         match &e.kind {
@@ -352,9 +349,21 @@ fn schedule(
                     },
                 ));
             }
-            EventKind::SysEx(data) if is_reset_sysex(data) => {
+            EventKind::SysEx(data) => {
+                let event = match sysex::decode(data) {
+                    Some(SysEx::Reset) => SynthEvent::Reset,
+                    Some(SysEx::MasterFineTuning(semitones)) => {
+                        master.0 = semitones;
+                        SynthEvent::MasterTune(master.0 + master.1)
+                    }
+                    Some(SysEx::MasterCoarseTuning(semitones)) => {
+                        master.1 = semitones;
+                        SynthEvent::MasterTune(master.0 + master.1)
+                    }
+                    None => continue,
+                };
                 for g in &mut groups {
-                    g.events.push((block, SynthEvent::Reset));
+                    g.events.push((block, event));
                 }
             }
             _ => {}
