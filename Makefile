@@ -17,7 +17,7 @@ export RAE_TESTDATA
 # cmake builds the bundled libopus; ffmpeg encodes the Opus, WebM and M4A files the decoding tests
 # read (made at test time from a seeded signal, by an encoder that is not our decoder).
 APT_PACKAGES := fluidsynth fluid-soundfont-gm timgm6mb-soundfont musescore-general-soundfont-small \
-	cmake ffmpeg
+	fluidr3mono-gm-soundfont cmake ffmpeg
 
 .PHONY: help demo test conformance deps apt-deps venv testdata lint fmt rust-test wheel pytest stubtest bench bench-fx bench-analysis bench-waveform devset bench-accuracy fuzz browser-test
 
@@ -48,7 +48,7 @@ $(TESTDATA)/.ready: tests/data/gen_signals.py $(wildcard tests/data/midi/*) $(VE
 	$(PY) tests/data/gen_signals.py $(TESTDATA)/audio > /dev/null
 	touch $@
 
-# Debian packages: the reference renderer, three real SoundFonts (SF2 and SF3), the build's cmake
+# Debian packages: the reference renderer, four real SoundFonts (SF2 and SF3), the build's cmake
 # and the test encoders; without recommended packages, to keep the install small.
 apt-deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

@@ -23,12 +23,21 @@ pub(crate) struct SoundFont {
 #[pymethods]
 impl SoundFont {
     /// Loads `path` (SF2 or SF3), or the built-in font for `"builtin"`, through the process-wide
-    /// cache.
+    /// cache. A SF3 font decodes the samples each render needs when it first needs them;
+    /// `preload=True` decodes them all now, for a server that plays most of the font.
     #[new]
-    fn new(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
+    #[pyo3(signature = (path, preload = false))]
+    fn new(py: Python<'_>, path: PathBuf, preload: bool) -> PyResult<Self> {
         let source = rae::SoundFontSource::from_arg(&path.to_string_lossy());
         let inner = py
-            .detach(|| rae::load_soundfont(&source, rae::Limits::default().max_soundfont_bytes))
+            .detach(|| {
+                let font =
+                    rae::load_soundfont(&source, rae::Limits::default().max_soundfont_bytes)?;
+                if preload {
+                    font.preload_all()?;
+                }
+                Ok::<_, rae::Error>(font)
+            })
             .map_err(to_py_err)?;
         Ok(SoundFont { inner })
     }
@@ -70,10 +79,16 @@ impl SoundFont {
         self.inner.summary.sample_count
     }
 
-    /// Bytes of decoded sample data held in memory.
+    /// Bytes of decoded sample data held in memory (for a SF3 font, the samples decoded so far).
     #[getter]
     fn memory_bytes(&self) -> usize {
         self.inner.memory_bytes()
+    }
+
+    /// SF3 samples decoded since the font was loaded (0 for SF2).
+    #[getter]
+    fn samples_decoded(&self) -> usize {
+        self.inner.samples_decoded()
     }
 
     /// Seconds the first load took.

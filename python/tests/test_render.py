@@ -98,11 +98,20 @@ def test_soundfont_object(sf3):
     sf = SoundFont(sf3)
     assert sf.kind == "sf3"
     assert len(sf.presets) > 100
+    a = render_midi(rae.demo_midi(), sf)
+    assert np.abs(a).max() > 0.01
+    # The samples the render needed stay decoded, shared with every handle on the font.
+    assert 0 < sf.samples_decoded < sf.sample_count
     assert sf.memory_bytes > 0
     again = SoundFont(str(sf3))
     assert again.memory_bytes == sf.memory_bytes
-    a = render_midi(rae.demo_midi(), sf)
-    assert np.abs(a).max() > 0.01
+
+
+def test_sf3_preload_renders_the_same(sf3):
+    on_demand = render_midi(rae.demo_midi(), SoundFont(sf3))
+    sf = SoundFont(sf3, preload=True)
+    assert sf.samples_decoded > sf.sample_count / 2
+    assert np.array_equal(render_midi(rae.demo_midi(), sf), on_demand)
 
 
 def test_errors(tmp_path):

@@ -62,6 +62,10 @@ struct RenderArgs {
     /// SF2/SF3 file, or "builtin". Default: $RAE_SOUNDFONT, the system GM font, else builtin.
     #[arg(long)]
     soundfont: Option<String>,
+    /// Decode a whole SF3 SoundFont before rendering, for batches that play most of it.
+    /// Without it a render decodes only the samples its notes reach. No effect on SF2.
+    #[arg(long)]
+    preload: bool,
     /// Output sample rate in Hz (22050 to 96000).
     #[arg(long, default_value_t = 44100)]
     sample_rate: u32,
@@ -261,6 +265,10 @@ fn cmd_render(mut args: RenderArgs) -> Result<(), Failure> {
         rae::SoundFontSource::from_arg,
     );
     let mut opts = render_options(&args)?;
+    if args.preload {
+        // The cache shares the preloaded font with the renders below.
+        rae::load_soundfont(&soundfont, opts.limits.max_soundfont_bytes)?.preload_all()?;
+    }
     let to_dir = inputs.len() > 1 || args.output.is_dir();
     let jobs = render_jobs(&args, &inputs, format, to_dir);
     if to_dir {

@@ -269,6 +269,34 @@ fn info_describes_midi_and_soundfonts() {
 }
 
 #[test]
+fn sf3_renders_the_same_preloaded() {
+    // From musescore-general-soundfont-small, which `make test` installs.
+    let sf3 = "/usr/share/sounds/sf3/MuseScore_General_Lite.sf3";
+    let dir = tempfile::tempdir().unwrap();
+    let midi = write_demo(dir.path(), "d.mid");
+    let mut outputs = Vec::new();
+    for (name, preload) in [
+        ("on_demand.wav", None),
+        ("preloaded.wav", Some("--preload")),
+    ] {
+        let out = dir.path().join(name);
+        let mut args = vec![
+            "render",
+            &midi,
+            "-o",
+            out.to_str().unwrap(),
+            "--soundfont",
+            sf3,
+        ];
+        args.extend(preload);
+        let o = rae(&args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        outputs.push(std::fs::read(&out).unwrap());
+    }
+    assert!(outputs[0] == outputs[1], "--preload changed the render");
+}
+
+#[test]
 fn demo_writes_midi_and_audio() {
     let dir = tempfile::tempdir().unwrap();
     let o = rae(&["demo", "-o", dir.path().to_str().unwrap()]);

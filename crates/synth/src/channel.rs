@@ -74,6 +74,18 @@ fn portamento_seconds(time: i16) -> f32 {
     PORTAMENTO_SECONDS[PORTAMENTO_SECONDS.len() - 1].1
 }
 
+/// Fork: the bank a Bank Select MSB of `value` selects. General MIDI 2 selects a rhythm bank
+/// (MSB 120) or a melody bank (MSB 121) on any channel; other values count from 128 on the
+/// percussion channel.
+pub(crate) fn selected_bank(value: i32, is_percussion_channel: bool) -> i32 {
+    match value {
+        120 => 128,
+        121 => 0,
+        _ if is_percussion_channel => value + 128,
+        _ => value,
+    }
+}
+
 impl Channel {
     pub(crate) fn new(is_percussion_channel: bool) -> Self {
         let mut channel = Self {
@@ -146,14 +158,7 @@ impl Channel {
     }
 
     pub(crate) fn set_bank(&mut self, value: i32) {
-        // Fork: General MIDI 2 selects a rhythm bank (MSB 120) or a melody bank (MSB 121)
-        // on any channel.
-        self.bank_number = match value {
-            120 => 128,
-            121 => 0,
-            _ if self.is_percussion_channel => value + 128,
-            _ => value,
-        };
+        self.bank_number = selected_bank(value, self.is_percussion_channel);
     }
 
     pub(crate) fn set_master_tune(&mut self, semitones: f32) {

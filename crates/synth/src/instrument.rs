@@ -5,7 +5,7 @@ use crate::sample_header::SampleHeader;
 use crate::zone::Zone;
 
 /// Represents an instrument in the SoundFont.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Instrument {
     pub(crate) name: String,

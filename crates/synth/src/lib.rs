@@ -26,6 +26,10 @@
 //!   synthesizer with `render_split` + `Effects` reproduce `render` exactly.
 //!   [`MidiFileSequencer::set_channel_mask`] lets one sequencer per channel
 //!   group play the same MIDI file.
+//! * **Sample data held elsewhere**: [`SoundFont::without_wave_data`] loads the
+//!   presets, instruments and sample headers of a font whose samples are decoded
+//!   later (SF3), and [`SoundFont::with_wave_data`] makes a copy that plays a
+//!   given buffer with each sample moved to its place in it.
 //! * **Voice statistics**: [`Synthesizer::active_voice_count`] and
 //!   [`Synthesizer::stolen_voice_count`].
 //! * **No panics** on mismatched buffer lengths (the shortest length is rendered),

@@ -4,7 +4,7 @@ use crate::binary_reader::BinaryReader;
 use crate::error::SoundFontError;
 
 /// Represents a sample in the SoundFont.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SampleHeader {
     pub(crate) name: String,

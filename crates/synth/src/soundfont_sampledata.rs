@@ -6,6 +6,17 @@ use crate::error::SoundFontError;
 use crate::four_cc::FourCC;
 use crate::read_counter::ReadCounter;
 
+/// Fork: where [`SoundFontSampleData::from_slice`] gets the samples of the `smpl` chunk.
+pub(crate) enum SampleSource {
+    /// From the slice itself.
+    Slice,
+    /// Already read (the slice's copy of the chunk is not looked at); their number must match
+    /// the chunk's size.
+    Converted(Vec<i16>),
+    /// Held elsewhere and given later: the chunk is empty.
+    Elsewhere,
+}
+
 #[non_exhaustive]
 pub(crate) struct SoundFontSampleData {
     pub bits_per_sample: i32,
@@ -52,12 +63,11 @@ impl SoundFontSampleData {
     }
 
     /// Fork: reads the sample data list from a byte slice (advancing it past the list),
-    /// converting the `smpl` chunk straight from the slice without an intermediate copy. With
-    /// `converted`, the samples of the `smpl` chunk were already read (the slice's copy of the
-    /// chunk is not looked at); their number must match the chunk's size.
+    /// converting the `smpl` chunk straight from the slice without an intermediate copy, or
+    /// taking the samples from `samples` (see [`SampleSource`]).
     pub(crate) fn from_slice(
         reader: &mut &[u8],
-        mut converted: Option<Vec<i16>>,
+        mut samples: SampleSource,
     ) -> Result<Self, SoundFontError> {
         let chunk_id = BinaryReader::read_four_cc(reader)?;
         if chunk_id != b"LIST" {
@@ -76,6 +86,7 @@ impl SoundFontSampleData {
         }
 
         let mut wave_data: Option<Vec<i16>> = None;
+        let elsewhere = matches!(samples, SampleSource::Elsewhere);
 
         while list_start - reader.len() < end {
             let id = BinaryReader::read_four_cc(reader)?;
@@ -94,15 +105,25 @@ impl SoundFontSampleData {
                 return Err(io::Error::from(io::ErrorKind::UnexpectedEof).into());
             };
             if is_smpl {
-                wave_data = Some(match converted.take() {
-                    Some(samples) if samples.len() * 2 == size => samples,
-                    Some(_) => return Err(SoundFontError::InvalidSampleData),
-                    None => BinaryReader::convert_wave_data(data),
+                wave_data = Some(match std::mem::replace(&mut samples, SampleSource::Slice) {
+                    SampleSource::Slice => BinaryReader::convert_wave_data(data),
+                    SampleSource::Converted(samples) if samples.len() * 2 == size => samples,
+                    SampleSource::Elsewhere if size == 0 => Vec::new(),
+                    _ => return Err(SoundFontError::InvalidSampleData),
                 });
             }
             *reader = rest;
         }
 
+        if elsewhere {
+            let Some(wave_data) = wave_data else {
+                return Err(SoundFontError::SampleDataNotFound);
+            };
+            return Ok(Self {
+                bits_per_sample: 16,
+                wave_data,
+            });
+        }
         Self::finish(wave_data)
     }
 

@@ -3,7 +3,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::array_math::ArrayMath;
-use crate::channel::Channel;
+use crate::channel::{selected_bank, Channel};
 use crate::chorus::Chorus;
 use crate::error::SynthesizerError;
 use crate::region_pair::RegionPair;
@@ -60,6 +60,12 @@ impl Synthesizer {
     pub const CHANNEL_COUNT: usize = 16;
     /// The percussion channel.
     pub const PERCUSSION_CHANNEL: usize = 9;
+
+    /// Fork: the bank `channel` plays from after a Bank Select (controller 0) of `value`, for
+    /// callers that follow a song's presets as the synthesizer will.
+    pub fn selected_bank(channel: usize, value: i32) -> i32 {
+        selected_bank(value, channel == Self::PERCUSSION_CHANNEL)
+    }
 
     /// Initializes a new synthesizer using a specified SoundFont and settings.
     ///

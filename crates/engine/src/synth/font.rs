@@ -3,15 +3,22 @@
 //! modification time, holds fonts behind `Arc`, and evicts least-recently-used fonts beyond a
 //! byte budget. Concurrent first requests for the same font load it once: later callers wait on
 //! the first one's slot instead of loading a second copy.
+//!
+//! A SF2 font is loaded with its sample data. A SF3 font is loaded without decoding anything:
+//! each render decodes the samples its notes reach that no render decoded before, and they
+//! stay with the font (see `on_demand`), within the cache's budget.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Instant, SystemTime};
 
-use super::soundfont::{self, SoundFontKind, SoundFontSummary};
+use super::on_demand::{Compressed, OnDemand};
+use super::reach::{samples_played, samples_reached};
+use super::soundfont::{self, Prepared, SoundFontKind, SoundFontSummary};
 use super::synth_impl as rs;
 use crate::error::{Error, Result};
+use crate::midi::MidiFile;
 
 /// Where a SoundFont comes from.
 #[derive(Debug, Clone, Default)]
@@ -69,7 +76,7 @@ pub const DEFAULT_MAX_SOUNDFONT_BYTES: u64 = 4 * 1024 * 1024 * 1024;
 /// A SoundFont ready for the synthesizer, shared between renders.
 #[derive(Debug)]
 pub struct LoadedSoundFont {
-    pub(crate) font: Arc<rs::SoundFont>,
+    samples: Samples,
     /// The file it came from, `None` for the built-in font.
     pub path: Option<PathBuf>,
     /// What to show a user: the path, or `builtin`.
@@ -77,6 +84,17 @@ pub struct LoadedSoundFont {
     pub summary: SoundFontSummary,
     /// Seconds it took to load (0 when it came from the cache).
     pub load_seconds: f64,
+    /// Its entry in the cache, when it has one.
+    cache_key: Option<CacheKey>,
+}
+
+/// Where a font's sample data is.
+#[derive(Debug)]
+enum Samples {
+    /// All of it in memory (SF2, the built-in font).
+    Resident(Arc<rs::SoundFont>),
+    /// SF3: decoded as renders need it.
+    OnDemand(Box<OnDemand>),
 }
 
 impl LoadedSoundFont {
@@ -85,9 +103,60 @@ impl LoadedSoundFont {
         self.summary.kind
     }
 
-    /// Memory held by the decoded sample data.
+    /// Memory held by the decoded sample data: all of it for a SF2 font, the samples decoded
+    /// so far for a SF3 font.
     pub fn memory_bytes(&self) -> usize {
-        std::mem::size_of_val(self.font.get_wave_data())
+        match &self.samples {
+            Samples::Resident(font) => std::mem::size_of_val(font.get_wave_data()),
+            Samples::OnDemand(samples) => samples.memory_bytes(),
+        }
+    }
+
+    /// How many SF3 samples have been decoded since the font was loaded (0 for SF2).
+    pub fn samples_decoded(&self) -> usize {
+        match &self.samples {
+            Samples::Resident(_) => 0,
+            Samples::OnDemand(samples) => samples.decodes(),
+        }
+    }
+
+    /// Decodes every sample a preset of a SF3 font can play, on all cores, so that no render
+    /// waits for decoding: for a server that plays most of a font. They are kept even beyond
+    /// the cache's budget. Does nothing for a SF2 font. An error names the sample that cannot
+    /// be decoded.
+    pub fn preload_all(&self) -> Result<()> {
+        if let Samples::OnDemand(samples) = &self.samples {
+            let all = samples_played(samples.hydra());
+            samples.font_for(&all, usize::MAX, self.name())?;
+            self.rebalance_cache();
+        }
+        Ok(())
+    }
+
+    /// The synthesizer font for a render of `midi`: for a SF3 font, with every sample its
+    /// notes can reach decoded.
+    pub(crate) fn synth_font(&self, midi: &MidiFile) -> Result<Arc<rs::SoundFont>> {
+        match &self.samples {
+            Samples::Resident(font) => Ok(Arc::clone(font)),
+            Samples::OnDemand(samples) => {
+                let needed = samples_reached(midi, samples.hydra());
+                let before = samples.decodes();
+                let font = samples.font_for(&needed, cache_budget(), self.name())?;
+                if samples.decodes() != before {
+                    self.rebalance_cache();
+                }
+                Ok(font)
+            }
+        }
+    }
+
+    fn name(&self) -> &Path {
+        self.path.as_deref().unwrap_or(Path::new(&self.label))
+    }
+
+    /// Keeps the cache within its budget after this font grew.
+    fn rebalance_cache(&self) {
+        cache().lock_state().evict(self.cache_key.as_ref());
     }
 }
 
@@ -142,22 +211,38 @@ pub fn load_soundfont(source: &SoundFontSource, max_bytes: u64) -> Result<Arc<Lo
     }
 }
 
-/// Loads a font from bytes without caching (the bytes may be SF2 or SF3).
+/// Loads a font from bytes without caching (the bytes may be SF2 or SF3; a SF3 font keeps its
+/// compressed sample data and decodes it as renders need it).
 pub fn load_soundfont_bytes(bytes: &[u8], label: &str) -> Result<LoadedSoundFont> {
     let start = Instant::now();
     let name = PathBuf::from(label);
-    let (sf2, summary) = soundfont::prepare(bytes).map_err(|e| Error::SoundFont {
-        path: name.clone(),
-        message: e.to_string(),
-    })?;
-    let font = parse_prepared(&sf2, &name)?;
+    let (prepared, summary) = soundfont::prepare_lazily(bytes).map_err(|e| invalid(&name, e))?;
+    let samples = match prepared {
+        Prepared::Sf2(sf2) => Samples::Resident(Arc::new(parse_prepared(&sf2, &name)?)),
+        Prepared::Sf3(sf3) => {
+            let smpl = bytes.get(sf3.smpl.clone()).unwrap_or_default().to_vec();
+            Samples::OnDemand(Box::new(OnDemand::new(
+                sf3,
+                Compressed::Memory(smpl),
+                &name,
+            )?))
+        }
+    };
     Ok(LoadedSoundFont {
-        font: Arc::new(font),
+        samples,
         path: None,
         label: label.to_string(),
         summary,
         load_seconds: start.elapsed().as_secs_f64(),
+        cache_key: None,
     })
+}
+
+fn invalid(name: &Path, e: soundfont::SoundFontError) -> Error {
+    Error::SoundFont {
+        path: name.to_path_buf(),
+        message: e.to_string(),
+    }
 }
 
 fn load_file(path: &Path) -> Result<LoadedSoundFont> {
@@ -172,19 +257,56 @@ fn load_file(path: &Path) -> Result<LoadedSoundFont> {
         if let Ok((std::borrow::Cow::Borrowed(sf2), summary)) = soundfont::prepare(&bytes) {
             let font = parse_guarded(path, || rs::SoundFont::from_split(sf2, wave_data))?;
             return Ok(LoadedSoundFont {
-                font: Arc::new(font),
+                samples: Samples::Resident(Arc::new(font)),
                 path: Some(path.to_path_buf()),
                 label,
                 summary,
                 load_seconds: start.elapsed().as_secs_f64(),
+                cache_key: None,
             });
         }
     }
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let mut loaded = load_soundfont_bytes(&bytes, &label)?;
-    loaded.path = Some(path.to_path_buf());
-    loaded.load_seconds = start.elapsed().as_secs_f64();
-    Ok(loaded)
+    // A SF3 font keeps the file open and reads its compressed samples when they are needed. It
+    // is laid out without its sample data in memory; any other file is read whole.
+    let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let (samples, summary) = match soundfont::prepare_lazily_from_file(&mut file) {
+        Some((sf3, summary)) => (read_on_demand(sf3, file, path)?, summary),
+        None => {
+            let bytes = read_whole(&mut file).map_err(|e| Error::io(path, e))?;
+            let (prepared, summary) =
+                soundfont::prepare_lazily(&bytes).map_err(|e| invalid(path, e))?;
+            let samples = match prepared {
+                Prepared::Sf2(sf2) => Samples::Resident(Arc::new(parse_prepared(&sf2, path)?)),
+                Prepared::Sf3(sf3) => read_on_demand(sf3, file, path)?,
+            };
+            (samples, summary)
+        }
+    };
+    Ok(LoadedSoundFont {
+        samples,
+        path: Some(path.to_path_buf()),
+        label,
+        summary,
+        load_seconds: start.elapsed().as_secs_f64(),
+        cache_key: None,
+    })
+}
+
+/// An SF3 font whose samples are read from `file` (its own) as renders need them.
+fn read_on_demand(sf3: soundfont::Sf3Font, file: std::fs::File, path: &Path) -> Result<Samples> {
+    let source = Compressed::file(file, sf3.smpl.start as u64).map_err(|e| Error::io(path, e))?;
+    Ok(Samples::OnDemand(Box::new(OnDemand::new(
+        sf3, source, path,
+    )?)))
+}
+
+/// The whole file, read through the handle the font keeps.
+fn read_whole(file: &mut std::fs::File) -> std::io::Result<Vec<u8>> {
+    use std::io::{Read, Seek};
+    file.seek(std::io::SeekFrom::Start(0))?;
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 fn load_builtin() -> Result<LoadedSoundFont> {
@@ -288,6 +410,11 @@ pub fn cache_stats() -> CacheStats {
     }
 }
 
+/// The cache budget in bytes.
+fn cache_budget() -> usize {
+    cache().lock_state().budget_bytes
+}
+
 /// Sets the cache budget in bytes (fonts in use by a render stay alive through their `Arc`).
 pub fn set_cache_budget(bytes: usize) {
     let mut st = cache().lock_state();
@@ -327,7 +454,8 @@ impl SoundFontCache {
             return Ok(Arc::clone(font));
         }
         match load() {
-            Ok(font) => {
+            Ok(mut font) => {
+                font.cache_key = Some(key.clone());
                 let font = Arc::new(font);
                 *guard = Some(Arc::clone(&font));
                 drop(guard);

@@ -4,6 +4,8 @@
 pub mod builtin;
 pub mod font;
 pub mod interpolation;
+mod on_demand;
+mod reach;
 pub mod render;
 pub mod soundfont;
 mod sysex;

@@ -314,9 +314,11 @@ fn schedule(
             group_of[usize::from(c)] = g;
         }
     }
+    // A SF3 font first decodes the samples this song reaches that no render needed before.
+    let synth_font = font.synth_font(midi)?;
     let mut groups = Vec::with_capacity(groups_channels.len());
     for _ in &groups_channels {
-        let synth = rs::Synthesizer::new(&font.font, settings)
+        let synth = rs::Synthesizer::new(&synth_font, settings)
             .map_err(|e| Error::InvalidArgument(format!("synthesizer settings: {e}")))?;
         groups.push(Group {
             synth,
@@ -461,15 +463,17 @@ impl Output {
 
     /// Updates the tail state with the complete segment starting at `at` (it runs to the end).
     fn check_loudness(&mut self, at: usize) {
-        let mut loud = false;
-        for i in at..self.left.len() {
-            if self.left[i].abs() > TAIL_SILENCE || self.right[i].abs() > TAIL_SILENCE {
-                self.last_loud = i + 1;
-                loud = true;
-            }
-        }
-        if at >= self.end_frame && !loud {
-            self.quiet_after_end = true;
+        // Searched from the end: a loud segment is settled by its last few frames.
+        let left = self.left.get(at..).unwrap_or_default();
+        let right = self.right.get(at..).unwrap_or_default();
+        let last = left
+            .iter()
+            .zip(right)
+            .rposition(|(l, r)| l.abs() > TAIL_SILENCE || r.abs() > TAIL_SILENCE);
+        match last {
+            Some(i) => self.last_loud = at + i + 1,
+            None if at >= self.end_frame => self.quiet_after_end = true,
+            None => {}
         }
     }
 }

@@ -140,11 +140,13 @@ pub fn testdata_midis() -> Vec<PathBuf> {
     files
 }
 
-/// Debian's SoundFonts: `fluid-soundfont-gm`, `timgm6mb-soundfont` and
-/// `musescore-general-soundfont-small`, which `make test` installs.
+/// Debian's SoundFonts: `fluid-soundfont-gm`, `timgm6mb-soundfont`,
+/// `musescore-general-soundfont-small` and `fluidr3mono-gm-soundfont`, which `make test`
+/// installs.
 pub const FLUID: &str = "/usr/share/sounds/sf2/FluidR3_GM.sf2";
 pub const TIMGM: &str = "/usr/share/sounds/sf2/TimGM6mb.sf2";
 pub const SF3: &str = "/usr/share/sounds/sf3/MuseScore_General_Lite.sf3";
+pub const FLUID_MONO: &str = "/usr/share/sounds/sf3/FluidR3Mono_GM.sf3";
 
 /// The SoundFont at `path` (or the built-in one for `"builtin"`). A font that is not installed
 /// fails the test.
@@ -155,7 +157,7 @@ pub fn font(path: &str) -> SoundFontSource {
     assert!(
         Path::new(path).is_file(),
         "{path} is not installed: run `make test`, or apt-get install fluid-soundfont-gm \
-         timgm6mb-soundfont musescore-general-soundfont-small"
+         timgm6mb-soundfont musescore-general-soundfont-small fluidr3mono-gm-soundfont"
     );
     SoundFontSource::Path(path.into())
 }

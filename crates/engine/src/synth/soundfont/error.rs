@@ -267,6 +267,11 @@ pub enum SampleDecodeError {
     #[error("the Ogg Vorbis decoder failed")]
     DecoderLost,
 
-    #[error("the decoded sample data would exceed the 4 GiB a SF2 file can hold")]
-    TooLarge,
+    #[error("its Ogg pages give no granule position, so its length is unknown")]
+    NoLength,
+
+    #[error(
+        "its Ogg pages claim {points} sample points, more than its {packets} packets can hold"
+    )]
+    LengthTooLarge { points: usize, packets: usize },
 }

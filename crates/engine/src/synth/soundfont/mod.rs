@@ -1,7 +1,9 @@
 //! SoundFont files between the disk and the synthesizer: this module owns reading a SoundFont
 //! (SF2 or SF3), checking everything rustysynth would trust, repairing what can be repaired,
 //! decoding SF3's Ogg Vorbis samples, and writing SF2 bytes. [`prepare`] does it all for a file;
-//! [`writer`] and [`hydra`] let the built-in font and tests write their own fonts.
+//! [`prepare_lazily`] leaves SF3 samples compressed, and `file.rs` does that from an open file
+//! without reading the samples into memory. [`writer`] and [`hydra`] let the built-in font and
+//! tests write their own fonts.
 //!
 //! rustysynth trusts the file it reads: on malformed input it can index out of bounds, overflow
 //! `i32` arithmetic (a panic in builds with overflow checks) or read past its sample buffer while
@@ -9,6 +11,7 @@
 //! and `repair.rs` (what the zones refer to, and what would make rendering fail).
 
 mod error;
+mod file;
 pub mod hydra;
 mod repair;
 mod riff;
@@ -19,9 +22,13 @@ pub mod writer;
 mod tests;
 
 use std::borrow::Cow;
+use std::ops::Range;
 
 pub use error::{SampleDecodeError, SoundFontError, ZoneProblem};
+pub(crate) use file::prepare_lazily_from_file;
 use hydra::{text, SAMPLE_TYPE_VORBIS};
+use vorbis::ChunkBytes;
+pub use vorbis::{decode_all, decode_into, CompressedSample, DecodeJob};
 use writer::{write_sf2, SampleData, Sf2};
 
 /// What kind of file the bytes were.
@@ -60,52 +67,173 @@ pub struct PresetSummary {
 /// input is decoded and rebuilt as a 16-bit PCM SF2. Errors describe the problem; the caller adds
 /// the file name.
 pub fn prepare(bytes: &[u8]) -> Result<(Cow<'_, [u8]>, SoundFontSummary), SoundFontError> {
-    let layout = riff::parse_layout(bytes)?;
-    let hydra = hydra::parse_hydra(&layout)?;
-    let mut changed = !layout.clean;
-    let mut samples = hydra.samples;
-
-    let kind = if samples
-        .iter()
-        .any(|s| s.sample_type & SAMPLE_TYPE_VORBIS != 0)
-    {
-        SoundFontKind::Sf3
-    } else {
-        SoundFontKind::Sf2
-    };
-    let mut notes = vec![None; samples.len()];
-    let sample_data = match kind {
-        SoundFontKind::Sf3 => {
-            changed = true;
-            SampleData::from_points(vorbis::convert_sf3(layout.smpl, &mut samples, &mut notes)?)
+    let parsed = Parsed::of(bytes)?;
+    if parsed.kind == SoundFontKind::Sf2 {
+        return prepare_sf2(bytes, parsed);
+    }
+    let (mut samples, mut notes) = (parsed.hydra.samples, parsed.notes);
+    let (layout, total) = vorbis::layout_sf3(&mut { parsed.smpl }, &mut samples, &mut notes)?;
+    let (pcm, failed) = vorbis::decode_layout(parsed.smpl, &layout, total)?;
+    for (i, cause) in failed {
+        // An empty sample: the repair drops the zones that play it, or names it.
+        if let Some(s) = samples.get_mut(i) {
+            s.end = s.start;
+            s.loop_start = s.start;
+            s.loop_end = s.start;
         }
-        SoundFontKind::Sf2 => {
-            if layout.smpl.starts_with(b"OggS") {
-                return Err(SoundFontError::UnmarkedVorbis);
-            }
-            // An odd last byte is not a sample point; the writer leaves it out.
-            changed |= layout.smpl.len() % 2 != 0;
-            SampleData {
-                stored: layout.smpl,
-                appended: Vec::new(),
-            }
+        if let Some(note) = notes.get_mut(i) {
+            *note = Some(cause);
         }
-    };
-
+    }
     let mut font = Sf2 {
-        info: layout.info,
-        presets: hydra.presets,
-        instruments: hydra.instruments,
+        info: parsed.info,
+        presets: parsed.hydra.presets,
+        instruments: parsed.hydra.instruments,
         samples,
-        sample_data,
+        sample_data: SampleData::from_points(pcm),
     };
-    changed |= repair::repair(&mut font, &notes)?;
+    repair::repair(&mut font, &notes)?;
+    let summary = summarize(&font, SoundFontKind::Sf3);
+    Ok((Cow::Owned(write_sf2(&font)?), summary))
+}
 
-    let summary = summarize(&font, kind);
+/// What [`prepare_lazily`] makes of a font.
+#[derive(Debug)]
+pub enum Prepared<'a> {
+    /// SF2 bytes the synthesizer loads as they are, as [`prepare`] returns them.
+    Sf2(Cow<'a, [u8]>),
+    /// An SF3 font whose samples are still compressed.
+    Sf3(Sf3Font),
+}
+
+/// An SF3 font validated without decoding its samples (their lengths come from their Ogg
+/// pages): the hydra, and where each sample's stream is.
+#[derive(Debug)]
+pub struct Sf3Font {
+    /// The font as SF2 bytes with an empty `smpl` chunk. Its sample headers place each sample
+    /// where it would be if all were decoded, in [`points`](Self::points) points of data.
+    pub hydra: Vec<u8>,
+    pub points: usize,
+    /// One per sample header, in order.
+    pub samples: Vec<CompressedSample>,
+    /// The `smpl` chunk's data: byte range in the bytes given to [`prepare_lazily`] (in the
+    /// file, for a file laid out without its samples), which [`CompressedSample::bytes`] count
+    /// from.
+    pub smpl: Range<usize>,
+}
+
+/// Validates a SoundFont (SF2 or SF3) as [`prepare`] does, but leaves SF3 samples compressed:
+/// they are decoded when needed ([`decode_all`]).
+pub fn prepare_lazily(bytes: &[u8]) -> Result<(Prepared<'_>, SoundFontSummary), SoundFontError> {
+    prepare_lazily_reading(bytes, None)
+}
+
+/// [`prepare_lazily`] for bytes whose `smpl` chunk holds zeros in place of its data, which
+/// `smpl` reads instead (an SF3 file read without its samples). The data must be Ogg Vorbis: a
+/// font whose sample headers are not marked as compressed is [`SoundFontError::UnmarkedVorbis`].
+fn prepare_lazily_reading<'a>(
+    bytes: &'a [u8],
+    smpl: Option<&mut dyn ChunkBytes>,
+) -> Result<(Prepared<'a>, SoundFontSummary), SoundFontError> {
+    let parsed = Parsed::of(bytes)?;
+    if parsed.kind == SoundFontKind::Sf2 {
+        if smpl.is_some() {
+            return Err(SoundFontError::UnmarkedVorbis);
+        }
+        let (sf2, summary) = prepare_sf2(bytes, parsed)?;
+        return Ok((Prepared::Sf2(sf2), summary));
+    }
+    let (mut samples, mut notes) = (parsed.hydra.samples, parsed.notes);
+    let mut in_bytes = parsed.smpl;
+    let (layout, total) = match smpl {
+        Some(smpl) => vorbis::layout_sf3(smpl, &mut samples, &mut notes)?,
+        None => vorbis::layout_sf3(&mut in_bytes, &mut samples, &mut notes)?,
+    };
+    let mut font = Sf2 {
+        info: parsed.info,
+        presets: parsed.hydra.presets,
+        instruments: parsed.hydra.instruments,
+        samples,
+        sample_data: SampleData {
+            elsewhere: total,
+            ..SampleData::default()
+        },
+    };
+    repair::repair(&mut font, &notes)?;
+    let summary = summarize(&font, SoundFontKind::Sf3);
+    let smpl_at = (parsed.smpl.as_ptr() as usize).saturating_sub(bytes.as_ptr() as usize);
+    let font = Sf3Font {
+        hydra: write_sf2(&font)?,
+        points: font.sample_data.len(),
+        samples: layout,
+        smpl: smpl_at..smpl_at + parsed.smpl.len(),
+    };
+    Ok((Prepared::Sf3(font), summary))
+}
+
+/// The SF2 path of [`prepare`]: the bytes as they are when rustysynth reads them as we do and
+/// nothing needs repair, else rewritten.
+fn prepare_sf2<'a>(
+    bytes: &'a [u8],
+    parsed: Parsed<'a>,
+) -> Result<(Cow<'a, [u8]>, SoundFontSummary), SoundFontError> {
+    if parsed.smpl.starts_with(b"OggS") {
+        return Err(SoundFontError::UnmarkedVorbis);
+    }
+    // An odd last byte is not a sample point; the writer leaves it out.
+    let mut changed = !parsed.clean || parsed.smpl.len() % 2 != 0;
+    let mut font = Sf2 {
+        info: parsed.info,
+        presets: parsed.hydra.presets,
+        instruments: parsed.hydra.instruments,
+        samples: parsed.hydra.samples,
+        sample_data: SampleData {
+            stored: parsed.smpl,
+            ..SampleData::default()
+        },
+    };
+    changed |= repair::repair(&mut font, &parsed.notes)?;
+    let summary = summarize(&font, SoundFontKind::Sf2);
     if changed {
         Ok((Cow::Owned(write_sf2(&font)?), summary))
     } else {
         Ok((Cow::Borrowed(bytes), summary))
+    }
+}
+
+/// A font's RIFF layout and hydra, parsed and checked.
+struct Parsed<'a> {
+    info: Vec<([u8; 4], &'a [u8])>,
+    smpl: &'a [u8],
+    hydra: hydra::Hydra,
+    kind: SoundFontKind,
+    /// The layout is the one rustysynth reads.
+    clean: bool,
+    /// Why a sample is empty, for messages (one per sample).
+    notes: Vec<Option<SampleDecodeError>>,
+}
+
+impl<'a> Parsed<'a> {
+    fn of(bytes: &'a [u8]) -> Result<Self, SoundFontError> {
+        let layout = riff::parse_layout(bytes)?;
+        let hydra = hydra::parse_hydra(&layout)?;
+        let kind = if hydra
+            .samples
+            .iter()
+            .any(|s| s.sample_type & SAMPLE_TYPE_VORBIS != 0)
+        {
+            SoundFontKind::Sf3
+        } else {
+            SoundFontKind::Sf2
+        };
+        Ok(Parsed {
+            info: layout.info,
+            smpl: layout.smpl,
+            notes: vec![None; hydra.samples.len()],
+            hydra,
+            kind,
+            clean: layout.clean,
+        })
     }
 }
 

@@ -337,10 +337,72 @@ fn mini_sf3() -> Vec<u8> {
         samples,
         sample_data: SampleData {
             stored: &ogg,
-            appended: Vec::new(),
+            ..Default::default()
         },
     };
     write_sf2(&font).unwrap()
+}
+
+/// Loads a variant as the engine does (SF3 samples decoded when a render needs them) and plays
+/// every zone of the mini font: loading or rendering may fail, but must not panic or produce
+/// non-finite samples.
+fn exercise_on_demand(variant: &[u8]) -> Result<(), String> {
+    use crate::demo::{write_smf, Note};
+    let notes: Vec<Note> = [15u8, 45, 75, 105]
+        .iter()
+        .map(|&key| Note {
+            start: 0,
+            length: 240,
+            channel: 0,
+            key,
+            velocity: 100,
+        })
+        .collect();
+    let smf = write_smf(480, 240.0, &[(0, 0)], &notes, &[]);
+    let played = catch_unwind(|| -> Option<bool> {
+        let font = crate::synth::font::load_soundfont_bytes(variant, "variant.sf3").ok()?;
+        let midi =
+            crate::midi::MidiFile::parse(&smf, std::path::Path::new("n.mid"), &Default::default())
+                .ok()?;
+        let opts = crate::ops::RenderOptions {
+            sample_rate: 22050,
+            max_tail_s: 0.1,
+            ..Default::default()
+        };
+        let audio = crate::ops::render_midi(&midi, &font, &opts).ok()?.audio;
+        Some(audio.channels().iter().flatten().all(|x| x.is_finite()))
+    })
+    .map_err(|_| "loading or rendering panicked".to_string())?;
+    match played {
+        Some(false) => Err("non-finite samples".into()),
+        _ => Ok(()),
+    }
+}
+
+/// Lays `variant` out from a file without reading its sample data into memory, as the engine
+/// loads a SF3 file: a font laid out so must be the one its bytes give. `Ok(false)` when the
+/// file is left to be read whole (which the engine then does).
+fn from_file_as_from_bytes(variant: &[u8]) -> Result<bool, String> {
+    let mut file = tempfile::tempfile().map_err(|e| e.to_string())?;
+    std::io::Write::write_all(&mut file, variant).map_err(|e| e.to_string())?;
+    let Some((font, summary)) = prepare_lazily_from_file(&mut file) else {
+        return Ok(false);
+    };
+    match prepare_lazily(variant) {
+        Ok((Prepared::Sf3(bytes), s))
+            if s == summary
+                && bytes.hydra == font.hydra
+                && bytes.points == font.points
+                && bytes.samples == font.samples
+                && bytes.smpl == font.smpl =>
+        {
+            Ok(true)
+        }
+        Ok(_) => Err("laid out from the file, it differs from the font its bytes give".into()),
+        Err(e) => Err(format!(
+            "laid out from the file, but its bytes are refused: {e}"
+        )),
+    }
 }
 
 #[test]
@@ -351,13 +413,14 @@ fn damaged_sf3_never_panics() {
     let font = load(&sf2).unwrap();
     let (l, r) = play(&font, 44100, &[(0, 0)], &[15, 45, 75, 105], 0.3);
     assert!(peak(&l, &r) > 0.01);
+    assert_eq!(from_file_as_from_bytes(&bytes), Ok(true));
 
     let start = Instant::now();
     let mut rng = Rng(0x2545_F491_4F6C_DD1D);
     let smpl_at = bytes.windows(4).position(|w| w == b"smpl").unwrap() + 8;
     let pdta_at = bytes.windows(4).position(|w| w == b"pdta").unwrap();
     let mut failures = Vec::new();
-    let (mut accepted, mut rejected) = (0, 0);
+    let (mut accepted, mut rejected, mut from_file) = (0, 0, 0);
     for n in 0..160 {
         let mut v = bytes.clone();
         let name = if n % 5 == 0 {
@@ -379,9 +442,17 @@ fn damaged_sf3_never_panics() {
             Ok(false) => rejected += 1,
             Err(e) => failures.push(format!("{name}: {e}")),
         }
+        if let Err(e) = exercise_on_demand(&v) {
+            failures.push(format!("{name}, decoded on demand: {e}"));
+        }
+        match from_file_as_from_bytes(&v) {
+            Ok(laid_out) => from_file += usize::from(laid_out),
+            Err(e) => failures.push(format!("{name}, from a file: {e}")),
+        }
     }
     eprintln!(
-        "160 SF3 variants: {accepted} accepted and played, {rejected} rejected, in {:?}",
+        "160 SF3 variants: {accepted} accepted and played, {rejected} rejected, {from_file} laid \
+         out from a file without their samples, in {:?}",
         start.elapsed()
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));

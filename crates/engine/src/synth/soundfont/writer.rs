@@ -32,6 +32,10 @@ pub struct SampleData<'a> {
     pub stored: &'a [u8],
     /// Points after the stored ones: decoded or synthesised samples, guard points.
     pub appended: Vec<i16>,
+    /// Points the sample headers address that are held elsewhere (SF3 samples decoded on
+    /// demand). With any, the writer leaves the `smpl` chunk empty: the reader is told the
+    /// total, [`len`](Self::len), instead.
+    pub elsewhere: usize,
 }
 
 impl<'a> SampleData<'a> {
@@ -40,12 +44,22 @@ impl<'a> SampleData<'a> {
         SampleData {
             stored: &[],
             appended: points,
+            elsewhere: 0,
         }
     }
 
-    /// Number of sample points.
+    /// Number of sample points the headers address.
     pub fn len(&self) -> usize {
-        self.stored.len() / 2 + self.appended.len()
+        self.stored.len() / 2 + self.appended.len() + self.elsewhere
+    }
+
+    /// Number of sample points the writer writes.
+    fn written(&self) -> usize {
+        if self.elsewhere > 0 {
+            0
+        } else {
+            self.len()
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -57,7 +71,7 @@ impl<'a> SampleData<'a> {
 pub fn write_sf2(font: &Sf2) -> Result<Vec<u8>, SoundFontError> {
     let info = info_chunks(&font.info);
     let pdta = pdta_chunks(font)?;
-    let smpl_bytes = (font.sample_data.len() as u64) * 2;
+    let smpl_bytes = (font.sample_data.written() as u64) * 2;
     let info_size = 4 + info.iter().map(|(_, d)| 8 + d.len() as u64).sum::<u64>();
     let sdta_size = 4 + 8 + smpl_bytes;
     let pdta_size = 4 + pdta.iter().map(|(_, d)| 8 + d.len() as u64).sum::<u64>();
@@ -86,13 +100,15 @@ pub fn write_sf2(font: &Sf2) -> Result<Vec<u8>, SoundFontError> {
     out.extend_from_slice(b"sdta");
     chunk_header(&mut out, b"smpl", smpl_bytes)?;
     let data = &font.sample_data;
-    out.extend_from_slice(
-        data.stored
-            .get(..data.stored.len() / 2 * 2)
-            .unwrap_or_default(),
-    );
-    for x in &data.appended {
-        out.extend_from_slice(&x.to_le_bytes());
+    if data.written() > 0 {
+        out.extend_from_slice(
+            data.stored
+                .get(..data.stored.len() / 2 * 2)
+                .unwrap_or_default(),
+        );
+        for x in &data.appended {
+            out.extend_from_slice(&x.to_le_bytes());
+        }
     }
 
     chunk_header(&mut out, b"LIST", pdta_size)?;
