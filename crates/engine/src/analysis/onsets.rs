@@ -257,7 +257,7 @@ fn smooth_length(target: f64) -> usize {
     let t = target.round().max(16.0) as usize;
     let smooth = |mut n: usize| {
         for p in [2, 3, 5] {
-            while n % p == 0 {
+            while n.is_multiple_of(p) {
                 n /= p;
             }
         }
@@ -306,7 +306,7 @@ impl Config {
         check_range("hop_s", p.hop_s, 0.001, 0.05)?;
         check_range("lag_frames", p.lag_frames, 1, 8)?;
         check_range("max_filter_bands", p.max_filter_bands, 1, 15)?;
-        if p.max_filter_bands % 2 == 0 {
+        if p.max_filter_bands.is_multiple_of(2) {
             return Err(Error::InvalidArgument(format!(
                 "onsets: max_filter_bands = {} must be odd (1..=15)",
                 p.max_filter_bands

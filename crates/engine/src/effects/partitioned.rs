@@ -256,7 +256,7 @@ impl ChannelState {
         self.hist[h0..h0 + b].copy_from_slice(&x[..b]);
         for ((stage, st), s) in f.stages.iter().zip(&mut self.stages).zip(&mut self.scratch) {
             let p = stage.layout.p;
-            if t % p != 0 {
+            if !t.is_multiple_of(p) {
                 continue;
             }
             let parts = &stage.parts[ic % stage.parts.len()];

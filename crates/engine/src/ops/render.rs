@@ -256,7 +256,7 @@ pub fn render_midi(
         channels: audio.channel_count(),
         frames: audio.frames(),
         peak_dbfs: audio.peak_dbfs(),
-        backend: backend.report,
+        backend: backend.report(),
         gpu_requested: opts.use_gpu,
         soundfont: font.label.clone(),
         soundfont_load_s: font.load_seconds,

@@ -189,7 +189,7 @@ impl Peaks {
         if self.channels == 0 || self.channels > MAX_CHANNELS {
             return Err(WaveformError::InvalidChannels(self.channels as i64));
         }
-        if self.data.len() % (2 * self.channels) != 0 {
+        if !self.data.len().is_multiple_of(2 * self.channels) {
             return Err(WaveformError::DataLength {
                 expected: (self.length() * 2 * self.channels) as u64,
                 got: self.data.len() as u64,
