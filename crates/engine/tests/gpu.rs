@@ -260,3 +260,93 @@ fn select_reports_what_runs() {
         "{r}"
     );
 }
+
+fn buffer_err(got: &rust_audio_engine::AudioBuffer, want: &rust_audio_engine::AudioBuffer) -> f32 {
+    assert_eq!(got.channel_count(), want.channel_count());
+    got.channels()
+        .iter()
+        .zip(want.channels())
+        .map(|(a, b)| rel_err(a, b))
+        .fold(0.0, f32::max)
+}
+
+#[test]
+fn convolution_effect_and_chain_use_the_gpu() {
+    use rust_audio_engine::effects::{ChainSpec, Convolution, ConvolutionParams, Effect};
+    use rust_audio_engine::AudioBuffer;
+    let Some(_) = gpu() else { return };
+    let audio = AudioBuffer::new(vec![noise(20_000, 1), noise(20_000, 2)], 22_050).unwrap();
+    let params = ConvolutionParams {
+        mix: 0.7,
+        pre_delay_ms: 3.0,
+        ..Default::default()
+    };
+    let mut cpu = Convolution::new("hall", params.clone()).unwrap();
+    let mut on_gpu = Convolution::new("hall", params).unwrap().with_gpu(true);
+    let want = cpu.process_buffer(&audio).unwrap();
+    let got = on_gpu.process_buffer(&audio).unwrap();
+    assert_eq!(got.frames(), want.frames());
+    assert!(buffer_err(&got, &want) < 1e-4);
+    assert_eq!(cpu.backend().as_deref(), Some("cpu"));
+    assert!(on_gpu.backend().unwrap().starts_with("gpu: "));
+
+    let text = "[[effect]]\ntype = \"high_pass\"\ncutoff_frequency_hz = 80\n\n\
+                [[effect]]\ntype = \"convolution\"\nir = \"church\"\nmix = 0.3\n";
+    let spec = ChainSpec::from_toml_str(text, None).unwrap();
+    let (want, r_cpu) = rust_audio_engine::ops::process_on(&audio, &spec, false).unwrap();
+    let (got, r_gpu) = rust_audio_engine::ops::process_on(&audio, &spec, true).unwrap();
+    assert!(buffer_err(&got, &want) < 1e-4);
+    assert_eq!(r_cpu.backend, "cpu");
+    assert!(r_gpu.backend.starts_with("gpu: "), "{}", r_gpu.backend);
+}
+
+#[test]
+fn render_with_reverb_uses_the_gpu() {
+    use rust_audio_engine::ops::{render, MidiSource, RenderOptions};
+    use rust_audio_engine::SoundFontSource;
+    let Some(_) = gpu() else { return };
+    let midi = rust_audio_engine::demo::demo_midi();
+    let run = |use_gpu| {
+        let opts = RenderOptions {
+            use_gpu,
+            reverb: true,
+            ..Default::default()
+        };
+        render(MidiSource::Bytes(&midi), &SoundFontSource::Builtin, &opts).unwrap()
+    };
+    let (cpu, gpu_r) = (run(false), run(true));
+    assert_eq!(cpu.report.backend, "cpu");
+    assert!(
+        gpu_r.report.backend.starts_with("gpu: "),
+        "{}",
+        gpu_r.report.backend
+    );
+    assert!(gpu_r.report.gpu_requested);
+    assert_eq!(gpu_r.audio.frames(), cpu.audio.frames());
+    assert!(buffer_err(&gpu_r.audio, &cpu.audio) < 1e-4);
+}
+
+#[test]
+fn spectrogram_uses_the_gpu() {
+    use rust_audio_engine::waveform::spectrogram::{render_spectrogram, SpectrogramOptions};
+    use rust_audio_engine::AudioBuffer;
+    let Some(_) = gpu() else { return };
+    let audio = AudioBuffer::new(vec![noise(30_000, 4)], 16_000).unwrap();
+    let mut opts = SpectrogramOptions {
+        width: 101,
+        height: 64,
+        fft_size: 1024,
+        ..Default::default()
+    };
+    let (cpu_png, cpu_b) = render_spectrogram(&audio, &opts).unwrap();
+    opts.use_gpu = true;
+    let (gpu_png, gpu_b) = render_spectrogram(&audio, &opts).unwrap();
+    assert_eq!(cpu_b, "cpu");
+    assert!(gpu_b.starts_with("gpu: "), "{gpu_b}");
+    // Colours are quantised: spectra within 1e-4 give (nearly always) the same bytes.
+    assert_eq!(gpu_png.len() > 100, cpu_png.len() > 100);
+    // A size with no kernel falls back and says so.
+    opts.fft_size = 1000;
+    let (_, b) = render_spectrogram(&audio, &opts).unwrap();
+    assert!(b.starts_with("cpu: no GPU kernel for FFT size 1000"), "{b}");
+}

@@ -4,6 +4,7 @@
 //! within floating-point tolerance, and the report of every operation that used a backend says
 //! which one ran, and why when it is not the one asked for.
 
+mod adapters;
 mod cpu;
 pub(crate) mod fft;
 #[cfg(feature = "gpu")]
@@ -11,6 +12,7 @@ pub mod gpu;
 
 use std::sync::Arc;
 
+pub use adapters::{AdapterSummary, GpuReport};
 pub use cpu::Cpu;
 
 use crate::Result;
@@ -168,4 +170,13 @@ fn gpu_backend(_policy: GpuPolicy) -> Arc<dyn Backend> {
     Arc::new(CpuFallback {
         reason: "built without the gpu feature".into(),
     })
+}
+
+/// The adapters found and what a `use_gpu` request runs on now, under `RAE_GPU` (what
+/// `rae gpu` prints).
+pub fn gpu_report() -> GpuReport {
+    #[cfg(feature = "gpu")]
+    return gpu::report();
+    #[cfg(not(feature = "gpu"))]
+    return adapters::without_gpu();
 }

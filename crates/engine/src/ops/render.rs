@@ -150,7 +150,7 @@ impl RenderOptions {
             chain.push(Box::new(reverb.with_backend(backend.backend.clone())));
         }
         for spec in &self.effects {
-            chain.push(spec.build()?);
+            chain.push(spec.build_on(Some(&backend.backend))?);
         }
         Ok(Some(chain))
     }

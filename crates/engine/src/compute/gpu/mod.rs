@@ -15,54 +15,16 @@ use std::sync::{Arc, Mutex, OnceLock};
 pub use backend::{Fault, GpuBackend};
 pub use batch::BatchStats;
 
-use super::GpuPolicy;
+use super::{AdapterSummary, GpuPolicy, GpuReport};
 
-/// An adapter as `rae gpu` lists it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct AdapterSummary {
-    pub name: String,
-    /// The graphics API: Vulkan, Metal or Dx12.
-    pub backend: String,
-    /// DiscreteGpu, IntegratedGpu, VirtualGpu, Cpu (a software rasteriser) or Other.
-    pub device_type: String,
-    pub driver: String,
-    pub driver_info: String,
-}
-
-impl AdapterSummary {
-    fn of(info: &wgpu::AdapterInfo) -> Self {
-        Self {
-            name: info.name.clone(),
-            backend: format!("{:?}", info.backend),
-            device_type: format!("{:?}", info.device_type),
-            driver: info.driver.clone(),
-            driver_info: info.driver_info.clone(),
-        }
+fn summary_of(info: &wgpu::AdapterInfo) -> AdapterSummary {
+    AdapterSummary {
+        name: info.name.clone(),
+        backend: format!("{:?}", info.backend),
+        device_type: format!("{:?}", info.device_type),
+        driver: info.driver.clone(),
+        driver_info: info.driver_info.clone(),
     }
-
-    /// True for software adapters (llvmpipe, lavapipe, WARP, SwiftShader).
-    pub fn is_software(&self) -> bool {
-        self.device_type == "Cpu"
-    }
-
-    /// How reports name a GPU run on it.
-    pub fn label(&self) -> String {
-        format!("gpu: {} ({})", self.name, self.backend)
-    }
-}
-
-/// What `rae gpu` shows: the policy, every adapter found, and what a request for the GPU gets.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct GpuReport {
-    /// `RAE_GPU` as read, or the error it gave.
-    pub policy: String,
-    pub adapters: Vec<AdapterSummary>,
-    /// The adapter a `use_gpu` request runs on, if any.
-    pub chosen: Option<AdapterSummary>,
-    /// What a `use_gpu` request's report says: `"gpu: ..."` or `"cpu: <reason>"`.
-    pub backend: String,
-    /// Why that one (or why none).
-    pub why: String,
 }
 
 /// Lists the adapters and what a request for the GPU gets now (creating the device if needed).
@@ -220,7 +182,7 @@ fn probe() -> &'static Probe {
             adapters: found
                 .into_iter()
                 .map(|a| {
-                    let s = AdapterSummary::of(&a.get_info());
+                    let s = summary_of(&a.get_info());
                     (a, s)
                 })
                 .collect(),
