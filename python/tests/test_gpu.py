@@ -17,7 +17,10 @@ import rust_audio_engine as rae
 
 def gpu_expected() -> bool:
     """Whether a `use_gpu` request should run on the GPU here."""
-    backend = rae.Convolution("room", use_gpu=True).backend
+    conv = rae.Convolution("room", use_gpu=True)
+    assert conv.backend.startswith("cpu: ")  # nothing has run yet
+    conv(np.zeros((1, 100), dtype=np.float32), 44100)
+    backend = conv.backend
     if os.environ.get("RAE_GPU", "auto") == "force" and os.environ.get("CI"):
         assert backend.startswith("gpu: "), f"CI is set and no GPU adapter was found: {backend}"
     return backend.startswith("gpu: ")

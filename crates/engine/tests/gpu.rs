@@ -63,6 +63,13 @@ fn adapter_api_is_native() {
     if std::env::var("WGPU_BACKEND").is_ok_and(|v| v.eq_ignore_ascii_case("vulkan")) {
         assert_eq!(api, "Vulkan", "a GL fallback would fail here");
     }
+    assert!(
+        g.name()
+            .starts_with("cpu: no GPU work in this request (gpu: "),
+        "{}",
+        g.name()
+    );
+    magnitudes(&g, &noise(64, 1), 64);
     assert!(g.name().starts_with("gpu: "), "{}", g.name());
     let report = gpu::report();
     assert!(!report.adapters.is_empty());
@@ -230,7 +237,8 @@ fn simulated_faults_fall_back_with_the_reason() {
         assert!(b.name().starts_with(why), "{}", b.name());
     }
     // The shared device is untouched.
-    assert!(g.name().starts_with("gpu: "));
+    magnitudes(&g, &noise(256, 1), 256);
+    assert!(g.name().starts_with("gpu: "), "{}", g.name());
 }
 
 #[test]
@@ -254,7 +262,9 @@ fn select_reports_what_runs() {
     assert_eq!(compute::select(false).report(), "cpu");
     let Some(_) = gpu() else { return };
     // RAE_GPU is force here (set by the Makefile, or by gpu() when unset).
-    let r = compute::select(true).report();
+    let s = compute::select(true);
+    magnitudes(s.backend.as_ref(), &noise(64, 1), 64);
+    let r = s.report();
     assert!(
         r.starts_with("gpu: ") || std::env::var("RAE_GPU").as_deref() != Ok("force"),
         "{r}"

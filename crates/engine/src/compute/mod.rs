@@ -128,9 +128,10 @@ pub struct Selected {
 }
 
 impl Selected {
-    /// What ran, for reports: `"cpu"` when the CPU was asked for, `"gpu: <adapter> (<api>)"`, or
-    /// `"cpu: <reason>"` when the GPU was asked for and the CPU ran (chosen so, or fallen back
-    /// to during the work). Read it after the work.
+    /// What ran, for reports: `"cpu"` when the CPU was asked for, `"gpu: <adapter> (<api>)"`
+    /// when work ran on the GPU, or `"cpu: <reason>"` when the GPU was asked for and the CPU ran
+    /// (chosen so, fallen back to during the work, or given nothing to do). Read it after the
+    /// work.
     pub fn report(&self) -> String {
         self.backend.name()
     }

@@ -23,13 +23,19 @@ pub enum Fault {
     OutOfMemory,
 }
 
-/// What a backend's work did: set once any of it fell back to the CPU.
+/// What a backend's work did: whether any of it ran on the GPU, and why any of it fell back to
+/// the CPU.
 #[derive(Debug, Default)]
 struct Outcome {
     fell_back: Mutex<Option<String>>,
+    ran: std::sync::atomic::AtomicBool,
 }
 
 impl Outcome {
+    fn ran(&self) {
+        self.ran.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
     fn fall_back(&self, why: String) {
         let mut g = self.fell_back.lock().unwrap_or_else(|e| e.into_inner());
         g.get_or_insert(why);
@@ -133,7 +139,9 @@ impl GpuBackend {
     ) -> std::result::Result<(), String> {
         let gpu = rec.gpu;
         let index = gpu.batcher.submit(gpu, rec.finish())?;
-        read_into(gpu, rb, &index, out)
+        read_into(gpu, rb, &index, out)?;
+        self.outcome.ran();
+        Ok(())
     }
 
     fn magnitudes_gpu(
@@ -176,10 +184,14 @@ impl GpuBackend {
 }
 
 impl Backend for GpuBackend {
+    /// `"gpu: <adapter> (<api>)"` once work ran there and none fell back; a request that
+    /// gave the GPU nothing to do (a render without a convolution) ran on the CPU and says so.
     fn name(&self) -> String {
+        let label = self.gpu.summary.label();
         match self.outcome.reason() {
-            Some(why) => format!("cpu: {why} (fell back from {})", self.gpu.summary.label()),
-            None => self.gpu.summary.label(),
+            Some(why) => format!("cpu: {why} (fell back from {label})"),
+            None if self.outcome.ran.load(std::sync::atomic::Ordering::Relaxed) => label,
+            None => format!("cpu: no GPU work in this request ({label} was ready)"),
         }
     }
 
