@@ -18,8 +18,12 @@ export RAE_TESTDATA
 # read (made at test time from a seeded signal, by an encoder that is not our decoder).
 APT_PACKAGES := fluidsynth fluid-soundfont-gm timgm6mb-soundfont musescore-general-soundfont-small \
 	fluidr3mono-gm-soundfont cmake ffmpeg
+# Mesa's software Vulkan (lavapipe) and the loader, for the GPU tests (no recommends: no X stack).
+GPU_APT_PACKAGES := mesa-vulkan-drivers libvulkan1
+# The GPU tests run on whatever Vulkan adapter exists, software ones included; never on GL.
+GPU_TEST_ENV := RAE_GPU=force WGPU_BACKEND=vulkan
 
-.PHONY: help demo test conformance deps apt-deps venv testdata lint fmt rust-test wheel pytest stubtest bench bench-fx bench-analysis bench-waveform devset bench-accuracy fuzz browser-test
+.PHONY: bench-gpu help demo test conformance deps apt-deps venv testdata lint fmt rust-test wheel pytest stubtest bench bench-fx bench-analysis bench-waveform devset bench-accuracy fuzz browser-test
 
 help:
 	@echo "make demo   render the built-in demo piece to out/demo.wav"
@@ -29,6 +33,7 @@ help:
 	@echo "make bench-analysis  compare pitch/onset analysis with librosa and aubio"
 	@echo "make bench-waveform  compare waveform peaks with numpy"
 	@echo "make bench-fx  compare effects speed with pedalboard (and scipy)"
+	@echo "make bench-gpu  CPU against GPU backend (bench/gpu; on lavapipe: correctness and overhead only)"
 	@echo "make bench-accuracy  pitch/onset/note accuracy vs librosa and aubio (dev set + conformance)"
 
 demo:
@@ -57,6 +62,12 @@ apt-deps:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
+	@missing=""; for p in $(GPU_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
 
 venv: $(VENV)/.ready
 
@@ -75,7 +86,7 @@ fmt:
 	$(CARGO) fmt --all
 
 rust-test: testdata
-	$(CARGO) test --workspace --exclude rust-audio-engine-python --profile $(PROFILE)
+	$(GPU_TEST_ENV) $(CARGO) test --workspace --exclude rust-audio-engine-python --profile $(PROFILE)
 
 wheel: venv
 	rm -rf dist
@@ -83,7 +94,7 @@ wheel: venv
 	$(PY) -m pip install -q --force-reinstall --no-deps dist/*.whl
 
 pytest: wheel testdata
-	cd python/tests && ../../$(PY) -m pytest -q -ra .
+	cd python/tests && $(GPU_TEST_ENV) ../../$(PY) -m pytest -q -ra .
 
 stubtest: wheel
 	$(PY) -m mypy.stubtest rust_audio_engine --allowlist python/stubtest-allowlist.txt
@@ -155,3 +166,10 @@ bench-fx: venv
 	RAE_BUILD_PROFILE=release $(PY) bench/fx_vs_pedalboard.py --out bench/results/fx_vs_pedalboard.txt
 	RAE_BUILD_PROFILE=release taskset -c 0 $(PY) bench/fx_vs_pedalboard.py --label "per core: pinned to CPU 0" \
 	  --out bench/results/fx_vs_pedalboard-per-core.txt
+
+# The compute backends side by side (bench/gpu): FFT batches, concurrent convolution renders,
+# batch spectrograms. On a software adapter it measures correctness and overhead only; --quick
+# keeps it to seconds there.
+bench-gpu:
+	$(CARGO) build --profile $(PROFILE) -q -p rae-gpu-bench
+	$(GPU_TEST_ENV) $(abspath $(or $(CARGO_TARGET_DIR),target))/$(PROFILE)/rae-gpu-bench $(if $(FULL),,--quick) | tee bench/results/gpu-$$(date +%F).txt

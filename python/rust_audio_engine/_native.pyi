@@ -276,6 +276,7 @@ def render_spectrogram_png(
     fft_size: int = 2048,
     min_db: float = ...,  # -100.0
     max_db: float = 0.0,
+    use_gpu: bool = False,
 ) -> bytes: ...
 def midi_info(midi: _MidiArg, *, strict: bool = False) -> dict[str, object]:
     """The document `rae info --json` prints: the summary (format, tracks, duration_s,
@@ -528,6 +529,8 @@ class Effect:
     def reset(self) -> None: ...
     def latency_frames(self, sample_rate: int) -> int: ...
     def tail_frames(self, sample_rate: int) -> int: ...
+    @property
+    def backend(self) -> str: ...
 
 @final
 class Convolution(Effect):
@@ -539,6 +542,7 @@ class Convolution(Effect):
         trim_tail: bool = False,
         normalize: bool = True,
         block_frames: int = 512,
+        use_gpu: bool = False,
     ) -> Convolution: ...
     @property
     def ir(self) -> str: ...
@@ -552,6 +556,8 @@ class Convolution(Effect):
     def normalize(self) -> bool: ...
     @property
     def block_frames(self) -> int: ...
+    @property
+    def use_gpu(self) -> bool: ...
 
 @final
 class Reverb(Effect):

@@ -112,6 +112,15 @@ impl Effect {
         lock(&self.template).latency_frames(sample_rate)
     }
 
+    /// Where whole-buffer calls run their heavy compute: "cpu", "gpu: <adapter> (<api>)", or
+    /// "cpu: <reason>" when the GPU was asked for and the CPU ran.
+    #[getter]
+    fn backend(&self) -> String {
+        lock(&self.template)
+            .backend()
+            .unwrap_or_else(|| "cpu".into())
+    }
+
     /// Frames whole-buffer output adds after the input (the reverb tail).
     fn tail_frames(&self, sample_rate: u32) -> usize {
         lock(&self.template).tail_frames(sample_rate)
@@ -196,6 +205,8 @@ macro_rules! effect_class {
         impl $class {
             #[new]
             #[pyo3(signature = ($($name = $($default)+),*))]
+            // The parameters are the effect's, one Python keyword each.
+            #[allow(clippy::too_many_arguments)]
             fn new(py: Python<'_>, $($name: $ty),*) -> PyResult<PyClassInitializer<Self>> {
                 let spec: PyResult<EffectSpec> = $spec;
                 let params: Vec<String> =
@@ -218,6 +229,7 @@ effect_class!(
         trim_tail: bool = [false],
         normalize: bool = [true],
         block_frames: usize = [512],
+        use_gpu: bool = [false],
     } => Ok(EffectSpec::Convolution(ConvolutionSpec {
         ir: ir.0.clone(),
         mix,
@@ -225,6 +237,7 @@ effect_class!(
         trim_tail,
         normalize,
         block_frames,
+        use_gpu,
     }))
 );
 

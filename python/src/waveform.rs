@@ -308,7 +308,7 @@ fn render_waveform_png<'py>(
 /// A PNG spectrogram (magma colours, low frequencies at the bottom), as bytes.
 #[pyfunction]
 #[pyo3(signature = (audio, sample_rate=None, *, width=800, height=250, log_frequency=false,
-    fft_size=2048, min_db=-100.0, max_db=0.0))]
+    fft_size=2048, min_db=-100.0, max_db=0.0, use_gpu=false))]
 #[allow(clippy::too_many_arguments)]
 fn render_spectrogram_png<'py>(
     py: Python<'py>,
@@ -320,8 +320,10 @@ fn render_spectrogram_png<'py>(
     fft_size: usize,
     min_db: f32,
     max_db: f32,
+    use_gpu: bool,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let mut opts = WaveformOptions::new(Format::Spectrogram);
+    opts.spectrogram.use_gpu = use_gpu;
     opts.spectrogram.width = width;
     opts.spectrogram.height = height;
     opts.spectrogram.log_frequency = log_frequency;

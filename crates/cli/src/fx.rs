@@ -122,6 +122,10 @@ pub(crate) struct FxArgs {
     /// wav16, wav24, wav32f, flac16 or flac24. Default: from the extension (wav16 or flac16).
     #[arg(long)]
     format: Option<String>,
+    /// Run the convolution reverb on the GPU when one is available (RAE_GPU=auto|off|force);
+    /// the summary names the backend that ran.
+    #[arg(long)]
+    gpu: bool,
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
@@ -140,15 +144,16 @@ pub(crate) fn run(args: &FxArgs) -> Result<(), Failure> {
         .as_deref()
         .map(rae::OutputFormat::from_name)
         .transpose()?;
-    let r = rae::ops::process_file(
+    let r = rae::ops::process_file_on(
         &args.input,
         &args.output,
         &ChainSpec { effects: specs },
         format,
+        args.gpu,
     )?;
     if !args.quiet {
         println!(
-            "{} -> {}: {} ({:.2} s of audio, {} channels, {} Hz), peak {:.1} dBFS, processed in {:.3} s",
+            "{} -> {}: {} ({:.2} s of audio, {} channels, {} Hz), peak {:.1} dBFS, processed in {:.3} s, backend {}",
             args.input.display(),
             args.output.display(),
             r.effects.join(" -> "),
@@ -156,7 +161,8 @@ pub(crate) fn run(args: &FxArgs) -> Result<(), Failure> {
             r.channels,
             r.sample_rate,
             r.peak_dbfs,
-            r.process_s
+            r.process_s,
+            r.backend
         );
     }
     Ok(())

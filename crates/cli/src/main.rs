@@ -39,6 +39,13 @@ enum Command {
     Fx(fx::FxArgs),
     /// Analyse a performance: pitch, notes, onsets, dynamics, tempo.
     Analyze(analyze::AnalyzeArgs),
+    /// List the GPU adapters found (name, API, device type), the one a --gpu request runs on and
+    /// why. RAE_GPU=auto (hardware only), force (software adapters too) or off.
+    Gpu {
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Render the built-in demo piece (a gospel-style piano progression) with the best SoundFont
     /// available.
     Demo {
@@ -128,6 +135,7 @@ fn main() -> ExitCode {
         Command::Waveform(args) => waveform::run(&args),
         Command::Fx(args) => fx::run(&args),
         Command::Analyze(args) => analyze::run(&args),
+        Command::Gpu { json } => cmd_gpu(json),
         Command::Demo { output, quiet } => cmd_demo(&output, quiet),
     };
     match result {
@@ -413,6 +421,35 @@ fn cmd_demo(dir: &Path, quiet: bool) -> Result<(), Failure> {
             report.peak_dbfs,
             report.backend
         );
+    }
+    Ok(())
+}
+
+/// `rae gpu`: the engine's adapter report, printed.
+fn cmd_gpu(json: bool) -> Result<(), Failure> {
+    let r = rae::ops::gpu_report();
+    if json {
+        println!("{}", r.to_json()?);
+        return Ok(());
+    }
+    println!("RAE_GPU: {}", r.policy);
+    if r.adapters.is_empty() {
+        println!("adapters: none found");
+    }
+    for a in &r.adapters {
+        let mark = if r.chosen.as_ref() == Some(a) {
+            "*"
+        } else {
+            " "
+        };
+        println!(
+            "{mark} {} | {} | {} | {} {}",
+            a.name, a.backend, a.device_type, a.driver, a.driver_info
+        );
+    }
+    println!("--gpu runs on: {}", r.backend);
+    if r.chosen.is_some() {
+        println!("chosen as {}", r.why);
     }
     Ok(())
 }

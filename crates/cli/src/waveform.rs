@@ -63,6 +63,10 @@ pub(crate) struct WaveformArgs {
     /// One waveform per channel instead of one for their mix.
     #[arg(long)]
     split_channels: bool,
+    /// Compute a spectrogram's spectra on the GPU when one is available (RAE_GPU=auto|off|force);
+    /// the summary names the backend that ran.
+    #[arg(long)]
+    gpu: bool,
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
@@ -91,6 +95,7 @@ fn options(args: &WaveformArgs) -> Result<WaveformOptions, Failure> {
     opts.spectrogram.width = width;
     opts.spectrogram.height = args.height;
     opts.spectrogram.log_frequency = args.log_frequency;
+    opts.spectrogram.use_gpu = args.gpu;
     Ok(opts)
 }
 
@@ -127,11 +132,12 @@ pub(crate) fn run(args: &WaveformArgs) -> Result<(), Failure> {
             r.format.name()
         ),
         _ => println!(
-            "{input} -> {output}: {} {}x{}, {} frequency scale",
+            "{input} -> {output}: {} {}x{}, {} frequency scale, backend {}",
             r.format.name(),
             r.width.unwrap_or(0),
             r.height.unwrap_or(0),
-            if args.log_frequency { "log" } else { "linear" }
+            if args.log_frequency { "log" } else { "linear" },
+            r.backend.as_deref().unwrap_or("cpu")
         ),
     }
     Ok(())

@@ -1004,3 +1004,116 @@ fn waveform_picture_with_a_pitch_contour() {
     assert_eq!(o.status.code(), Some(2));
     assert!(!dat.exists());
 }
+
+/// `rae` with extra environment variables.
+fn rae_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_rae"));
+    c.args(args).env_remove("RAE_SOUNDFONT");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().expect("run rae")
+}
+
+fn write_noise_wav(path: &Path) {
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: 44_100,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(path, spec).unwrap();
+    let mut s: u32 = 1;
+    for _ in 0..2 * 22_050 {
+        s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        w.write_sample(((s >> 16) as i16) / 4).unwrap();
+    }
+    w.finalize().unwrap();
+}
+
+/// The summary lines of `rae fx --gpu` and `rae waveform --gpu` name the backend that ran, under
+/// every GPU setting: off, a missing Vulkan driver, and force (where an adapter exists).
+#[test]
+fn gpu_flags_report_the_backend_that_ran() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.wav");
+    write_noise_wav(&input);
+    let input = input.to_str().unwrap();
+    let out = dir.path().join("out.wav");
+    let png = dir.path().join("s.png");
+    let fx = [
+        "fx",
+        input,
+        "-o",
+        out.to_str().unwrap(),
+        "--reverb",
+        "room",
+        "--gpu",
+    ];
+    let wf = [
+        "waveform",
+        input,
+        "-o",
+        png.to_str().unwrap(),
+        "--output-format",
+        "spectrogram",
+        "--gpu",
+    ];
+    let cases: [(&[(&str, &str)], &str); 3] = [
+        (&[("RAE_GPU", "off")], "backend cpu: RAE_GPU=off"),
+        (
+            &[("RAE_GPU", "force"), ("VK_ICD_FILENAMES", "/nonexistent")],
+            "backend cpu: no adapter",
+        ),
+        (&[("RAE_GPU", "bogus")], "backend cpu: RAE_GPU=bogus is not"),
+    ];
+    for (env, want) in cases {
+        for args in [&fx[..], &wf[..]] {
+            let o = rae_env(args, env);
+            let text = String::from_utf8_lossy(&o.stdout);
+            assert!(
+                o.status.success(),
+                "{env:?}: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+            assert!(text.contains(want), "{env:?} {}: {text}", args[0]);
+        }
+    }
+    // Without --gpu: the CPU, plainly.
+    let o = rae_env(&fx[..6], &[("RAE_GPU", "force")]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("backend cpu\n"));
+    // Forced onto whatever adapter exists: the GPU, or (outside CI) a stated reason.
+    let gpu = rae_env(&["gpu"], &[("RAE_GPU", "force")]);
+    let listing = String::from_utf8_lossy(&gpu.stdout).into_owned();
+    let have_gpu = listing.contains("--gpu runs on: gpu: ");
+    if std::env::var_os("CI").is_some() {
+        assert!(
+            have_gpu,
+            "CI is set and no GPU adapter was found: {listing}"
+        );
+    }
+    for args in [&fx[..], &wf[..]] {
+        let o = rae_env(args, &[("RAE_GPU", "force")]);
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert!(o.status.success());
+        assert_eq!(text.contains("backend gpu: "), have_gpu, "{text}");
+    }
+}
+
+#[test]
+fn gpu_lists_adapters_and_the_choice() {
+    let o = rae_env(&["gpu"], &[("RAE_GPU", "off")]);
+    assert!(o.status.success());
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("RAE_GPU: off") && text.contains("--gpu runs on: cpu: RAE_GPU=off"),
+        "{text}"
+    );
+    let o = rae_env(
+        &["gpu", "--json"],
+        &[("RAE_GPU", "force"), ("VK_ICD_FILENAMES", "/nonexistent")],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["backend"], "cpu: no adapter");
+    assert_eq!(v["adapters"].as_array().map(Vec::len), Some(0));
+}

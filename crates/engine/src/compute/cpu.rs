@@ -55,7 +55,7 @@ impl Backend for Cpu {
 
 /// The number of frames in a batch of `len` samples in frames of `n`, whose magnitudes need
 /// `out_len` slots.
-fn check_batch(len: usize, n: usize, out_len: usize) -> Result<usize> {
+pub(crate) fn check_batch(len: usize, n: usize, out_len: usize) -> Result<usize> {
     if n < 2 || !len.is_multiple_of(n) {
         return Err(Error::InvalidArgument(format!(
             "a batch of {len} samples is not whole frames of {n}"

@@ -65,6 +65,16 @@ impl Effect for Chain {
         }
     }
 
+    fn backend(&self) -> Option<String> {
+        let mut names: Vec<String> = Vec::new();
+        for n in self.effects.iter().filter_map(|e| e.backend()) {
+            if !names.contains(&n) {
+                names.push(n);
+            }
+        }
+        (!names.is_empty()).then(|| names.join("; "))
+    }
+
     fn latency_frames(&self, sample_rate: u32) -> usize {
         self.effects
             .iter()

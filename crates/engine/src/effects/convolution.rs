@@ -143,6 +143,12 @@ impl Convolution {
         self
     }
 
+    /// Runs whole-buffer convolution on the GPU when `use_gpu` and one is available (see
+    /// [`compute::select`]); [`Effect::backend`] then says what ran.
+    pub fn with_gpu(self, use_gpu: bool) -> Self {
+        self.with_backend(compute::select(use_gpu).backend)
+    }
+
     pub fn params(&self) -> &ConvolutionParams {
         &self.params
     }
@@ -226,6 +232,10 @@ fn worker_threads() -> usize {
 impl Effect for Convolution {
     fn name(&self) -> &'static str {
         "convolution"
+    }
+
+    fn backend(&self) -> Option<String> {
+        Some(self.backend.name())
     }
 
     fn process(&mut self, channels: &mut [Vec<f32>], sample_rate: u32) -> Result<()> {

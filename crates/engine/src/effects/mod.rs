@@ -114,6 +114,12 @@ pub trait Effect: Send + Sync {
         0
     }
 
+    /// Where this effect's heavy compute ran, for reports: `None` for effects that always run
+    /// on the CPU, else the backend's name (see [`crate::compute::Backend::name`]).
+    fn backend(&self) -> Option<String> {
+        None
+    }
+
     /// Whether [`Effect::process_buffer`] is the default (streaming over the input plus silence),
     /// so that with no latency and no tail it equals resetting and streaming the buffer in place.
     /// Effects that override `process_buffer` must leave this `false` (the default).

@@ -12,6 +12,9 @@ use super::{
     BoxedEffect, Chain, Compressor, CompressorParams, Eq, FilterBand, FilterType, Gain, Limiter,
     LimiterParams, LoudnessNormalize, Reverb, ReverbParams,
 };
+use std::sync::Arc;
+
+use crate::compute::Backend;
 use crate::{Error, Result};
 
 /// Convolution reverb settings as data (see the convolution module for their meaning).
@@ -26,6 +29,8 @@ pub struct ConvolutionSpec {
     pub normalize: bool,
     /// Streaming partition size in frames (the streaming latency).
     pub block_frames: usize,
+    /// Whole-buffer convolution on the GPU when one is available (see `compute::select`).
+    pub use_gpu: bool,
 }
 
 impl Default for ConvolutionSpec {
@@ -38,6 +43,7 @@ impl Default for ConvolutionSpec {
             trim_tail: p.trim_tail,
             normalize: p.normalize,
             block_frames: p.block_frames,
+            use_gpu: false,
         }
     }
 }
@@ -189,17 +195,29 @@ fn table_into<T: serde::de::DeserializeOwned>(table: toml::Table, what: &str) ->
 impl EffectSpec {
     /// Builds the effect (loading an impulse response file if one is named).
     pub fn build(&self) -> Result<BoxedEffect> {
+        self.build_on(None)
+    }
+
+    /// As [`Self::build`], with every convolution on `backend` when one is given (a render's
+    /// shared backend), else where its own `use_gpu` says.
+    pub fn build_on(&self, backend: Option<&Arc<dyn Backend>>) -> Result<BoxedEffect> {
         Ok(match self {
-            EffectSpec::Convolution(c) => Box::new(super::convolution::Convolution::new(
-                &c.ir,
-                super::convolution::ConvolutionParams {
-                    mix: c.mix,
-                    pre_delay_ms: c.pre_delay_ms,
-                    trim_tail: c.trim_tail,
-                    normalize: c.normalize,
-                    block_frames: c.block_frames,
-                },
-            )?),
+            EffectSpec::Convolution(c) => {
+                let conv = super::convolution::Convolution::new(
+                    &c.ir,
+                    super::convolution::ConvolutionParams {
+                        mix: c.mix,
+                        pre_delay_ms: c.pre_delay_ms,
+                        trim_tail: c.trim_tail,
+                        normalize: c.normalize,
+                        block_frames: c.block_frames,
+                    },
+                )?;
+                Box::new(match backend {
+                    Some(b) => conv.with_backend(b.clone()),
+                    None => conv.with_gpu(c.use_gpu),
+                })
+            }
             EffectSpec::Reverb(p) => Box::new(Reverb::new(*p)?),
             EffectSpec::Filter(b) => Box::new(Eq::new(vec![*b])?),
             EffectSpec::Eq(bands) => Box::new(Eq::new(bands.clone())?),
@@ -210,7 +228,10 @@ impl EffectSpec {
                 Box::new(LoudnessNormalize::new(*target_lufs)?)
             }
             EffectSpec::Chain(specs) => Box::new(Chain::new(
-                specs.iter().map(EffectSpec::build).collect::<Result<_>>()?,
+                specs
+                    .iter()
+                    .map(|s| s.build_on(backend))
+                    .collect::<Result<_>>()?,
             )),
         })
     }
@@ -446,10 +467,15 @@ impl ChainSpec {
 
     /// Builds the chain.
     pub fn build(&self) -> Result<Chain> {
+        self.build_on(None)
+    }
+
+    /// As [`EffectSpec::build_on`] for every effect.
+    pub fn build_on(&self, backend: Option<&Arc<dyn Backend>>) -> Result<Chain> {
         Ok(Chain::new(
             self.effects
                 .iter()
-                .map(EffectSpec::build)
+                .map(|s| s.build_on(backend))
                 .collect::<Result<_>>()?,
         ))
     }

@@ -9,8 +9,9 @@ pub mod info;
 pub mod render;
 pub mod waveform;
 
+pub use crate::compute::gpu_report;
 pub use analyze::{analyze, analyze_file, Analysis, AnalyzeOptions};
-pub use fx::{process, process_file, FxReport};
+pub use fx::{process, process_file, process_file_on, process_on, FxReport};
 pub use info::{midi_info, MidiInfo};
 pub use render::{
     render, render_many, render_midi, render_to_file, Limits, MidiSource, RenderOptions,

@@ -156,7 +156,7 @@ impl RenderOptions {
             chain.push(Box::new(reverb.with_backend(backend.backend.clone())));
         }
         for spec in &self.effects {
-            chain.push(spec.build()?);
+            chain.push(spec.build_on(Some(&backend.backend))?);
         }
         Ok(Some(chain))
     }
@@ -264,7 +264,7 @@ pub fn render_midi(
         channels: audio.channel_count(),
         frames: audio.frames(),
         peak_dbfs: audio.peak_dbfs(),
-        backend: backend.report,
+        backend: backend.report(),
         gpu_requested: opts.use_gpu,
         soundfont: font.label.clone(),
         soundfont_load_s: font.load_seconds,

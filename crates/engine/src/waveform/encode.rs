@@ -8,7 +8,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::png::{render_waveform_png, WaveformImageOptions};
-use super::spectrogram::{render_spectrogram_png, SpectrogramOptions};
+use super::spectrogram::{render_spectrogram, SpectrogramOptions};
 use super::{peaks_of, peaks_of_file, read_peaks, AmplitudeScale, Bits, Peaks, PeaksFile, Zoom};
 use crate::audio::AudioBuffer;
 use crate::error::{find_name, Error, Result};
@@ -185,6 +185,9 @@ pub struct WaveformReport {
     /// Picture size (absent for peaks).
     pub width: Option<u32>,
     pub height: Option<u32>,
+    /// Where a spectrogram's spectra ran (`"cpu"`, `"gpu: ..."`, `"cpu: <reason>"`); absent
+    /// for peaks.
+    pub backend: Option<String>,
 }
 
 /// Encoded waveform bytes and their description.
@@ -218,6 +221,7 @@ fn encoded(bytes: Vec<u8>, peaks: &Peaks, duration_s: f64, opts: &WaveformOption
             bits: Some(peaks.bits.as_u32()),
             width: picture.then_some(opts.image.width),
             height: picture.then_some(opts.image.height),
+            backend: None,
         },
     }
 }
@@ -225,7 +229,7 @@ fn encoded(bytes: Vec<u8>, peaks: &Peaks, duration_s: f64, opts: &WaveformOption
 /// The waveform of `audio`; `name` names it in error messages.
 pub fn encode_buffer(audio: &AudioBuffer, opts: &WaveformOptions, name: &Path) -> Result<Encoded> {
     if opts.format == Format::Spectrogram {
-        let bytes = render_spectrogram_png(audio, &opts.spectrogram)?;
+        let (bytes, backend) = render_spectrogram(audio, &opts.spectrogram)?;
         return Ok(Encoded {
             bytes,
             report: WaveformReport {
@@ -237,6 +241,7 @@ pub fn encode_buffer(audio: &AudioBuffer, opts: &WaveformOptions, name: &Path) -
                 bits: None,
                 width: Some(opts.spectrogram.width),
                 height: Some(opts.spectrogram.height),
+                backend: Some(backend),
             },
         });
     }

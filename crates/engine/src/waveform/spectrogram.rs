@@ -14,7 +14,7 @@
 
 use super::png::{check_dimensions, encode_rgba, Canvas};
 use crate::audio::AudioBuffer;
-use crate::compute::{Backend, Cpu};
+use crate::compute::{self, Backend};
 use crate::{Error, Result};
 
 /// Smallest accepted FFT size.
@@ -40,6 +40,9 @@ pub struct SpectrogramOptions {
     pub max_db: f32,
     /// Lowest frequency of the log scale (default 20 Hz; ignored for the linear scale).
     pub min_frequency_hz: f32,
+    /// Compute the spectra on the GPU when one is available (see `compute::select`; default
+    /// false).
+    pub use_gpu: bool,
 }
 
 impl Default for SpectrogramOptions {
@@ -52,6 +55,7 @@ impl Default for SpectrogramOptions {
             min_db: -100.0,
             max_db: 0.0,
             min_frequency_hz: 20.0,
+            use_gpu: false,
         }
     }
 }
@@ -107,7 +111,17 @@ pub fn row_of_frequency(freq_hz: f64, sample_rate: u32, opts: &SpectrogramOption
 /// row's level is interpolated linearly between the two FFT bins around its frequency
 /// ([`frequency_of_row`]) and coloured from `min_db` (dark) to `max_db` (bright).
 pub fn render_spectrogram_png(audio: &AudioBuffer, opts: &SpectrogramOptions) -> Result<Vec<u8>> {
-    render_spectrogram_png_on(audio, opts, &Cpu)
+    render_spectrogram(audio, opts).map(|r| r.0)
+}
+
+/// [`render_spectrogram_png`] and where its spectra ran (a backend name, as in reports).
+pub fn render_spectrogram(
+    audio: &AudioBuffer,
+    opts: &SpectrogramOptions,
+) -> Result<(Vec<u8>, String)> {
+    let selected = compute::select(opts.use_gpu);
+    let png = render_spectrogram_png_on(audio, opts, selected.backend.as_ref())?;
+    Ok((png, selected.report()))
 }
 
 /// [`render_spectrogram_png`] with the spectra computed on `backend`.
