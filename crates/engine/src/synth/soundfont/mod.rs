@@ -181,7 +181,7 @@ fn prepare_sf2<'a>(
         return Err(SoundFontError::UnmarkedVorbis);
     }
     // An odd last byte is not a sample point; the writer leaves it out.
-    let mut changed = !parsed.clean || parsed.smpl.len() % 2 != 0;
+    let mut changed = !parsed.clean || !parsed.smpl.len().is_multiple_of(2);
     let mut font = Sf2 {
         info: parsed.info,
         presets: parsed.hydra.presets,
