@@ -10,10 +10,13 @@ the same FluidSynth, fonts and pedalboard. Not committed: `make devset` regenera
 
 Per item it writes NAME.mid, NAME.wav (mono, 44.1 kHz) and NAME.json:
     {"instrument", "family", "program", "font", "room", "snr_db", "sample_rate",
-     "notes": [{"onset_s", "offset_s", "midi", "velocity"}],   the notes as played
+     "notes": [{"onset_s", "offset_s", "sounding_until_s", "midi", "velocity"}],  as played
      "f0": {"hop_s": 0.01, "hz": [...]}}                        truth f0 per 10 ms, 0 = unvoiced
 The truth f0 follows the pitch bends written for vibrato and glides, and is voiced from each
-note-on to its note-off.
+note-on to its note-off, or to the moment the note stops sounding if that comes first: a plucked
+or struck note can die away before its key is released. "Sounding" is read from FluidSynth's dry
+render (before the room and the noise): the last 10 ms frame within the note whose level is
+within SOUNDING_DB of the note's loudest frame.
 """
 from __future__ import annotations
 
@@ -36,6 +39,7 @@ SR = 44100
 HOP_S = 0.01
 TPQ = 480
 BEND_RANGE = 2.0  # semitones: the GM default, which every font here honours
+SOUNDING_DB = 30.0  # a note still sounds while within this many dB of its loudest 10 ms frame
 
 FONTS = {
     "fluidr3": "/usr/share/sounds/sf2/FluidR3_GM.sf2",
@@ -202,12 +206,31 @@ def write_midi(notes: list[Note], program: int, path: Path) -> None:
     mid.save(str(path))
 
 
-def truth_f0(notes: list[Note], seconds: float) -> list[float]:
+def sounding_ends(notes: list[Note], dry: np.ndarray, sr: int) -> list[float]:
+    """Per note, the end of its last 10 ms frame within SOUNDING_DB of its loudest one in the dry
+    render (never after its note-off)."""
+    hop = int(round(sr * HOP_S))
+    ends = []
+    for n in notes:
+        a, b = int(n.onset * sr), min(len(dry), int(n.offset * sr))
+        seg = dry[a:b]
+        frames = len(seg) // hop
+        if frames == 0:
+            ends.append(n.offset)
+            continue
+        level = np.sqrt(np.mean(seg[:frames * hop].reshape(frames, hop) ** 2, axis=1) + 1e-20)
+        loud = np.nonzero(level >= level.max() * 10 ** (-SOUNDING_DB / 20))[0]
+        ends.append(min(n.offset, n.onset + (int(loud[-1]) + 1) * HOP_S))
+    return ends
+
+
+def truth_f0(notes: list[Note], seconds: float, ends: list[float] | None = None) -> list[float]:
     frames = int(seconds / HOP_S) + 1
     f0 = np.zeros(frames)
-    for n in notes:
+    for i, n in enumerate(notes):
         pts = bends(n)
-        for k in range(int(math.ceil(n.onset / HOP_S)), min(frames, int(n.offset / HOP_S) + 1)):
+        end = n.offset if ends is None else ends[i]
+        for k in range(int(math.ceil(n.onset / HOP_S)), min(frames, int(end / HOP_S) + 1)):
             t = k * HOP_S
             semis = 0.0
             if pts:
@@ -260,14 +283,17 @@ def main() -> int:
             wav = args.out / f"{name}.wav"
             write_midi(notes, inst.program, midi)
             render(midi, FONTS[font], wav)
+            dry, _ = sf.read(str(wav), dtype="float64", always_2d=True)
+            ends = sounding_ends(notes, dry.mean(axis=1), SR)
             finish(wav, room, snr, rng)
             seconds = sf.info(str(wav)).duration
             truth = {
                 "instrument": inst.name, "family": inst.family, "program": inst.program, "font": font,
                 "room": room, "snr_db": round(snr, 1), "sample_rate": SR,
-                "notes": [{"onset_s": round(n.onset, 4), "offset_s": round(n.offset, 4), "midi": n.midi,
-                           "velocity": n.velocity} for n in notes],
-                "f0": {"hop_s": HOP_S, "hz": truth_f0(notes, seconds)},
+                "notes": [{"onset_s": round(n.onset, 4), "offset_s": round(n.offset, 4),
+                           "sounding_until_s": round(e, 4), "midi": n.midi, "velocity": n.velocity}
+                          for n, e in zip(notes, ends)],
+                "f0": {"hop_s": HOP_S, "hz": truth_f0(notes, seconds, ends)},
             }
             (args.out / f"{name}.json").write_text(json.dumps(truth))
             manifest.append(name)
