@@ -1,8 +1,8 @@
 //! The GPU backend against the CPU reference: every kernel (batched FFT magnitudes, partitioned
 //! convolution), chunked inputs, eight threads at once, simulated faults, and the public
 //! functions that reach it. Runs on whatever adapter `RAE_GPU=force` finds (lavapipe in CI,
-//! where `WGPU_BACKEND=vulkan` is set); with no adapter the tests skip, except under `CI`,
-//! where they fail.
+//! where `WGPU_BACKEND=vulkan` is set); with no adapter they fail (`make test` installs lavapipe:
+//! `mesa-vulkan-drivers libvulkan1`).
 #![cfg(feature = "gpu")]
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers: failures should panic loudly
 
@@ -14,24 +14,19 @@ use common::Rng;
 use rust_audio_engine::compute::gpu::{self, Fault, GpuBackend};
 use rust_audio_engine::compute::{self, Backend, Cpu, GpuPolicy};
 
-/// The GPU backend, or None (skip) when no adapter exists outside CI.
-fn gpu() -> Option<GpuBackend> {
+/// The GPU backend; a missing adapter fails the test.
+fn gpu() -> GpuBackend {
     static ENV: Once = Once::new();
     ENV.call_once(|| {
         if std::env::var_os("RAE_GPU").is_none() {
             std::env::set_var("RAE_GPU", "force");
         }
     });
-    match gpu::backend(GpuPolicy::Force) {
-        Ok(b) => Some(b),
-        Err(why) => {
-            if std::env::var_os("CI").is_some() {
-                panic!("CI is set and the GPU is unavailable: {why}");
-            }
-            eprintln!("skipped: no GPU ({why})");
-            None
-        }
-    }
+    gpu::backend(GpuPolicy::Force).unwrap_or_else(|why| {
+        panic!(
+            "no GPU adapter ({why}): install mesa-vulkan-drivers and libvulkan1 (make test does)"
+        )
+    })
 }
 
 fn noise(len: usize, seed: u64) -> Vec<f32> {
@@ -57,7 +52,7 @@ fn magnitudes(b: &dyn Backend, frames: &[f32], n: usize) -> Vec<f32> {
 
 #[test]
 fn adapter_api_is_native() {
-    let Some(g) = gpu() else { return };
+    let g = gpu();
     let api = &g.adapter().backend;
     assert!(["Vulkan", "Metal", "Dx12"].contains(&api.as_str()), "{api}");
     if std::env::var("WGPU_BACKEND").is_ok_and(|v| v.eq_ignore_ascii_case("vulkan")) {
@@ -77,7 +72,7 @@ fn adapter_api_is_native() {
 
 #[test]
 fn fft_magnitudes_match_cpu_at_every_size() {
-    let Some(g) = gpu() else { return };
+    let g = gpu();
     let mut n = 4;
     while n <= 1 << 16 {
         // Odd batch counts; fewer frames for the large sizes (lavapipe is slow).
@@ -98,7 +93,7 @@ fn fft_magnitudes_match_cpu_at_every_size() {
 
 #[test]
 fn fft_of_a_cosine_and_an_impulse() {
-    let Some(g) = gpu() else { return };
+    let g = gpu();
     let n = 1024;
     let mut frames: Vec<f32> = (0..n)
         .map(|i| (std::f64::consts::TAU * 5.0 * i as f64 / n as f64).cos() as f32)
@@ -116,7 +111,7 @@ fn fft_of_a_cosine_and_an_impulse() {
 
 #[test]
 fn chunked_batches_with_a_partial_last_chunk() {
-    let Some(g) = gpu() else { return };
+    let g = gpu();
     // 4 KiB bindings: 4 frames of 256 per chunk; 11 frames is 3 chunks, the last partial.
     let g = g.with_max_binding(4096);
     let n = 256;
@@ -147,7 +142,7 @@ fn check_convolution(g: &GpuBackend, ir: &[Vec<f32>], signal: &[Vec<f32>], gain:
 
 #[test]
 fn convolution_matches_cpu() {
-    let Some(g) = gpu() else { return };
+    let g = gpu();
     // A short IR (one partition), an IR of several partitions, stereo on mono and mono on stereo.
     check_convolution(&g, &[noise(100, 1)], &[noise(5000, 2)], 0.5);
     check_convolution(
@@ -173,7 +168,7 @@ fn convolution_matches_cpu() {
 
 #[test]
 fn convolution_in_chunks() {
-    let Some(g) = gpu() else { return };
+    let g = gpu();
     // 64 KiB bindings: chunks of a few 256-frame blocks, the last partial.
     let g = g.with_max_binding(64 << 10);
     check_convolution(
@@ -188,7 +183,7 @@ fn convolution_in_chunks() {
 
 #[test]
 fn eight_threads_at_once() {
-    let Some(g) = gpu() else { return };
+    let g = gpu();
     let barrier = Arc::new(Barrier::new(8));
     let handles: Vec<_> = (0..8u64)
         .map(|t| {
@@ -219,7 +214,7 @@ fn eight_threads_at_once() {
 
 #[test]
 fn simulated_faults_fall_back_with_the_reason() {
-    let Some(g) = gpu() else { return };
+    let g = gpu();
     for (fault, why) in [
         (Fault::DeviceLost, "cpu: device lost (simulated)"),
         (Fault::OutOfMemory, "cpu: out of memory (simulated)"),
@@ -243,7 +238,7 @@ fn simulated_faults_fall_back_with_the_reason() {
 
 #[test]
 fn sizes_without_a_kernel_run_on_the_cpu_and_say_so() {
-    let Some(g) = gpu() else { return };
+    let g = gpu();
     let frames = noise(2 * 100, 1);
     let e = rel_err(
         &magnitudes(&g, &frames, 100),
@@ -260,7 +255,7 @@ fn sizes_without_a_kernel_run_on_the_cpu_and_say_so() {
 #[test]
 fn select_reports_what_runs() {
     assert_eq!(compute::select(false).report(), "cpu");
-    let Some(_) = gpu() else { return };
+    gpu();
     // RAE_GPU is force here (set by the Makefile, or by gpu() when unset).
     let s = compute::select(true);
     magnitudes(s.backend.as_ref(), &noise(64, 1), 64);
@@ -284,7 +279,7 @@ fn buffer_err(got: &rust_audio_engine::AudioBuffer, want: &rust_audio_engine::Au
 fn convolution_effect_and_chain_use_the_gpu() {
     use rust_audio_engine::effects::{ChainSpec, Convolution, ConvolutionParams, Effect};
     use rust_audio_engine::AudioBuffer;
-    let Some(_) = gpu() else { return };
+    gpu();
     let audio = AudioBuffer::new(vec![noise(20_000, 1), noise(20_000, 2)], 22_050).unwrap();
     let params = ConvolutionParams {
         mix: 0.7,
@@ -314,7 +309,7 @@ fn convolution_effect_and_chain_use_the_gpu() {
 fn render_with_reverb_uses_the_gpu() {
     use rust_audio_engine::ops::{render, MidiSource, RenderOptions};
     use rust_audio_engine::SoundFontSource;
-    let Some(_) = gpu() else { return };
+    gpu();
     let midi = rust_audio_engine::demo::demo_midi();
     let run = |use_gpu| {
         let opts = RenderOptions {
@@ -340,7 +335,7 @@ fn render_with_reverb_uses_the_gpu() {
 fn spectrogram_uses_the_gpu() {
     use rust_audio_engine::waveform::spectrogram::{render_spectrogram, SpectrogramOptions};
     use rust_audio_engine::AudioBuffer;
-    let Some(_) = gpu() else { return };
+    gpu();
     let audio = AudioBuffer::new(vec![noise(30_000, 4)], 16_000).unwrap();
     let mut opts = SpectrogramOptions {
         width: 101,
