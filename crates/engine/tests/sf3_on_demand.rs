@@ -322,6 +322,9 @@ fn the_cache_budget_bounds_what_a_font_keeps() {
     clear_cache();
     set_cache_budget(1 << 40);
     let tim = load_soundfont(&font(TIMGM), u64::MAX).unwrap();
+    // A SF2 file is read on demand too: read all of it, so that it holds its samples.
+    tim.preload_all().unwrap();
+    assert!(tim.memory_bytes() > 0);
     let sf3 = load_soundfont(&font(SF3), u64::MAX).unwrap();
     assert_eq!(cache_stats().fonts, 2);
     set_cache_budget(tim.memory_bytes() + 1);

@@ -91,9 +91,10 @@ pub struct LoadedSoundFont {
 /// Where a font's sample data is.
 #[derive(Debug)]
 enum Samples {
-    /// All of it in memory (SF2, the built-in font).
+    /// All of it in memory (the built-in font, fonts given as bytes, SF2 fonts that needed
+    /// sample points computed).
     Resident(Arc<rs::SoundFont>),
-    /// SF3: decoded as renders need it.
+    /// A SF2 or SF3 file: read (SF2) or decoded (SF3) as renders need it.
     OnDemand(Box<OnDemand>),
 }
 
@@ -103,8 +104,8 @@ impl LoadedSoundFont {
         self.summary.kind
     }
 
-    /// Memory held by the decoded sample data: all of it for a SF2 font, the samples decoded
-    /// so far for a SF3 font.
+    /// Memory held by the sample data: the samples read or decoded so far for a font loaded
+    /// from a file, all of them for one held in memory.
     pub fn memory_bytes(&self) -> usize {
         match &self.samples {
             Samples::Resident(font) => std::mem::size_of_val(font.get_wave_data()),
@@ -112,7 +113,8 @@ impl LoadedSoundFont {
         }
     }
 
-    /// How many SF3 samples have been decoded since the font was loaded (0 for SF2).
+    /// How many samples have been read (SF2) or decoded (SF3) from the file since the font
+    /// was loaded (0 for a font held in memory).
     pub fn samples_decoded(&self) -> usize {
         match &self.samples {
             Samples::Resident(_) => 0,
@@ -120,10 +122,10 @@ impl LoadedSoundFont {
         }
     }
 
-    /// Decodes every sample a preset of a SF3 font can play, on all cores, so that no render
-    /// waits for decoding: for a server that plays most of a font. They are kept even beyond
-    /// the cache's budget. Does nothing for a SF2 font. An error names the sample that cannot
-    /// be decoded.
+    /// Reads or decodes every sample a preset of the font can play (SF3 on all cores), so that
+    /// no render waits for them: for a server that plays most of a font. They are kept even
+    /// beyond the cache's budget. Does nothing for a font held in memory. An error names the
+    /// sample that cannot be decoded.
     pub fn preload_all(&self) -> Result<()> {
         if let Samples::OnDemand(samples) = &self.samples {
             let all = samples_played(samples.hydra());
@@ -133,8 +135,8 @@ impl LoadedSoundFont {
         Ok(())
     }
 
-    /// The synthesizer font for a render of `midi`: for a SF3 font, with every sample its
-    /// notes can reach decoded.
+    /// The synthesizer font for a render of `midi`: for a font loaded from a file, with every
+    /// sample its notes can reach read or decoded.
     pub(crate) fn synth_font(&self, midi: &MidiFile) -> Result<Arc<rs::SoundFont>> {
         match &self.samples {
             Samples::Resident(font) => Ok(Arc::clone(font)),
@@ -248,55 +250,46 @@ fn invalid(name: &Path, e: soundfont::SoundFontError) -> Error {
 fn load_file(path: &Path) -> Result<LoadedSoundFont> {
     let start = Instant::now();
     let label = path.display().to_string();
-    // Fast path for a plain SF2: the sample data is converted while it is read, never held as
-    // bytes. The rest of the file is validated as usual (the zeros standing in for the sample
-    // data are never looked at); a font that needs repair or conversion is read again whole.
+    let loaded = |samples, summary| LoadedSoundFont {
+        samples,
+        path: Some(path.to_path_buf()),
+        label: label.clone(),
+        summary,
+        load_seconds: start.elapsed().as_secs_f64(),
+        cache_key: None,
+    };
+    // A plain SF2 or an SF3 font keeps the file open and reads (SF2) or decodes (SF3) its
+    // samples when a render needs them; it is laid out without its sample data in memory.
+    let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    if let Some((lazy, summary)) = soundfont::prepare_lazily_from_file(&mut file) {
+        return Ok(loaded(read_on_demand(lazy, file, path)?, summary));
+    }
+    // An SF2 font whose repair computes sample points: the sample data is converted while it
+    // is read, never held as bytes. The rest of the file is validated as usual (the zeros
+    // standing in for the sample data are never looked at); a font that needs more is read
+    // again whole.
     let split = rs::SplitSoundFontFile::read(path).map_err(|e| Error::io(path, e))?;
     if let Some(split) = split {
         let (bytes, wave_data) = split.into_parts();
         if let Ok((std::borrow::Cow::Borrowed(sf2), summary)) = soundfont::prepare(&bytes) {
             let font = parse_guarded(path, || rs::SoundFont::from_split(sf2, wave_data))?;
-            return Ok(LoadedSoundFont {
-                samples: Samples::Resident(Arc::new(font)),
-                path: Some(path.to_path_buf()),
-                label,
-                summary,
-                load_seconds: start.elapsed().as_secs_f64(),
-                cache_key: None,
-            });
+            return Ok(loaded(Samples::Resident(Arc::new(font)), summary));
         }
     }
-    // A SF3 font keeps the file open and reads its compressed samples when they are needed. It
-    // is laid out without its sample data in memory; any other file is read whole.
-    let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let (samples, summary) = match soundfont::prepare_lazily_from_file(&mut file) {
-        Some((sf3, summary)) => (read_on_demand(sf3, file, path)?, summary),
-        None => {
-            let bytes = read_whole(&mut file).map_err(|e| Error::io(path, e))?;
-            let (prepared, summary) =
-                soundfont::prepare_lazily(&bytes).map_err(|e| invalid(path, e))?;
-            let samples = match prepared {
-                Prepared::Sf2(sf2) => Samples::Resident(Arc::new(parse_prepared(&sf2, path)?)),
-                Prepared::Sf3(sf3) => read_on_demand(sf3, file, path)?,
-            };
-            (samples, summary)
-        }
+    let bytes = read_whole(&mut file).map_err(|e| Error::io(path, e))?;
+    let (prepared, summary) = soundfont::prepare_lazily(&bytes).map_err(|e| invalid(path, e))?;
+    let samples = match prepared {
+        Prepared::Sf2(sf2) => Samples::Resident(Arc::new(parse_prepared(&sf2, path)?)),
+        Prepared::Sf3(sf3) => read_on_demand(sf3, file, path)?,
     };
-    Ok(LoadedSoundFont {
-        samples,
-        path: Some(path.to_path_buf()),
-        label,
-        summary,
-        load_seconds: start.elapsed().as_secs_f64(),
-        cache_key: None,
-    })
+    Ok(loaded(samples, summary))
 }
 
-/// An SF3 font whose samples are read from `file` (its own) as renders need them.
-fn read_on_demand(sf3: soundfont::Sf3Font, file: std::fs::File, path: &Path) -> Result<Samples> {
-    let source = Compressed::file(file, sf3.smpl.start as u64).map_err(|e| Error::io(path, e))?;
+/// A font whose samples are read from `file` (its own) as renders need them.
+fn read_on_demand(lazy: soundfont::LazyFont, file: std::fs::File, path: &Path) -> Result<Samples> {
+    let source = Compressed::file(file, lazy.smpl.start as u64).map_err(|e| Error::io(path, e))?;
     Ok(Samples::OnDemand(Box::new(OnDemand::new(
-        sf3, source, path,
+        lazy, source, path,
     )?)))
 }
 

@@ -1,7 +1,13 @@
-//! SF3 samples decoded on first use. A loaded SF3 font keeps its hydra, as a synthesizer font
-//! without sample data whose headers place every sample where it would be if all were decoded,
-//! and reads the compressed streams (from the file, kept open, or from memory) only when a
-//! render needs them.
+//! SF3 samples decoded, and SF2 samples read, on first use. A loaded SF3 font keeps its hydra,
+//! as a synthesizer font without sample data whose headers place every sample where it would be
+//! if all were decoded, and reads the compressed streams (from the file, kept open, or from
+//! memory) only when a render needs them.
+//!
+//! A plain SF2 font is held the same way, with two differences: its samples stay at their
+//! places in the file's `smpl` chunk (a sample buffer as large as the chunk, whose pages are
+//! only made resident where samples are read), and what is read for a sample is every point an
+//! instrument zone playing it can reach (its offsets and loop included), with a margin for the
+//! interpolation. A render with a lazily read SF2 font is the same as one with the whole font.
 //!
 //! A render asks for the samples its notes reach. Those not decoded yet are decoded on all
 //! cores, straight into a new sample buffer that also takes a copy of the samples decoded
@@ -21,7 +27,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
 use super::soundfont::writer::GUARD_POINTS;
-use super::soundfont::{decode_all, CompressedSample, DecodeJob, Sf3Font};
+use super::soundfont::{decode_all, CompressedSample, DecodeJob, LazyFont, SampleCodec};
 use super::synth_impl as rs;
 use crate::error::{Error, Result};
 
@@ -58,7 +64,13 @@ struct Decoded {
     font: Arc<rs::SoundFont>,
     /// Where each sample starts in `font`'s sample data, when it is there.
     at: Vec<Option<usize>>,
+    /// Sample points held (for SF2, where the buffer is as large as the whole chunk but only
+    /// the samples read are resident).
+    held_points: usize,
 }
+
+/// Points read around what an SF2 zone can address, for the interpolation's neighbours.
+const PCM_MARGIN: usize = 64;
 
 /// An SF3 font's samples, decoded as renders need them.
 #[derive(Debug)]
@@ -66,6 +78,9 @@ pub(crate) struct OnDemand {
     /// The hydra, samples at their places in the layout of all samples decoded, no data.
     skeleton: rs::SoundFont,
     samples: Vec<CompressedSample>,
+    codec: SampleCodec,
+    /// Points of the whole sample data (the size of an SF2 font's sample buffer).
+    points: usize,
     source: Compressed,
     current: Mutex<Arc<Decoded>>,
     /// Held while samples are added, so that each is decoded once.
@@ -80,7 +95,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl OnDemand {
     /// The font `prepared` describes, with its streams in `source`. `name` is for messages.
-    pub(crate) fn new(prepared: Sf3Font, source: Compressed, name: &Path) -> Result<Self> {
+    pub(crate) fn new(prepared: LazyFont, source: Compressed, name: &Path) -> Result<Self> {
         let skeleton =
             rs::SoundFont::without_wave_data(&prepared.hydra, prepared.points).map_err(|e| {
                 Error::SoundFont {
@@ -96,13 +111,20 @@ impl OnDemand {
                 message: e.to_string(),
             })?;
         let n = prepared.samples.len();
+        let mut samples = prepared.samples;
+        if prepared.codec == SampleCodec::Pcm16 {
+            widen_to_zones(&skeleton, &mut samples, prepared.points);
+        }
         Ok(OnDemand {
             skeleton,
-            samples: prepared.samples,
+            samples,
+            codec: prepared.codec,
+            points: prepared.points,
             source,
             current: Mutex::new(Arc::new(Decoded {
                 font: Arc::new(empty),
                 at: vec![None; n],
+                held_points: 0,
             })),
             growing: Mutex::new(()),
             decodes: AtomicUsize::new(0),
@@ -114,9 +136,9 @@ impl OnDemand {
         &self.skeleton
     }
 
-    /// Bytes of decoded sample data held.
+    /// Bytes of decoded (or read) sample data held.
     pub(crate) fn memory_bytes(&self) -> usize {
-        std::mem::size_of_val(lock(&self.current).font.get_wave_data())
+        lock(&self.current).held_points * std::mem::size_of::<i16>()
     }
 
     /// Samples decoded since the font was loaded (a sample dropped for the budget and needed
@@ -166,7 +188,10 @@ impl OnDemand {
             .into_iter()
             .filter(|&i| keep_all || needed.get(i).copied().unwrap_or(false))
             .collect();
-        let next = self.grow(&current, &kept, &missing, name)?;
+        let next = match self.codec {
+            SampleCodec::Vorbis => self.grow(&current, &kept, &missing, name)?,
+            SampleCodec::Pcm16 => self.grow_in_place(&current, &kept, &missing, name)?,
+        };
         let font = Arc::clone(&next.font);
         *lock(&self.current) = Arc::new(next);
         Ok(font)
@@ -226,6 +251,62 @@ impl OnDemand {
         Ok(Decoded {
             font: Arc::new(font),
             at,
+            held_points: total,
+        })
+    }
+
+    /// [`grow`](Self::grow) for an SF2 font: a new buffer as large as the whole sample data,
+    /// with `kept` copied from `current` and `missing` read from the file, each at its own
+    /// place. The rest of the buffer is never written, so it takes no memory.
+    fn grow_in_place(
+        &self,
+        current: &Decoded,
+        kept: &[usize],
+        missing: &[usize],
+        name: &Path,
+    ) -> Result<Decoded> {
+        let streams = self.read_streams(missing, name)?;
+        // Zeroed by the allocator: pages nobody writes are never made resident.
+        let mut wave = vec![0_i16; self.points];
+        let old = current.font.get_wave_data();
+        let mut at = vec![None; self.samples.len()];
+        let mut spans: Vec<Range<usize>> = Vec::with_capacity(kept.len() + missing.len());
+        for &i in kept {
+            let Some(s) = self.samples.get(i) else {
+                continue;
+            };
+            let span = s.start..s.start + s.len;
+            if let (Some(to), Some(from)) = (wave.get_mut(span.clone()), old.get(span.clone())) {
+                to.copy_from_slice(from);
+                at[i] = Some(s.start);
+                spans.push(span);
+            }
+        }
+        for (&i, bytes) in missing.iter().zip(&streams) {
+            let Some(s) = self.samples.get(i) else {
+                continue;
+            };
+            let span = s.start..s.start + s.len;
+            if let Some(to) = wave.get_mut(span.clone()) {
+                for (p, b) in to.iter_mut().zip(bytes.chunks_exact(2)) {
+                    *p = i16::from_le_bytes([b[0], b[1]]);
+                }
+                at[i] = Some(s.start);
+                spans.push(span);
+            }
+        }
+        self.decodes.fetch_add(missing.len(), Ordering::Relaxed);
+        let font = self
+            .skeleton
+            .with_wave_data(wave, &[])
+            .map_err(|e| Error::SoundFont {
+                path: name.to_path_buf(),
+                message: e.to_string(),
+            })?;
+        Ok(Decoded {
+            font: Arc::new(font),
+            at,
+            held_points: covered(spans),
         })
     }
 
@@ -325,6 +406,53 @@ impl OnDemand {
             }
         }
     }
+}
+
+/// Widens each SF2 sample's span to every point an instrument zone that plays it can address:
+/// start and end with the zone's offsets, and its loop when it loops, plus [`PCM_MARGIN`] on
+/// either side; all within the `points` of the sample data.
+fn widen_to_zones(font: &rs::SoundFont, samples: &mut [CompressedSample], points: usize) {
+    let mut spans: Vec<(usize, usize)> =
+        samples.iter().map(|s| (s.start, s.start + s.len)).collect();
+    for zone in font.get_instruments().iter().flat_map(|i| i.get_regions()) {
+        let Some(span) = spans.get_mut(zone.get_sample_id()) else {
+            continue;
+        };
+        let mut reach = vec![zone.get_sample_start(), zone.get_sample_end()];
+        if zone.get_sample_modes() != rs::LoopMode::NoLoop {
+            reach.extend([zone.get_sample_start_loop(), zone.get_sample_end_loop()]);
+        }
+        for p in reach {
+            let p = usize::try_from(p).unwrap_or(0).min(points);
+            span.0 = span.0.min(p);
+            span.1 = span.1.max(p);
+        }
+    }
+    for (s, (lo, hi)) in samples.iter_mut().zip(spans) {
+        if s.len == 0 {
+            continue;
+        }
+        let lo = lo.saturating_sub(PCM_MARGIN);
+        let hi = hi.saturating_add(PCM_MARGIN).min(points);
+        s.start = lo;
+        s.len = hi.saturating_sub(lo);
+        s.bytes = 2 * lo..2 * hi;
+    }
+}
+
+/// Points covered by `spans`, overlaps counted once.
+fn covered(mut spans: Vec<Range<usize>>) -> usize {
+    spans.sort_unstable_by_key(|r| r.start);
+    let mut total = 0;
+    let mut end = 0;
+    for r in spans {
+        let from = r.start.max(end);
+        if r.end > from {
+            total += r.end - from;
+            end = r.end;
+        }
+    }
+    total
 }
 
 fn read_range(file: &mut File, base: u64, r: Range<usize>) -> std::io::Result<Vec<u8>> {

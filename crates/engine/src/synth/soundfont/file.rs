@@ -3,6 +3,8 @@
 //! resident), and that chunk is read through a small buffer while the streams are measured from
 //! their Ogg pages. Loading MuseScore_General_Full.sf3 so holds a few hundred kilobytes of it at
 //! a time instead of its 86 MB; the samples are read from the file later, as renders need them.
+//! A plain SF2 file is read the same way, without its `smpl` data: its 16-bit samples are read
+//! from the file when a render needs them (FluidSynth's `synth.dynamic-sample-loading`).
 
 use std::fs::File;
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
@@ -10,14 +12,22 @@ use std::ops::Range;
 
 use super::riff::le32;
 use super::vorbis::ChunkBytes;
-use super::{prepare_lazily_reading, Prepared, Sf3Font, SoundFontSummary};
+use super::{prepare_lazily_reading, prepare_sf2_on_demand, LazyFont, Prepared, SoundFontSummary};
 
-/// An SF3 file validated and laid out as [`prepare_lazily`](super::prepare_lazily) does from its
-/// bytes, without its sample data in memory. `None` for anything else: a file that is not SF3,
-/// one whose `smpl` chunk is not where the RIFF reader finds it, one that does not load, and any
-/// read error. The caller then reads the file whole, which gives the same font or the error.
-pub(crate) fn prepare_lazily_from_file(file: &mut File) -> Option<(Sf3Font, SoundFontSummary)> {
+/// A SoundFont file validated and laid out as [`prepare_lazily`](super::prepare_lazily) does
+/// from its bytes, without its sample data in memory: an SF3 font with its samples compressed,
+/// or a plain SF2 font whose samples are read as renders need them. `None` for anything else:
+/// a file whose `smpl` chunk is not where the RIFF reader finds it, one that does not load, an
+/// SF2 font whose repair computed sample points, and any read error. The caller then reads the
+/// file whole, which gives the same font or the error.
+pub(crate) fn prepare_lazily_from_file(file: &mut File) -> Option<(LazyFont, SoundFontSummary)> {
     let without = read_without_samples(file).ok()??;
+    if !without.ogg {
+        return match prepare_sf2_on_demand(&without.bytes) {
+            Ok(Some((font, summary))) if font.smpl == without.smpl => Some((font, summary)),
+            _ => None,
+        };
+    }
     let mut smpl = FileChunk::new(file, without.smpl.clone());
     let prepared = prepare_lazily_reading(&without.bytes, Some(&mut smpl));
     match prepared {
@@ -33,16 +43,18 @@ struct WithoutSamples {
     bytes: Vec<u8>,
     /// The `smpl` chunk's data in the file.
     smpl: Range<usize>,
+    /// That data starts with an Ogg page (SF3).
+    ogg: bool,
 }
 
-/// Reads `file` without its sample data when that data is Ogg (an SF3 font) and its `smpl`
-/// chunk is found where the RIFF structure puts it; `None` for any other file, which is then
-/// read whole (and checked as usual).
+/// Reads `file` without its sample data when its `smpl` chunk is found where the RIFF
+/// structure puts it; `None` for any other file, which is then read whole (and checked as
+/// usual).
 fn read_without_samples(file: &mut File) -> io::Result<Option<WithoutSamples>> {
     let Ok(len) = usize::try_from(file.metadata()?.len()) else {
         return Ok(None);
     };
-    let Some(smpl) = find_smpl(file, len)? else {
+    let Some((smpl, ogg)) = find_smpl(file, len)? else {
         return Ok(None);
     };
     let mut bytes = vec![0u8; len];
@@ -52,11 +64,11 @@ fn read_without_samples(file: &mut File) -> io::Result<Option<WithoutSamples>> {
     if let Some(tail) = bytes.get_mut(smpl.end..) {
         read_at(file, smpl.end, tail)?;
     }
-    Ok(Some(WithoutSamples { bytes, smpl }))
+    Ok(Some(WithoutSamples { bytes, smpl, ogg }))
 }
 
-/// The data of the `smpl` chunk of the `sdta` list, when it starts with an Ogg page.
-fn find_smpl(file: &mut File, len: usize) -> io::Result<Option<Range<usize>>> {
+/// The data of the `smpl` chunk of the `sdta` list, and whether it starts with an Ogg page.
+fn find_smpl(file: &mut File, len: usize) -> io::Result<Option<(Range<usize>, bool)>> {
     let mut head = [0u8; 12];
     if len < 12 {
         return Ok(None);
@@ -82,7 +94,7 @@ fn find_smpl(file: &mut File, len: usize) -> io::Result<Option<Range<usize>>> {
                         return Ok(None);
                     }
                     read_at(file, data.start, &mut head[..4])?;
-                    return Ok((&head[..4] == b"OggS").then_some(data));
+                    return Ok(Some((data, &head[..4] == b"OggS")));
                 }
                 sub = data.end + (sub_size & 1);
             }

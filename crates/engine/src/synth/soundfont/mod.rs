@@ -103,16 +103,29 @@ pub enum Prepared<'a> {
     /// SF2 bytes the synthesizer loads as they are, as [`prepare`] returns them.
     Sf2(Cow<'a, [u8]>),
     /// An SF3 font whose samples are still compressed.
-    Sf3(Sf3Font),
+    Sf3(LazyFont),
 }
 
-/// An SF3 font validated without decoding its samples (their lengths come from their Ogg
-/// pages): the hydra, and where each sample's stream is.
+/// How a lazily loaded font's samples are stored in its `smpl` chunk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SampleCodec {
+    /// SF3: one Ogg Vorbis stream per sample, decoded into a packed layout (guard points
+    /// between the samples).
+    Vorbis,
+    /// SF2: 16-bit little-endian points, read into their own places in the data (the headers
+    /// keep the file's positions).
+    Pcm16,
+}
+
+/// A font validated without reading its samples: the hydra, and where each sample's data is.
+/// For SF3 the samples' lengths come from their Ogg pages.
 #[derive(Debug)]
-pub struct Sf3Font {
+pub struct LazyFont {
     /// The font as SF2 bytes with an empty `smpl` chunk. Its sample headers place each sample
-    /// where it would be if all were decoded, in [`points`](Self::points) points of data.
+    /// where it would be if all were decoded (SF3) or read (SF2), in
+    /// [`points`](Self::points) points of data.
     pub hydra: Vec<u8>,
+    pub codec: SampleCodec,
     pub points: usize,
     /// One per sample header, in order.
     pub samples: Vec<CompressedSample>,
@@ -162,13 +175,73 @@ fn prepare_lazily_reading<'a>(
     repair::repair(&mut font, &notes)?;
     let summary = summarize(&font, SoundFontKind::Sf3);
     let smpl_at = (parsed.smpl.as_ptr() as usize).saturating_sub(bytes.as_ptr() as usize);
-    let font = Sf3Font {
+    let font = LazyFont {
         hydra: write_sf2(&font)?,
+        codec: SampleCodec::Vorbis,
         points: font.sample_data.len(),
         samples: layout,
         smpl: smpl_at..smpl_at + parsed.smpl.len(),
     };
     Ok((Prepared::Sf3(font), summary))
+}
+
+/// A plain SF2 font validated and repaired as [`prepare`] does, from bytes whose `smpl` chunk
+/// holds zeros in place of its data, laid out for reading its samples when renders need them:
+/// the hydra (headers at the file's positions) and each sample's points in the chunk.
+/// `Ok(None)` when the font is not SF2, or when its repair computed sample points (those are
+/// loaded whole instead).
+fn prepare_sf2_on_demand(
+    bytes: &[u8],
+) -> Result<Option<(LazyFont, SoundFontSummary)>, SoundFontError> {
+    let parsed = Parsed::of(bytes)?;
+    if parsed.kind != SoundFontKind::Sf2 {
+        return Ok(None);
+    }
+    let smpl_at = (parsed.smpl.as_ptr() as usize).saturating_sub(bytes.as_ptr() as usize);
+    let smpl_len = parsed.smpl.len();
+    let mut font = Sf2 {
+        info: parsed.info,
+        presets: parsed.hydra.presets,
+        instruments: parsed.hydra.instruments,
+        samples: parsed.hydra.samples,
+        sample_data: SampleData {
+            stored: parsed.smpl,
+            ..SampleData::default()
+        },
+    };
+    repair::repair(&mut font, &parsed.notes)?;
+    // Guard points the repair appended are zeros, as the unread data is; anything else it
+    // computed is not in the file.
+    if font.sample_data.appended.iter().any(|&p| p != 0) {
+        return Ok(None);
+    }
+    let points = font.sample_data.len();
+    let summary = summarize(&font, SoundFontKind::Sf2);
+    let samples = font
+        .samples
+        .iter()
+        .map(|s| {
+            let (start, end) = (s.start as usize, (s.end as usize).min(points));
+            let len = end.saturating_sub(start);
+            CompressedSample {
+                bytes: 2 * start..2 * (start + len),
+                start,
+                len,
+            }
+        })
+        .collect();
+    font.sample_data = SampleData {
+        elsewhere: points,
+        ..SampleData::default()
+    };
+    let font = LazyFont {
+        hydra: write_sf2(&font)?,
+        codec: SampleCodec::Pcm16,
+        points,
+        samples,
+        smpl: smpl_at..smpl_at + smpl_len,
+    };
+    Ok(Some((font, summary)))
 }
 
 /// The SF2 path of [`prepare`]: the bytes as they are when rustysynth reads them as we do and
