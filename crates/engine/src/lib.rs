@@ -43,6 +43,7 @@ pub use error::{catch_panics, Error, Result};
 pub use gain::Normalize;
 pub use io::{decode_audio, read_audio, write_audio, OutputFormat};
 pub use midi::{MidiFile, MidiLimits, MidiSummary, MidiWarning, Recovery};
+pub use ops::batch::{run_batch, BatchOptions, BatchReport, JobRecord, Manifest, Shard};
 pub use ops::{
     analyze, analyze_file, midi_info, render, render_midi, render_to_file, Analysis,
     AnalyzeOptions, Limits, MidiInfo, MidiSource, RenderOptions, RenderOutput, RenderReport,
