@@ -1,14 +1,14 @@
-//! One batch job's options and its run. The options mirror the command line's flags (`rae render`,
-//! `rae analyze --json`, `rae waveform`, `rae fx`) with `_` for `-`, are checked when the manifest
-//! is read (unknown names and bad values are manifest errors), and each job calls the same `ops`
-//! function its command calls. Chain files are read when the job runs.
+//! The ops a batch job runs, and one job's options and its run. The options mirror the command
+//! line's flags (`rae render`, `rae analyze --json`, `rae waveform`, `rae fx`) with `_` for `-`,
+//! are checked when the manifest is read (unknown names and bad values are manifest errors), and
+//! each job calls the same `ops` function its command calls. Chain files are read when the job
+//! runs.
 
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::manifest::resolve;
 use crate::analysis::{DynamicsParams, OnsetParams, PitchMethod, PitchParams, TempoParams};
 use crate::effects::{ChainSpec, ConvolutionSpec, EffectSpec, ImpulseResponse, LimiterParams};
 use crate::error::{Error, Result};
@@ -24,7 +24,46 @@ use crate::synth::interpolation::Interpolation;
 use crate::waveform::png::parse_color;
 use crate::waveform::{AmplitudeScale, Bits, Format, WaveformOptions, Zoom};
 
-use super::manifest::Op;
+/// The operation a job runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Op {
+    /// MIDI to audio ([`crate::ops::render_to_file`]).
+    Render,
+    /// Audio to the `rae analyze --json` document ([`crate::ops::analyze`]).
+    Analyze,
+    /// Audio (or peaks) to a waveform file ([`crate::ops::waveform_to_file`]).
+    Waveform,
+    /// Audio through effects ([`crate::ops::process_file_on`]).
+    Fx,
+}
+
+pub(crate) const OP_NAMES: &[(&str, Op)] = &[
+    ("render", Op::Render),
+    ("analyze", Op::Analyze),
+    ("waveform", Op::Waveform),
+    ("fx", Op::Fx),
+];
+
+impl Op {
+    /// The name a manifest uses.
+    pub fn name(self) -> &'static str {
+        OP_NAMES
+            .iter()
+            .find(|(_, op)| *op == self)
+            .map_or("?", |(n, _)| n)
+    }
+}
+
+/// `p` as written when absolute, else under `dir`.
+pub(crate) fn resolve(dir: &Path, p: &str) -> PathBuf {
+    let p = Path::new(p);
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        dir.join(p)
+    }
+}
 
 /// A field that takes `true` (the default choice) or a name.
 #[derive(Debug, Clone, Deserialize)]
@@ -442,16 +481,21 @@ fn to_value<T: serde::Serialize>(t: &T) -> Option<Value> {
     serde_json::to_value(t).ok()
 }
 
-/// Runs `job` with `threads` engine threads for its own work; outputs are written atomically.
-pub(crate) fn run(job: &super::Job, threads: Option<usize>) -> Result<Figures> {
-    let input = job.input_path.as_path();
-    let output = job.output_path.as_path();
-    for out in job.outputs() {
+/// Runs the task on `input` (named `input_name` in an analysis) to `output` with `threads`
+/// engine threads for its own work; outputs are written atomically.
+pub(crate) fn run(
+    task: &Task,
+    input: &Path,
+    output: &Path,
+    input_name: &str,
+    threads: Option<usize>,
+) -> Result<Figures> {
+    for out in std::iter::once(output).chain(task.extra_output()) {
         if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
         }
     }
-    match &job.task {
+    match task {
         Task::Render {
             soundfont,
             opts,
@@ -485,7 +529,7 @@ pub(crate) fn run(job: &super::Job, threads: Option<usize>) -> Result<Figures> {
             let start = std::time::Instant::now();
             let mut analysis = analyze(&audio, &opts)?;
             let work_s = start.elapsed().as_secs_f64();
-            analysis.file = Some(job.input.clone());
+            analysis.file = Some(input_name.to_string());
             let mut json = analysis.to_json()?;
             json.push('\n');
             write_atomic(output, json.as_bytes())?;

@@ -9,10 +9,9 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::job::Task;
+use super::job::{resolve, Op, Task, OP_NAMES};
 use crate::error::{Error, Result};
 
 /// Longest manifest line accepted, in bytes (newline excluded).
@@ -21,37 +20,6 @@ pub const MAX_LINE_BYTES: usize = 64 * 1024;
 pub const MAX_JOBS: usize = 1_000_000;
 /// Longest job id, in bytes.
 pub const MAX_ID_BYTES: usize = 256;
-
-/// The operation a job runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Op {
-    /// MIDI to audio ([`crate::ops::render_to_file`]).
-    Render,
-    /// Audio to the `rae analyze --json` document ([`crate::ops::analyze`]).
-    Analyze,
-    /// Audio (or peaks) to a waveform file ([`crate::ops::waveform_to_file`]).
-    Waveform,
-    /// Audio through effects ([`crate::ops::process_file_on`]).
-    Fx,
-}
-
-const OP_NAMES: &[(&str, Op)] = &[
-    ("render", Op::Render),
-    ("analyze", Op::Analyze),
-    ("waveform", Op::Waveform),
-    ("fx", Op::Fx),
-];
-
-impl Op {
-    /// The name a manifest uses.
-    pub fn name(self) -> &'static str {
-        OP_NAMES
-            .iter()
-            .find(|(_, op)| *op == self)
-            .map_or("?", |(n, _)| n)
-    }
-}
 
 /// One line of a manifest, checked and with its paths resolved.
 #[derive(Debug, Clone)]
@@ -167,16 +135,6 @@ impl Manifest {
             dir: dir.to_path_buf(),
             jobs,
         })
-    }
-}
-
-/// `p` as written when absolute, else under `dir`.
-pub(crate) fn resolve(dir: &Path, p: &str) -> PathBuf {
-    let p = Path::new(p);
-    if p.is_absolute() {
-        p.to_path_buf()
-    } else {
-        dir.join(p)
     }
 }
 

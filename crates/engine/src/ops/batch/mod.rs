@@ -16,7 +16,8 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-pub use manifest::{Job, Manifest, Op, Shard, MAX_ID_BYTES, MAX_JOBS, MAX_LINE_BYTES};
+pub use job::Op;
+pub use manifest::{Job, Manifest, Shard, MAX_ID_BYTES, MAX_JOBS, MAX_LINE_BYTES};
 pub use record::{JobRecord, Status};
 
 use crate::error::{catch_panics, Error, Result};
@@ -127,26 +128,26 @@ pub fn run_manifest(
     let write_error: Mutex<Option<Error>> = Mutex::new(None);
     std::thread::scope(|s| {
         for _ in 0..workers {
-            s.spawn(|| loop {
-                let Some(&slot) = to_run.get(next.fetch_add(1, Ordering::SeqCst)) else {
-                    break;
+            s.spawn(|| {
+                let claim = || {
+                    let slot = *to_run.get(next.fetch_add(1, Ordering::SeqCst))?;
+                    Some((slot, *selected.get(slot)?))
                 };
-                let Some(job) = selected.get(slot) else {
-                    break;
-                };
-                let record = run_one(job, job_threads);
-                if let Some(file) = &results {
-                    if let Err(e) = file.append(&record) {
-                        write_error
-                            .lock()
-                            .unwrap_or_else(|p| p.into_inner())
-                            .get_or_insert(e);
+                while let Some((slot, job)) = claim() {
+                    let record = run_one(job, job_threads);
+                    if let Some(file) = &results {
+                        if let Err(e) = file.append(&record) {
+                            write_error
+                                .lock()
+                                .unwrap_or_else(|p| p.into_inner())
+                                .get_or_insert(e);
+                        }
                     }
+                    on_record(&record);
+                    ran.lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .push((slot, record));
                 }
-                on_record(&record);
-                ran.lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .push((slot, record));
             });
         }
     });
@@ -200,7 +201,15 @@ fn select<'m>(manifest: &'m Manifest, opts: &BatchOptions) -> Result<Vec<&'m Job
 /// Runs one job, turning its failure (a panic included) into its record.
 fn run_one(job: &Job, threads: Option<usize>) -> JobRecord {
     let start = Instant::now();
-    let outcome = catch_panics(|| job::run(job, threads));
+    let outcome = catch_panics(|| {
+        job::run(
+            &job.task,
+            &job.input_path,
+            &job.output_path,
+            &job.input,
+            threads,
+        )
+    });
     let mut record = JobRecord::new(job, Status::Ok);
     record.elapsed_s = start.elapsed().as_secs_f64();
     match outcome {

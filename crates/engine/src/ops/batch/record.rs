@@ -10,7 +10,8 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::manifest::{Job, Op};
+use super::job::Op;
+use super::manifest::Job;
 use crate::error::{Error, Result};
 
 /// How a job ended.
