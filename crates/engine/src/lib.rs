@@ -18,9 +18,9 @@
 //! # Ok::<(), rust_audio_engine::Error>(())
 //! ```
 //!
-//! The modules form layers, each using only those below it: `error`; `audio` and `progress`;
-//! `io`, `dsp` and `midi`; `gain` and `compute`; then the domains `synth`, `effects`, `analysis`
-//! and `waveform`, which do not use each other; then `ops`, which combines them.
+//! The modules form layers, each using only those below it: `error`; `audio`, `progress` and
+//! `threads`; `io`, `dsp` and `midi`; `gain` and `compute`; then the domains `synth`, `effects`,
+//! `analysis` and `waveform`, which do not use each other; then `ops`, which combines them.
 
 pub mod analysis;
 pub mod audio;
@@ -35,6 +35,7 @@ pub mod midi;
 pub mod ops;
 pub mod progress;
 pub mod synth;
+pub mod threads;
 pub mod waveform;
 
 pub use audio::AudioBuffer;

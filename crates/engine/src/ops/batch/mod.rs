@@ -33,9 +33,10 @@ pub struct BatchOptions {
     /// The results file (JSON lines), truncated first unless `resume`. `None`: no file; the
     /// records are only returned.
     pub results: Option<PathBuf>,
-    /// Jobs run at once (default: the cores). With more than one, each job's own work runs on
-    /// one thread; with one, on all `threads` (all cores when `None`). Outputs do not depend on
-    /// it.
+    /// Threads in all: jobs run at once (default: the cores). With more than one, each job's own
+    /// work runs on one thread; with one job at a time, on `threads` (all cores when `None`).
+    /// The cap holds for every parallel step of a job ([`crate::threads::with_limit`]). Outputs
+    /// do not depend on it.
     pub threads: Option<usize>,
     /// Only the jobs with these ids (after the shard), in manifest order. An id the manifest
     /// does not hold is an error.
@@ -120,7 +121,7 @@ pub fn run_manifest(
             to_run.push(slot);
         }
     }
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cores = crate::threads::available();
     let workers = opts.threads.unwrap_or(cores).min(to_run.len()).max(1);
     let job_threads = if workers > 1 { Some(1) } else { opts.threads };
     let next = AtomicUsize::new(0);
@@ -201,14 +202,17 @@ fn select<'m>(manifest: &'m Manifest, opts: &BatchOptions) -> Result<Vec<&'m Job
 /// Runs one job, turning its failure (a panic included) into its record.
 fn run_one(job: &Job, threads: Option<usize>) -> JobRecord {
     let start = Instant::now();
+    // The job's own parallel steps (analysis, convolution, SF3 decoding) share its threads.
     let outcome = catch_panics(|| {
-        job::run(
-            &job.task,
-            &job.input_path,
-            &job.output_path,
-            &job.input,
-            threads,
-        )
+        crate::threads::with_limit(threads, || {
+            job::run(
+                &job.task,
+                &job.input_path,
+                &job.output_path,
+                &job.input,
+                threads,
+            )
+        })
     });
     let mut record = JobRecord::new(job, Status::Ok);
     record.elapsed_s = start.elapsed().as_secs_f64();
