@@ -23,11 +23,12 @@ GPU_APT_PACKAGES := mesa-vulkan-drivers libvulkan1
 # The GPU tests run on whatever Vulkan adapter exists, software ones included; never on GL.
 GPU_TEST_ENV := RAE_GPU=force WGPU_BACKEND=vulkan
 
-.PHONY: bench-gpu help demo test conformance deps apt-deps venv testdata lint fmt rust-test wheel pytest stubtest bench bench-fx bench-analysis bench-waveform devset bench-accuracy fuzz browser-test
+.PHONY: bench-gpu help demo test test-cluster conformance deps apt-deps venv testdata lint fmt rust-test wheel pytest stubtest bench bench-fx bench-analysis bench-waveform devset bench-accuracy fuzz browser-test
 
 help:
 	@echo "make demo   render the built-in demo piece to out/demo.wav"
 	@echo "make test   install test dependencies and run every check (what CI runs)"
+	@echo "make test-cluster  a batch on a local Ray cluster (loopback only) against a serial rae batch"
 	@echo "make conformance  other projects' test vectors (\$$RAE_CONFORMANCE, default ../shared/conformance)"
 	@echo "make bench  compare rendering speed with FluidSynth"
 	@echo "make bench-analysis  compare pitch/onset analysis with librosa and aubio"
@@ -99,6 +100,18 @@ pytest: wheel testdata
 stubtest: wheel
 	$(PY) -m mypy.stubtest rust_audio_engine --allowlist python/stubtest-allowlist.txt
 	$(PY) -m mypy --strict python/tests/typing_check.py
+
+# A batch manifest on a real local Ray cluster against a serial `rae batch` run: byte-identical
+# outputs and both wall times (python/tests_cluster). Ray comes from its own requirements file,
+# so `make test` stays lean; the cluster runs in a loopback-only network namespace
+# (tools/netns_run.sh, needs root or sudo), bounded to 10 minutes, and is always stopped.
+$(VENV)/.ray-ready: python/requirements-cluster.txt $(VENV)/.ready
+	$(PY) -m pip install -q -r python/requirements-cluster.txt
+	touch $@
+
+test-cluster: wheel testdata $(VENV)/.ray-ready
+	$(CARGO) build -q --profile $(PROFILE) -p rae-cli
+	PROFILE=$(PROFILE) tools/netns_run.sh 600 $(PY) -m pytest -q -s -p no:cacheprovider python/tests_cluster
 
 # Rendering speed against FluidSynth at equal interpolation, per core and on the whole machine.
 bench: venv

@@ -27,6 +27,7 @@ __all__ = [
     "SoundFontError",
     "AudioFormatError",
     "LimitError",
+    "ManifestError",
     "SoundFont",
     "RenderReport",
     "RenderResult",
@@ -74,6 +75,8 @@ __all__ = [
     "LoudnessNormalize",
     "Chain",
     "integrated_loudness",
+    "run_batch",
+    "read_manifest",
 ]
 
 class AudioEngineError(ValueError): ...
@@ -81,6 +84,7 @@ class MidiError(AudioEngineError): ...
 class SoundFontError(AudioEngineError): ...
 class AudioFormatError(AudioEngineError): ...
 class LimitError(AudioEngineError): ...
+class ManifestError(AudioEngineError): ...
 
 @final
 class SoundFont:
@@ -704,3 +708,14 @@ class Chain(Effect):
     def __len__(self) -> int: ...
 
 def integrated_loudness(audio: _Samples, sample_rate: int) -> float: ...
+
+def run_batch(
+    manifest: _PathLike,
+    *,
+    shard: Optional[tuple[int, int]] = None,
+    resume: bool = False,
+    results: Optional[_PathLike] = None,
+    threads: Optional[int] = None,
+    ids: Optional[Sequence[str]] = None,
+) -> list[dict[str, object]]: ...
+def read_manifest(manifest: _PathLike) -> list[dict[str, object]]: ...

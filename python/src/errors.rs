@@ -36,6 +36,13 @@ pyo3::create_exception!(
     "A limit protecting against hostile input was exceeded."
 );
 
+pyo3::create_exception!(
+    rust_audio_engine,
+    ManifestError,
+    AudioEngineError,
+    "A batch manifest line that cannot be run; the message names the file and line."
+);
+
 /// The Python exception for an engine error.
 pub(crate) fn to_py_err(e: rae::Error) -> PyErr {
     let msg = e.to_string();
@@ -50,6 +57,7 @@ pub(crate) fn to_py_err(e: rae::Error) -> PyErr {
         rae::Error::SoundFont { .. } => SoundFontError::new_err(msg),
         rae::Error::AudioFormat { .. } => AudioFormatError::new_err(msg),
         rae::Error::Limit { .. } => LimitError::new_err(msg),
+        rae::Error::Manifest { .. } => ManifestError::new_err(msg),
         rae::Error::InvalidArgument(_) => PyValueError::new_err(msg),
         _ => AudioEngineError::new_err(msg),
     }
@@ -62,5 +70,6 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("SoundFontError", py.get_type::<SoundFontError>())?;
     m.add("AudioFormatError", py.get_type::<AudioFormatError>())?;
     m.add("LimitError", py.get_type::<LimitError>())?;
+    m.add("ManifestError", py.get_type::<ManifestError>())?;
     Ok(())
 }

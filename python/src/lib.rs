@@ -6,6 +6,7 @@
 use pyo3::prelude::*;
 
 mod analysis;
+mod batch;
 mod convert;
 mod effects;
 mod errors;
@@ -19,6 +20,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     waveform::register(m)?;
     effects::register(m)?;
     analysis::register(m)?;
+    batch::register(m)?;
     m.add_function(wrap_pyfunction!(convert::load_audio, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

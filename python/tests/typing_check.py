@@ -65,3 +65,15 @@ def use_pitch_contour(x: npt.NDArray[np.float32]) -> int:
     track: rae.PitchTrack = rae.analyze_pitch(x, 44100)
     png: bytes = rae.render_waveform_png(x, 44100, pitch=track, pitch_color="ff0000")
     return len(png)
+
+
+def use_batch() -> int:
+    records: list[dict[str, object]] = rae.run_batch(
+        "jobs.jsonl", shard=(0, 4), resume=True, results="r.jsonl", threads=2, ids=["a"]
+    )
+    jobs = rae.read_manifest("jobs.jsonl")
+    try:
+        rae.run_batch("jobs.jsonl")
+    except rae.ManifestError:
+        pass
+    return len(records) + len(jobs)

@@ -9,6 +9,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rust_audio_engine as rae;
 
 mod analyze;
+mod batch;
 mod fx;
 mod info;
 mod waveform;
@@ -39,6 +40,9 @@ enum Command {
     Fx(fx::FxArgs),
     /// Analyse a performance: pitch, notes, onsets, dynamics, tempo.
     Analyze(analyze::AnalyzeArgs),
+    /// Run a manifest of render, analyze, waveform and fx jobs (JSON lines), each output
+    /// written atomically and a result record per job; --shard and --resume for large batches.
+    Batch(batch::BatchArgs),
     /// List the GPU adapters found (name, API, device type), the one a --gpu request runs on and
     /// why. RAE_GPU=auto (hardware only), force (software adapters too) or off.
     Gpu {
@@ -135,6 +139,7 @@ fn main() -> ExitCode {
         Command::Waveform(args) => waveform::run(&args),
         Command::Fx(args) => fx::run(&args),
         Command::Analyze(args) => analyze::run(&args),
+        Command::Batch(args) => batch::run(&args),
         Command::Gpu { json } => cmd_gpu(json),
         Command::Demo { output, quiet } => cmd_demo(&output, quiet),
     };
@@ -148,12 +153,18 @@ fn main() -> ExitCode {
             eprintln!("rae: error: {e}");
             ExitCode::from(1)
         }
+        Err(Failure::Jobs(msg)) => {
+            eprintln!("rae: error: {msg}");
+            ExitCode::from(1)
+        }
     }
 }
 
 pub(crate) enum Failure {
     Usage(String),
     Engine(rae::Error),
+    /// Some of a batch's jobs failed (each has been reported).
+    Jobs(String),
 }
 
 impl From<rae::Error> for Failure {

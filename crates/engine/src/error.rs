@@ -43,6 +43,15 @@ pub enum Error {
     #[error("{path}: {message}")]
     Limit { path: PathBuf, message: String },
 
+    /// A batch manifest line that cannot be run: bad JSON, an unknown field or option, a
+    /// duplicate id or output, or a line or job count over its limit. `line` counts from 1.
+    #[error("{path}:{line}: {message}")]
+    Manifest {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+
     /// An argument outside its valid range.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
@@ -53,6 +62,21 @@ pub enum Error {
 }
 
 impl Error {
+    /// The variant's name in snake case, as batch result records give it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::NotFound { .. } => "not_found",
+            Error::Io { .. } => "io",
+            Error::Midi { .. } => "midi",
+            Error::SoundFont { .. } => "soundfont",
+            Error::AudioFormat { .. } => "audio_format",
+            Error::Limit { .. } => "limit",
+            Error::Manifest { .. } => "manifest",
+            Error::InvalidArgument(_) => "invalid_argument",
+            Error::Internal(_) => "internal",
+        }
+    }
+
     /// Wraps an I/O error on `path`, turning "not found" into [`Error::NotFound`].
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         let path = path.into();

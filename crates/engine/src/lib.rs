@@ -18,9 +18,9 @@
 //! # Ok::<(), rust_audio_engine::Error>(())
 //! ```
 //!
-//! The modules form layers, each using only those below it: `error`; `audio` and `progress`;
-//! `io`, `dsp` and `midi`; `gain` and `compute`; then the domains `synth`, `effects`, `analysis`
-//! and `waveform`, which do not use each other; then `ops`, which combines them.
+//! The modules form layers, each using only those below it: `error`; `audio`, `progress` and
+//! `threads`; `io`, `dsp` and `midi`; `gain` and `compute`; then the domains `synth`, `effects`,
+//! `analysis` and `waveform`, which do not use each other; then `ops`, which combines them.
 
 pub mod analysis;
 pub mod audio;
@@ -35,6 +35,7 @@ pub mod midi;
 pub mod ops;
 pub mod progress;
 pub mod synth;
+pub mod threads;
 pub mod waveform;
 
 pub use audio::AudioBuffer;
@@ -43,6 +44,7 @@ pub use error::{catch_panics, Error, Result};
 pub use gain::Normalize;
 pub use io::{decode_audio, read_audio, write_audio, OutputFormat};
 pub use midi::{MidiFile, MidiLimits, MidiSummary, MidiWarning, Recovery};
+pub use ops::batch::{run_batch, BatchOptions, BatchReport, JobRecord, Manifest, Shard};
 pub use ops::{
     analyze, analyze_file, midi_info, render, render_midi, render_to_file, Analysis,
     AnalyzeOptions, Limits, MidiInfo, MidiSource, RenderOptions, RenderOutput, RenderReport,

@@ -796,10 +796,7 @@ fn precompute_bands(cfg: &Config, mono: &[f32]) -> Vec<f32> {
     let frames = (padded.len() - cfg.n_fft) / cfg.hop + 1;
     let nb = cfg.bands.len();
     let mut out = vec![0.0f32; frames * nb];
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(frames.div_ceil(256))
-        .max(1);
+    let threads = crate::threads::available().min(frames.div_ceil(256)).max(1);
     let per = frames.div_ceil(threads);
     let padded = &padded;
     std::thread::scope(|scope| {

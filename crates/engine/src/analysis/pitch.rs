@@ -523,11 +523,7 @@ pub(crate) fn observe(
     let done = std::sync::atomic::AtomicUsize::new(0);
     let n_frames = cfg.frame_count(mono.len());
     let tables = Arc::new(PyinTables::new(cfg));
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(4)
-        .min(n_frames / 64)
-        .max(1);
+    let threads = crate::threads::available().min(4).min(n_frames / 64).max(1);
     let per = n_frames.div_ceil(threads);
     let run = |range: std::ops::Range<usize>| -> Result<Vec<FrameObs>> {
         let mut fa = FrameAnalyzer::new(cfg, tables.clone());

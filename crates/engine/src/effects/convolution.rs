@@ -226,7 +226,7 @@ impl std::fmt::Debug for Convolution {
 }
 
 fn worker_threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+    crate::threads::available().min(8)
 }
 
 impl Effect for Convolution {

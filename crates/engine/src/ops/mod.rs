@@ -1,9 +1,11 @@
 //! The engine's operations, one function each: render, MIDI information, analyse, waveform,
-//! effects. Each takes its options and returns a result that serialises (`serde`), so the CLI's
-//! JSON, Python's `to_dict()` and the service's responses are views of one value. The layers above (CLI,
-//! Python, the service) translate arguments, results and errors, and nothing else.
+//! effects, and a batch of them from a manifest. Each takes its options and returns a result that
+//! serialises (`serde`), so the CLI's JSON, Python's `to_dict()` and the service's responses are
+//! views of one value. The layers above (CLI, Python, the service) translate arguments, results
+//! and errors, and nothing else.
 
 pub mod analyze;
+pub mod batch;
 pub mod fx;
 pub mod info;
 pub mod render;

@@ -256,7 +256,7 @@ pub fn synthesize(
     let groups = schedule(midi, font, &settings, opts.synth_effects)?;
     let threads = opts
         .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .unwrap_or_else(crate::threads::available)
         .clamp(1, groups.len() + usize::from(effects.is_some()));
     let groups: Vec<Mutex<Group>> = groups.into_iter().map(Mutex::new).collect();
     // The shared reverb/chorus runs one segment behind the synthesizers, as one more job beside

@@ -284,8 +284,7 @@ pub struct DecodeJob<'a> {
 pub fn decode_all(mut jobs: Vec<DecodeJob<'_>>) -> Vec<(usize, Result<(), SampleDecodeError>)> {
     jobs.sort_by_key(|j| std::cmp::Reverse(j.data.len()));
     let samples: Vec<usize> = jobs.iter().map(|j| j.sample).collect();
-    let threads = std::thread::available_parallelism()
-        .map_or(2, |n| n.get())
+    let threads = crate::threads::available()
         .clamp(1, MAX_DECODE_THREADS)
         .min(jobs.len().max(1));
     let queue = Mutex::new(jobs.into_iter());
