@@ -74,6 +74,8 @@ __all__ = [
     "LoudnessNormalize",
     "Chain",
     "integrated_loudness",
+    "chain_from_toml",
+    "fx_file",
 ]
 
 class AudioEngineError(ValueError): ...
@@ -704,3 +706,17 @@ class Chain(Effect):
     def __len__(self) -> int: ...
 
 def integrated_loudness(audio: _Samples, sample_rate: int) -> float: ...
+def chain_from_toml(text: str, *, ir_files: bool = True) -> Effect:
+    """A chain file's text (TOML ``[[effect]]`` tables) as one effect; ``ir_files=False``
+    refuses impulse responses other than the built-in ones."""
+def fx_file(
+    input_path: _PathLike,
+    output_path: _PathLike,
+    effects: Union[Effect, Sequence[Effect]],
+    *,
+    format: Optional[str] = None,
+    use_gpu: bool = False,
+    max_seconds: float = ...,  # 7200 s
+) -> dict[str, object]:
+    """``input_path`` through ``effects`` to ``output_path`` (atomic), as ``rae fx``; the report
+    as a dict."""

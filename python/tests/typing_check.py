@@ -65,3 +65,11 @@ def use_pitch_contour(x: npt.NDArray[np.float32]) -> int:
     track: rae.PitchTrack = rae.analyze_pitch(x, 44100)
     png: bytes = rae.render_waveform_png(x, 44100, pitch=track, pitch_color="ff0000")
     return len(png)
+
+
+def use_chain_toml_and_fx_file() -> int:
+    chain: rae.Effect = rae.chain_from_toml('[[effect]]\ntype = "gain"\ngain_db = -3.0\n',
+                                            ir_files=False)
+    report: dict[str, object] = rae.fx_file("a.wav", "b.flac", chain, format="flac16",
+                                            max_seconds=60.0)
+    return len(report)
