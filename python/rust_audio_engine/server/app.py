@@ -316,7 +316,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         request: Request,
         lesson: Optional[str] = Query(None, description="a lesson id instead of an upload"),
         soundfont: Optional[str] = Query(None, description="a SoundFont id (GET /v1/soundfonts)"),
-        sample_rate: int = Query(44100, ge=8000, le=192000),
+        sample_rate: int = Query(44100, ge=22050, le=96000),
         format: OutputFormat = Query("wav16"),
         reverb: ReverbName = Query("none"),
         normalize: str = Query("limit", description="limit, peak, off, or a LUFS target"),
@@ -432,8 +432,11 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         pixels_per_second: Optional[int] = Query(None, ge=1, le=48000),
         width: Optional[int] = Query(None, ge=16, le=20000),
         height: int = Query(250, ge=16, le=4000),
-        bits: Literal[8, 16] = Query(16),
+        bits: int = Query(16, description="8 or 16"),
     ) -> Response:
+        if bits not in (8, 16):
+            raise HttpError(422, f"bits must be 8 or 16, not {bits}", field="bits")
+
         async def make(scratch: Scratch) -> Response:
             up = await receive(request, scratch, "audio", settings.max_upload_bytes)
             path, limit_s = up.path, settings.max_audio_s
