@@ -13,7 +13,7 @@ import concurrent.futures
 import math
 import threading
 import time
-from typing import Callable, Optional, TypeVar
+from typing import Any, Callable, Optional, TypeVar
 
 from .metrics import Metrics
 
@@ -93,13 +93,14 @@ class Pool:
         cf.add_done_callback(self._release)
         return cf
 
-    def _release(self, _: "concurrent.futures.Future[object]") -> None:
+    def _release(self, _: "concurrent.futures.Future[Any]") -> None:
         with self._lock:
             self._admitted -= 1
 
     async def run(self, fn: Callable[[], T], timeout_s: float,
                   disconnected: Optional["asyncio.Future[None]"] = None,
-                  hold: Optional[Callable[["concurrent.futures.Future[T]"], None]] = None) -> T:
+                  hold: Optional[Callable[["concurrent.futures.Future[Any]"], None]] = None
+                  ) -> T:
         """Runs `fn` on the pool and waits for it at most `timeout_s`; when `disconnected`
         completes first (the client went away), the call is cancelled and CancelledError
         raised. `hold` is given the call's future (to keep its files until it ends)."""

@@ -14,7 +14,7 @@ import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
@@ -43,7 +43,7 @@ class Scratch:
         self._pending = 0
         self._closed = False
 
-    def hold(self, cf: "concurrent.futures.Future[object]") -> None:
+    def hold(self, cf: "concurrent.futures.Future[Any]") -> None:
         """Keeps the folder until `cf` (an engine call using it) has ended."""
         with self._lock:
             self._pending += 1
@@ -213,7 +213,7 @@ async def _multipart(request: Request, scratch: Scratch, kind: str, max_bytes: i
         elif isinstance(buf, bytearray):
             up.fields[str(state["name"])] = buf.decode("utf-8", "replace")
 
-    parser = MultipartParser(boundary, {  # type: ignore[arg-type]
+    parser = MultipartParser(boundary, {
         "on_part_begin": on_part_begin, "on_header_field": on_header_field,
         "on_header_value": on_header_value, "on_header_end": on_header_end,
         "on_headers_finished": on_headers_finished, "on_part_data": on_part_data,
