@@ -272,7 +272,8 @@ async def phase_200(server: Server, clients: int, log: list[str]) -> None:
     ]
 
 
-async def phase_live(server: Server, streams: int, seconds: float, log: list[str]) -> None:
+async def phase_live(server: Server, streams: int, seconds: float, batch: bool,
+                     log: list[str]) -> None:
     # The melody rendered by the service, looped to `seconds`, mono float32 at 48 kHz.
     melody = smf([(i * 480, 400, k) for i, k in enumerate([60, 62, 64, 65, 67, 69, 71, 72])])
     async with httpx.AsyncClient(base_url=server.url, timeout=300) as c:
@@ -295,7 +296,7 @@ async def phase_live(server: Server, streams: int, seconds: float, log: list[str
         try:
             async with websockets.connect(server.url.replace("http", "ws") + "/v1/live",
                                           max_queue=None) as ws:
-                await ws.send(json.dumps({"type": "start", "sample_rate": sr}))
+                await ws.send(json.dumps({"type": "start", "sample_rate": sr, "batch": batch}))
                 assert json.loads(await ws.recv())["type"] == "ready"
                 sent_at: list[float] = []
                 got = 0
@@ -303,31 +304,41 @@ async def phase_live(server: Server, streams: int, seconds: float, log: list[str
                 done = asyncio.get_running_loop().create_future()
 
                 async def reader() -> None:
-                    nonlocal got, stopping
-                    async for m in ws:
-                        now = time.perf_counter()
-                        e = json.loads(m)
-                        kind = e["type"]
-                        if kind == "end":
-                            done.set_result(None)
-                            return
-                        if kind == "error":
-                            failures.append(f"stream {i}: {e}")
-                            continue
-                        if kind == "level":
-                            continue
-                        got += 1
-                        if e["type"] == "note_end" and stopping:   # made by the flush
-                            continue
-                        t = float(e["time_s"])
-                        k = min(int(t * sr) // chunk, len(sent_at) - 1)
-                        if k < 0:
-                            continue
-                        # When the sample at t existed, live: the send of its chunk less the
-                        # rest of that chunk.
-                        lat.append(now - (sent_at[k] - ((k + 1) * chunk / sr - t)))
-                        k2 = min(int((t + latency_s) * sr) // chunk, len(sent_at) - 1)
-                        overhead.append(now - sent_at[k2])
+                    try:
+                        async for m in ws:
+                            now = time.perf_counter()
+                            doc = json.loads(m)
+                            for e in doc if isinstance(doc, list) else [doc]:
+                                if handle(e, now):
+                                    return
+                    except websockets.ConnectionClosed as e:
+                        if not done.done():
+                            done.set_exception(e)
+
+                def handle(e: dict[str, Any], now: float) -> bool:
+                    nonlocal got
+                    kind = e["type"]
+                    if kind == "end":
+                        done.set_result(None)
+                        return True
+                    if kind == "error":
+                        failures.append(f"stream {i}: {e}")
+                        return False
+                    if kind == "level":
+                        return False
+                    got += 1
+                    if e["type"] == "note_end" and stopping:   # made by the flush
+                        return False
+                    t = float(e["time_s"])
+                    k = min(int(t * sr) // chunk, len(sent_at) - 1)
+                    if k < 0:
+                        return False
+                    # When the sample at t existed, live: the send of its chunk less the
+                    # rest of that chunk.
+                    lat.append(now - (sent_at[k] - ((k + 1) * chunk / sr - t)))
+                    k2 = min(int((t + latency_s) * sr) // chunk, len(sent_at) - 1)
+                    overhead.append(now - sent_at[k2])
+                    return False
 
                 rx = asyncio.ensure_future(reader())
                 await asyncio.sleep(i * 0.02 / streams * 10)    # spread the streams' phases
@@ -343,7 +354,7 @@ async def phase_live(server: Server, streams: int, seconds: float, log: list[str
                     await ws.send(mono[start:start + chunk].tobytes())
                 stopping = True
                 await ws.send(json.dumps({"type": "stop"}))
-                await asyncio.wait_for(done, 60)
+                await asyncio.wait_for(done, seconds + 30)
                 await rx
                 counts.append(got)
         except Exception as e:  # reported, not raised: the phase reports every stream
@@ -358,7 +369,7 @@ async def phase_live(server: Server, streams: int, seconds: float, log: list[str
     short = [c for c in counts if c != expected]
     log += [
         f"  {streams} streams x {seconds:g} s (melody at 48 kHz, f32le, 20 ms chunks, real-time "
-        f"pace); finished: {len(counts)}, failed: {len(failures)}",
+        f"pace, {'batch: one message per frame' if batch else 'one message per event'}); finished: {len(counts)}, failed: {len(failures)}",
         f"  events per stream (pitch, onset, note_start, note_end): expected {expected} (the "
         f"engine's StreamingAnalyzer on the same samples); streams with another count: "
         f"{len(short)}" + (f" (e.g. {short[:3]})" if short else ""),
@@ -388,7 +399,8 @@ def main() -> int:
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--requests", type=int, default=2, help="renders per client in phase 1")
     ap.add_argument("--burst", type=int, default=200)
-    ap.add_argument("--streams", type=int, default=100)
+    ap.add_argument("--streams", default="30,100",
+                    help="live phases: stream counts, one event per message; the last also batched")
     ap.add_argument("--live-s", type=float, default=10.0)
     ap.add_argument("--queue-size", type=int, default=64)
     ap.add_argument("--phases", default="50,200,live")
@@ -422,9 +434,13 @@ def main() -> int:
                 log.append(f"\n## {args.burst} concurrent clients (admission: {cores} workers + "
                            f"{args.queue_size} queued)")
                 asyncio.run(phase_200(server, args.burst, log))
-            if "live" in phases and time.monotonic() < deadline:
-                log.append(f"\n## {args.streams} concurrent live streams")
-                asyncio.run(phase_live(server, args.streams, args.live_s, log))
+            counts = [int(n) for n in args.streams.split(",")]
+            runs = [(n, False) for n in counts] + [(counts[-1], True)]
+            for n, batch in runs:
+                if "live" in phases and time.monotonic() < deadline:
+                    log.append(f"\n## {n} concurrent live streams, "
+                               f"{'batched' if batch else 'one event per message'}")
+                    asyncio.run(phase_live(server, n, args.live_s, batch, log))
             log.append(f"\nload average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         finally:
             server.stop()

@@ -444,18 +444,22 @@ def test_one_soundfont_in_memory_under_concurrency(server: Server) -> None:
 # --- live ----------------------------------------------------------------------------------
 
 async def _live(url: str, mono: np.ndarray, sr: int, fmt: str = "f32le", channels: int = 1,
-                chunk_s: float = 0.02, speed: float = 1.0) -> tuple[list[dict[str, Any]], Any]:
+                chunk_s: float = 0.02, speed: float = 1.0, batch: bool = False
+                ) -> tuple[list[dict[str, Any]], Any]:
     """Streams `mono` in chunks at `speed` times real time; the events and the close code."""
     events: list[dict[str, Any]] = []
     async with websockets.connect(url) as ws:
         await ws.send(json.dumps({"type": "start", "sample_rate": sr, "format": fmt,
-                                  "channels": channels, "lesson": "melody"}))
+                                  "channels": channels, "lesson": "melody", "batch": batch}))
         ready = json.loads(await ws.recv())
         assert ready["type"] == "ready" and ready["latency_s"] < 0.05
 
         async def reader() -> None:
             async for m in ws:
-                events.append(json.loads(m))
+                doc = json.loads(m)
+                assert isinstance(doc, list) == (batch and doc != [] and not (
+                    isinstance(doc, dict) and doc.get("type") == "end"))
+                events.extend(doc if isinstance(doc, list) else [doc])
 
         rx = asyncio.ensure_future(reader())
         x = np.repeat(mono[None, :], channels, axis=0) if channels > 1 else mono[None, :]
@@ -487,6 +491,15 @@ def test_live_detects_the_melody(server: Server, melody_wav: Any) -> None:
     assert times == sorted(times) and times[-1] == pytest.approx(len(mono) / sr, abs=0.06)
     levels = [e["rms_db"] for e in events if e["type"] == "level" and e["rms_db"] is not None]
     assert max(levels) < 0 and len(levels) > 200                  # one per 20 ms chunk
+
+
+def test_live_batch_gives_the_same_events(server: Server, melody_wav: Any) -> None:
+    _, audio, sr = melody_wav
+    mono = audio.mean(axis=0)
+    one, _ = asyncio.run(_live(server.ws_url, mono, sr, chunk_s=0.05, speed=1.15))
+    batched, code = asyncio.run(_live(server.ws_url, mono, sr, chunk_s=0.05, speed=1.15,
+                                      batch=True))
+    assert code == 1000 and batched == one
 
 
 def test_live_s16le_stereo_gives_the_same_notes(server: Server, melody_wav: Any) -> None:

@@ -62,6 +62,15 @@ class Pool:
             waiting = self._admitted
         return max(1, math.ceil(waiting * self._mean_s / self.workers))
 
+    def check(self) -> None:
+        """Raises Overloaded when no slot is free (a cheap early answer before a body is read;
+        `submit` checks again)."""
+        with self._lock:
+            full = self._admitted >= self.capacity
+        if full:
+            self.metrics.rejected += 1
+            raise Overloaded(self.retry_after())
+
     def submit(self, fn: Callable[[], T]) -> "concurrent.futures.Future[T]":
         """Admits `fn` or raises Overloaded. The slot is released when the call ends or is
         cancelled before it starts."""

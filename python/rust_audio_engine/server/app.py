@@ -268,6 +268,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     # Admission and cancellation for requests that never reach run_engine (client gone).
     async def guarded(request: Request, make: Callable[[Scratch], Awaitable[Response]]
                       ) -> Response:
+        state.pool.check()  # a full queue answers 503 before the upload is read
         scratch = Scratch(settings.temp_dir)
         try:
             return await make(scratch)
