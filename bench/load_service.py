@@ -367,9 +367,10 @@ async def phase_live(server: Server, streams: int, seconds: float, batch: bool,
     bound = latency_s + 0.020
     p99 = pct(lat, 99)
     short = [c for c in counts if c != expected]
+    failed = {f.split(":", 1)[0] for f in failures}          # streams, not messages
     log += [
         f"  {streams} streams x {seconds:g} s (melody at 48 kHz, f32le, 20 ms chunks, real-time "
-        f"pace, {'batch: one message per frame' if batch else 'one message per event'}); finished: {len(counts)}, failed: {len(failures)}",
+        f"pace, {'batch: one message per frame' if batch else 'one message per event'}); finished: {len(counts)}, failed: {len(failed)}",
         f"  events per stream (pitch, onset, note_start, note_end): expected {expected} (the "
         f"engine's StreamingAnalyzer on the same samples); streams with another count: "
         f"{len(short)}" + (f" (e.g. {short[:3]})" if short else ""),
