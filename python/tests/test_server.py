@@ -369,6 +369,24 @@ def test_analyze_finds_the_melody(server: Server, melody_wav: Any) -> None:
     assert notes_of(raw.json()) == NAMES
 
 
+@pytest.mark.parametrize("ext,codec,ctype", [("webm", "libopus", "audio/webm"),
+                                             ("ogg", "libopus", "audio/ogg"),
+                                             ("m4a", "aac", "audio/mp4")])
+def test_analyze_browser_recordings(server: Server, melody_wav: Any, tmp_path: Path, ext: str,
+                                    codec: str, ctype: str) -> None:
+    """What browsers record (encoded by ffmpeg, which `make test` installs) is decoded by the
+    engine and gives the melody's notes."""
+    wav = tmp_path / "take.wav"
+    wav.write_bytes(melody_wav[0])
+    out = tmp_path / f"take.{ext}"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(wav), "-c:a", codec, "-b:a", "96k",
+                    str(out)], check=True)
+    r = server.client.post("/v1/analyze", files={"file": (out.name, out.read_bytes(), ctype)},
+                           params={"tempo": "false"})
+    assert r.status_code == 200, r.text
+    assert notes_of(r.json()) == NAMES
+
+
 def test_analyze_errors(server: Server) -> None:
     c = server.client
     r = c.post("/v1/analyze", content=b"RIFF\x10\x00\x00\x00WAVEjunkjunk",
