@@ -71,13 +71,15 @@ class Server:
                                      stdout=self.log, stderr=subprocess.STDOUT, env=env)
         deadline = time.monotonic() + 30
         while True:
-            assert self.proc.poll() is None, (root / "server.log").read_text()
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.proc.kill()
+                raise AssertionError("the server did not start: "
+                                     + (root / "server.log").read_text())
             try:
                 if httpx.get(self.url + "/healthz", timeout=1).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
-            assert time.monotonic() < deadline, "the server did not start in 30 s"
             time.sleep(0.1)
         self.client = httpx.Client(base_url=self.url, timeout=60)
 
@@ -133,10 +135,12 @@ def server(dirs: dict[str, Path]) -> Iterator[Server]:
         "soundfont_dir": dirs["fonts"], "lesson_dir": dirs["lessons"], "workers": 2,
         "queue_size": 8, "max_upload_bytes": 8 * 1024 * 1024, "max_audio_s": 20.0,
         "live_max_ahead_s": 1.0})
-    yield s
-    s.idle()
-    assert s.leftovers() == []
-    s.stop()
+    try:
+        yield s
+        s.idle()
+        assert s.leftovers() == []
+    finally:
+        s.stop()
 
 
 @pytest.fixture(scope="module")
@@ -599,10 +603,12 @@ def small(dirs: dict[str, Path]) -> Iterator[Server]:
         "workers": 1, "queue_size": 1, "request_timeout_s": 1.0, "max_audio_s": 300.0,
         "cors_origins": ["http://practice.test"], "demo_lesson": False,
         "live_send_queue": 50}, console_script=True)
-    yield s
-    s.idle(60)
-    assert s.leftovers() == []
-    s.stop()
+    try:
+        yield s
+        s.idle(60)
+        assert s.leftovers() == []
+    finally:
+        s.stop()
 
 
 def test_cors_closed_by_default(server: Server) -> None:
