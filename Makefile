@@ -23,7 +23,7 @@ GPU_APT_PACKAGES := mesa-vulkan-drivers libvulkan1
 # The GPU tests run on whatever Vulkan adapter exists, software ones included; never on GL.
 GPU_TEST_ENV := RAE_GPU=force WGPU_BACKEND=vulkan
 
-.PHONY: bench-gpu help demo test test-cluster conformance deps apt-deps venv testdata lint fmt rust-test wheel pytest stubtest bench bench-fx bench-analysis bench-waveform devset bench-accuracy fuzz browser-test
+.PHONY: bench-load bench-gpu help demo test test-cluster conformance deps apt-deps venv testdata lint fmt rust-test wheel pytest stubtest bench bench-fx bench-analysis bench-waveform devset bench-accuracy fuzz browser-test
 
 help:
 	@echo "make demo   render the built-in demo piece to out/demo.wav"
@@ -35,6 +35,7 @@ help:
 	@echo "make bench-waveform  compare waveform peaks with numpy"
 	@echo "make bench-fx  compare effects speed with pedalboard (and scipy)"
 	@echo "make bench-gpu  CPU against GPU backend (bench/gpu; on lavapipe: correctness and overhead only)"
+	@echo "make bench-load  the service under load: 50 and 200 render clients, 100 live streams (loopback)"
 	@echo "make bench-accuracy  pitch/onset/note accuracy vs librosa and aubio (dev set + conformance)"
 
 demo:
@@ -100,6 +101,7 @@ pytest: wheel testdata
 stubtest: wheel
 	$(PY) -m mypy.stubtest rust_audio_engine --allowlist python/stubtest-allowlist.txt
 	$(PY) -m mypy --strict python/tests/typing_check.py
+	$(PY) -m mypy --strict -p rust_audio_engine.server
 
 # A batch manifest on a real local Ray cluster against a serial `rae batch` run: byte-identical
 # outputs and both wall times (python/tests_cluster). Ray comes from its own requirements file,
@@ -127,10 +129,11 @@ conformance: deps wheel
 	$(CARGO) build -q --profile $(PROFILE) -p rae-cli
 	PROFILE=$(PROFILE) $(PY) conformance/run.py
 
-# Headless-browser test: wavesurfer.js and peaks.js (npm, pinned in web/package-lock.json) draw the
-# peaks `rae waveform` writes, in Debian's chromium driven by playwright-core (no browser download).
-# Screenshots land in web/screenshots/.
-browser-test:
+# Headless-browser tests: wavesurfer.js and peaks.js (npm, pinned in web/package-lock.json) draw the
+# peaks `rae waveform` writes, in Debian's chromium driven by playwright-core (no browser download);
+# then the practice page served by rae-server (the installed wheel) with a fake microphone playing
+# a melody `rae render` wrote. Screenshots land in web/screenshots/.
+browser-test: wheel
 	@need=""; command -v chromium >/dev/null 2>&1 || need="$$need chromium"; \
 	command -v node >/dev/null 2>&1 || need="$$need nodejs"; command -v npm >/dev/null 2>&1 || need="$$need npm"; \
 	if [ -n "$$need" ]; then \
@@ -141,6 +144,8 @@ browser-test:
 	$(CARGO) build -q --profile $(PROFILE) -p rae-cli
 	cd web && npm ci --no-audit --no-fund --loglevel=error
 	cd web && RAE_BIN=$(abspath $(or $(CARGO_TARGET_DIR),target))/$(PROFILE)/rae CHROMIUM=$$(command -v chromium) node browser_test.mjs
+	cd web && RAE_BIN=$(abspath $(or $(CARGO_TARGET_DIR),target))/$(PROFILE)/rae RAE_PYTHON=$(abspath $(PY)) \
+	  CHROMIUM=$$(command -v chromium) node practice_test.mjs
 
 # Pitch (pYIN, YIN), onsets and the streaming analyser vs librosa and aubio on the corpus melody.
 # A release (fat LTO) wheel, as users get it.
@@ -186,3 +191,9 @@ bench-fx: venv
 bench-gpu:
 	$(CARGO) build --profile $(PROFILE) -q -p rae-gpu-bench
 	$(GPU_TEST_ENV) $(abspath $(or $(CARGO_TARGET_DIR),target))/$(PROFILE)/rae-gpu-bench $(if $(FULL),,--quick) | tee bench/results/gpu-$$(date +%F).txt
+
+# The service under load, on loopback, bounded in time (bench/load_service.py): 50 concurrent
+# render clients, 200 (the queue's 503s), 100 live streams at real-time pace. The wheel of
+# $(PROFILE) (ci by default; PROFILE=release for a release build); the results name it.
+bench-load: wheel testdata
+	RAE_BUILD_PROFILE=$(PROFILE) $(PY) bench/load_service.py --out bench/results/load_service-$$(date +%F).txt

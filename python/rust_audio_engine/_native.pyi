@@ -77,6 +77,8 @@ __all__ = [
     "integrated_loudness",
     "run_batch",
     "read_manifest",
+    "chain_from_toml",
+    "fx_file",
 ]
 
 class AudioEngineError(ValueError): ...
@@ -719,3 +721,17 @@ def run_batch(
     ids: Optional[Sequence[str]] = None,
 ) -> list[dict[str, object]]: ...
 def read_manifest(manifest: _PathLike) -> list[dict[str, object]]: ...
+def chain_from_toml(text: str, *, ir_files: bool = True) -> Effect:
+    """A chain file's text (TOML ``[[effect]]`` tables) as one effect; ``ir_files=False``
+    refuses impulse responses other than the built-in ones."""
+def fx_file(
+    input_path: _PathLike,
+    output_path: _PathLike,
+    effects: Union[Effect, Sequence[Effect]],
+    *,
+    format: Optional[str] = None,
+    use_gpu: bool = False,
+    max_seconds: float = ...,  # 7200 s
+) -> dict[str, object]:
+    """``input_path`` through ``effects`` to ``output_path`` (atomic), as ``rae fx``; the report
+    as a dict."""

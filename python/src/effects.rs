@@ -6,9 +6,10 @@
 //! streaming state (`reset=False`), behind a mutex so concurrent chunked calls are serialised
 //! rather than corrupting each other.
 
+use std::path::PathBuf;
 use std::sync::Mutex;
 
-use pyo3::exceptions::PyTypeError;
+use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 use pyo3::PyClassInitializer;
@@ -18,7 +19,7 @@ use rae::effects::{
 };
 use rust_audio_engine as rae;
 
-use crate::convert::{buffer_of, planar, to_numpy_like};
+use crate::convert::{buffer_of, planar, to_numpy_like, to_py};
 use crate::errors::to_py_err;
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -419,6 +420,82 @@ pub(crate) fn effects_arg(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<Effect
     Ok(specs)
 }
 
+/// A chain of effects from the text of a chain file (TOML `[[effect]]` tables, see
+/// docs/effects.md), as one effect. A relative impulse response path is taken relative to the
+/// working directory. `ir_files=False` refuses any impulse response that is not a built-in one
+/// (room, hall, plate, church): what a service that takes chains from its clients needs, since a
+/// chain naming a file would let a client read the server's files.
+#[pyfunction]
+#[pyo3(signature = (text, *, ir_files=true))]
+fn chain_from_toml(py: Python<'_>, text: &str, ir_files: bool) -> PyResult<Py<Effect>> {
+    let spec = rae::ChainSpec::from_toml_str(text, None).map_err(to_py_err)?;
+    if !ir_files {
+        refuse_ir_files(&spec.effects)?;
+    }
+    let repr = format!("chain_from_toml(<{} effects>)", spec.effects.len());
+    let effect = Effect::from_spec(py, EffectSpec::Chain(spec.effects), repr)?;
+    Py::new(py, effect)
+}
+
+fn refuse_ir_files(specs: &[EffectSpec]) -> PyResult<()> {
+    for s in specs {
+        match s {
+            EffectSpec::Convolution(c)
+                if !rae::effects::ImpulseResponse::BUILTIN_NAMES.contains(&c.ir.as_str()) =>
+            {
+                return Err(PyValueError::new_err(format!(
+                    "convolution ir '{}' is not a built-in impulse response ({}); files are not \
+                     accepted here",
+                    c.ir,
+                    rae::effects::ImpulseResponse::BUILTIN_NAMES.join(", ")
+                )));
+            }
+            EffectSpec::Chain(inner) => refuse_ir_files(inner)?,
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The audio file `input_path` through `effects` (an effect, a Chain or a list) to
+/// `output_path`, written atomically: what `rae fx` does. The input is decoded whole (at most
+/// `max_seconds` of audio, else `LimitError`) and processed as one signal (latency removed,
+/// tails kept); `format` is wav16, wav24, wav32f, flac16 or flac24 (default: from the output's
+/// extension). Returns the report as a dict: `effects`, `duration_s`, `sample_rate`,
+/// `channels`, `peak_dbfs`, `process_s`, `backend`.
+#[pyfunction]
+#[pyo3(signature = (input_path, output_path, effects, *, format=None, use_gpu=false,
+    max_seconds=rae::io::DEFAULT_MAX_INPUT_S))]
+fn fx_file<'py>(
+    py: Python<'py>,
+    input_path: PathBuf,
+    output_path: PathBuf,
+    effects: &Bound<'py, PyAny>,
+    format: Option<&str>,
+    use_gpu: bool,
+    max_seconds: f64,
+) -> PyResult<Bound<'py, PyAny>> {
+    let spec = rae::ChainSpec {
+        effects: effects_arg(Some(effects))?,
+    };
+    let format = format
+        .map(rae::OutputFormat::from_name)
+        .transpose()
+        .map_err(to_py_err)?
+        .unwrap_or_else(|| rae::OutputFormat::from_path(&output_path));
+    let report = py
+        .detach(|| {
+            rae::io::check_output_path(&output_path, &input_path)?;
+            spec.build()?;
+            let audio = rae::read_audio(&input_path, max_seconds)?;
+            let (out, report) = rae::ops::process_on(&audio, &spec, use_gpu)?;
+            rae::write_audio(&output_path, &out, format)?;
+            Ok(report)
+        })
+        .map_err(to_py_err)?;
+    to_py(py, &report)
+}
+
 /// Integrated loudness (ITU-R BS.1770-4, gated) in LUFS; -inf for audio too quiet or short to
 /// measure.
 #[pyfunction]
@@ -455,5 +532,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<LoudnessNormalize>()?;
     m.add_class::<Chain>()?;
     m.add_function(wrap_pyfunction!(integrated_loudness, m)?)?;
+    m.add_function(wrap_pyfunction!(chain_from_toml, m)?)?;
+    m.add_function(wrap_pyfunction!(fx_file, m)?)?;
     Ok(())
 }

@@ -328,3 +328,32 @@ def test_reverb_render_is_longer_and_wetter(tmp_path: Path, scale: Path) -> None
     assert true_peak_db(r.audio) <= -6.0 + 0.1
     with pytest.raises(ValueError, match="cathedral"):
         rae.render_midi(midi, "builtin", reverb="cathedral")
+
+
+def test_chain_from_toml_and_fx_file(tmp_path: Path) -> None:
+    """A chain file's text as one effect, and the effects operation on files (what `rae fx`
+    and the service's POST /v1/fx run)."""
+    chain = rae.chain_from_toml('[[effect]]\ntype = "gain"\ngain_db = -6.0\n'
+                                '[[effect]]\ntype = "convolution"\nir = "room"\nmix = 0.0\n',
+                                ir_files=False)
+    x = (0.5 * np.sin(2 * np.pi * 440 * np.arange(4800) / 48000)).astype(np.float32)
+    y = chain(x, 48000)
+    assert np.abs(y).max() == pytest.approx(0.25, rel=0.02)
+    with pytest.raises(ValueError, match="not a built-in impulse response"):
+        rae.chain_from_toml('[[effect]]\ntype = "convolution"\nir = "/etc/passwd"\n',
+                            ir_files=False)
+    with pytest.raises(ValueError, match="unknown effect type 'wobble'"):
+        rae.chain_from_toml('[[effect]]\ntype = "wobble"\n')
+    src = audio_file("melody_mono_30s_clean.wav")
+    out = tmp_path / "out.flac"
+    report = rae.fx_file(src, out, chain, format="flac24")
+    assert report["effects"] == ["chain"] and report["sample_rate"] == 44100
+    audio, sr = rae.load_audio(out)
+    before, _ = rae.load_audio(src)
+    assert abs(audio.shape[1] - before.shape[1]) / sr < 1.0
+    assert report["peak_dbfs"] == pytest.approx(20 * np.log10(np.abs(audio).max()), abs=0.1)
+    with pytest.raises(rae.LimitError):
+        rae.fx_file(src, tmp_path / "short.wav", chain, max_seconds=5.0)
+    assert not (tmp_path / "short.wav").exists()
+    with pytest.raises(ValueError, match="is the input file"):
+        rae.fx_file(src, src, chain)

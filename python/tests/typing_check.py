@@ -77,3 +77,11 @@ def use_batch() -> int:
     except rae.ManifestError:
         pass
     return len(records) + len(jobs)
+
+
+def use_chain_toml_and_fx_file() -> int:
+    chain: rae.Effect = rae.chain_from_toml('[[effect]]\ntype = "gain"\ngain_db = -3.0\n',
+                                            ir_files=False)
+    report: dict[str, object] = rae.fx_file("a.wav", "b.flac", chain, format="flac16",
+                                            max_seconds=60.0)
+    return len(report)
