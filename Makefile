@@ -112,6 +112,8 @@ $(VENV)/.ray-ready: python/requirements-cluster.txt $(VENV)/.ready
 	touch $@
 
 test-cluster: wheel testdata $(VENV)/.ray-ready
+	@command -v ip >/dev/null 2>&1 || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends iproute2 >/dev/null; }
 	$(CARGO) build -q --profile $(PROFILE) -p rae-cli
 	PROFILE=$(PROFILE) tools/netns_run.sh 600 $(PY) -m pytest -q -s -p no:cacheprovider python/tests_cluster
 

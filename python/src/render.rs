@@ -23,8 +23,8 @@ pub(crate) struct SoundFont {
 #[pymethods]
 impl SoundFont {
     /// Loads `path` (SF2 or SF3), or the built-in font for `"builtin"`, through the process-wide
-    /// cache. A SF3 font decodes the samples each render needs when it first needs them;
-    /// `preload=True` decodes them all now, for a server that plays most of the font.
+    /// cache. A font file's samples are read (SF2) or decoded (SF3) when a render first needs
+    /// them; `preload=True` reads them all now, for a server that plays most of the font.
     #[new]
     #[pyo3(signature = (path, preload = false))]
     fn new(py: Python<'_>, path: PathBuf, preload: bool) -> PyResult<Self> {
@@ -79,13 +79,15 @@ impl SoundFont {
         self.inner.summary.sample_count
     }
 
-    /// Bytes of decoded sample data held in memory (for a SF3 font, the samples decoded so far).
+    /// Bytes of sample data held in memory: the samples read or decoded so far for a font file,
+    /// all of them for the built-in font.
     #[getter]
     fn memory_bytes(&self) -> usize {
         self.inner.memory_bytes()
     }
 
-    /// SF3 samples decoded since the font was loaded (0 for SF2).
+    /// Samples read (SF2) or decoded (SF3) from the file since the font was loaded (0 for the
+    /// built-in font).
     #[getter]
     fn samples_decoded(&self) -> usize {
         self.inner.samples_decoded()
