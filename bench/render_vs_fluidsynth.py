@@ -12,6 +12,9 @@ synthesizer's own reverb and chorus), FluidR3_GM, 44.1 kHz, both timed as whole 
 - whole machine, cubic and linear: rae on all cores against FluidSynth's better setting for the
   file, `synth.cpu-cores` 1 or the machine's core count (the lower median wins), unpinned.
 
+rae reads SF2 samples on demand, so in every comparison FluidSynth also runs with
+`synth.dynamic-sample-loading=1`, and its better loading mode for the file is the one compared.
+
 The commands of a comparison alternate, run after run, so a slow moment of a shared machine
 hits all of them. Per file the table gives median real-time factors with their range over the
 runs and the median of the per-run ratios rae / FluidSynth with its range (> 1: rae faster);
@@ -97,14 +100,21 @@ def comparisons(s: Setup) -> list[Comparison]:
     rae = [s.args.rae, "render", "--soundfont", s.args.soundfont, "--synth-effects", "--quiet"]
     out = []
     for interp, order in (("cubic", "4th order, its default"), ("linear", "interp 1")):
+        # rae reads SF2 samples on demand, so FluidSynth runs with and without its dynamic sample
+        # loading, and the better of the two counts.
+        dynamic = ["-o", "synth.dynamic-sample-loading=1"]
         out.append(Comparison(
             f"per core, {interp}: rae --threads 1 --interpolation {interp} against FluidSynth {order}, "
-            "both pinned to CPU 0",
+            "its better of whole-font and dynamic sample loading, both pinned to CPU 0",
             PIN + rae + ["--threads", "1", "--interpolation", interp],
-            {"1 core": PIN + fluid_cmd(s, interp, [])}))
-        cores = {"cpu-cores 1": fluid_cmd(s, interp, [])}
+            {"1 core": PIN + fluid_cmd(s, interp, []),
+             "1 core, dynamic": PIN + fluid_cmd(s, interp, dynamic)}))
+        cores = {"cpu-cores 1": fluid_cmd(s, interp, []),
+                 "cpu-cores 1, dynamic": fluid_cmd(s, interp, dynamic)}
         if s.cores > 1:
             cores[f"cpu-cores {s.cores}"] = fluid_cmd(s, interp, ["-o", f"synth.cpu-cores={s.cores}"])
+            cores[f"cpu-cores {s.cores}, dynamic"] = fluid_cmd(
+                s, interp, ["-o", f"synth.cpu-cores={s.cores}", *dynamic])
         out.append(Comparison(
             f"whole machine, {interp}: rae on all {s.cores} cores --interpolation {interp} against "
             f"FluidSynth {order}, its better of {' and '.join(cores)}",
