@@ -30,7 +30,7 @@ import rust_audio_engine as rae
 from rust_audio_engine import cluster
 
 ROOT = Path(__file__).resolve().parents[2]
-RAE = ROOT / "target" / os.environ.get("PROFILE", "ci") / "rae"
+RAE = Path(os.environ.get("CARGO_TARGET_DIR") or ROOT / "target") / os.environ.get("PROFILE", "ci") / "rae"
 RAY = Path(sys.executable).parent / "ray"
 CPUS = 2
 OBJECT_STORE_BYTES = 200 * 1000 * 1000
