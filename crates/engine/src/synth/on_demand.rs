@@ -88,6 +88,14 @@ pub(crate) struct OnDemand {
     decodes: AtomicUsize,
 }
 
+/// A synthesizer error about the font `name`.
+fn font_error(name: &Path, e: impl std::fmt::Display) -> Error {
+    Error::SoundFont {
+        path: name.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // Every critical section leaves its data consistent: recover from a panic elsewhere.
     m.lock().unwrap_or_else(|p| p.into_inner())
@@ -96,20 +104,12 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl OnDemand {
     /// The font `prepared` describes, with its streams in `source`. `name` is for messages.
     pub(crate) fn new(prepared: LazyFont, source: Compressed, name: &Path) -> Result<Self> {
-        let skeleton =
-            rs::SoundFont::without_wave_data(&prepared.hydra, prepared.points).map_err(|e| {
-                Error::SoundFont {
-                    path: name.to_path_buf(),
-                    message: e.to_string(),
-                }
-            })?;
+        let skeleton = rs::SoundFont::without_wave_data(&prepared.hydra, prepared.points)
+            .map_err(|e| font_error(name, e))?;
         // Nothing decoded: every sample lies past the end of the (empty) data, and plays silence.
         let empty = skeleton
             .with_wave_data(Vec::new(), &[])
-            .map_err(|e| Error::SoundFont {
-                path: name.to_path_buf(),
-                message: e.to_string(),
-            })?;
+            .map_err(|e| font_error(name, e))?;
         let n = prepared.samples.len();
         let mut samples = prepared.samples;
         if prepared.codec == SampleCodec::Pcm16 {
@@ -244,10 +244,7 @@ impl OnDemand {
         let font = self
             .skeleton
             .with_wave_data(wave, &shifts)
-            .map_err(|e| Error::SoundFont {
-                path: name.to_path_buf(),
-                message: e.to_string(),
-            })?;
+            .map_err(|e| font_error(name, e))?;
         Ok(Decoded {
             font: Arc::new(font),
             at,
@@ -299,10 +296,7 @@ impl OnDemand {
         let font = self
             .skeleton
             .with_wave_data(wave, &[])
-            .map_err(|e| Error::SoundFont {
-                path: name.to_path_buf(),
-                message: e.to_string(),
-            })?;
+            .map_err(|e| font_error(name, e))?;
         Ok(Decoded {
             font: Arc::new(font),
             at,

@@ -199,17 +199,8 @@ fn prepare_sf2_on_demand(
     }
     let smpl_at = (parsed.smpl.as_ptr() as usize).saturating_sub(bytes.as_ptr() as usize);
     let smpl_len = parsed.smpl.len();
-    let mut font = Sf2 {
-        info: parsed.info,
-        presets: parsed.hydra.presets,
-        instruments: parsed.hydra.instruments,
-        samples: parsed.hydra.samples,
-        sample_data: SampleData {
-            stored: parsed.smpl,
-            ..SampleData::default()
-        },
-    };
-    repair::repair(&mut font, &parsed.notes)?;
+    let (mut font, notes) = parsed.into_sf2();
+    repair::repair(&mut font, &notes)?;
     // Guard points the repair appended are zeros, as the unread data is; anything else it
     // computed is not in the file.
     if font.sample_data.appended.iter().any(|&p| p != 0) {
@@ -255,17 +246,8 @@ fn prepare_sf2<'a>(
     }
     // An odd last byte is not a sample point; the writer leaves it out.
     let mut changed = !parsed.clean || !parsed.smpl.len().is_multiple_of(2);
-    let mut font = Sf2 {
-        info: parsed.info,
-        presets: parsed.hydra.presets,
-        instruments: parsed.hydra.instruments,
-        samples: parsed.hydra.samples,
-        sample_data: SampleData {
-            stored: parsed.smpl,
-            ..SampleData::default()
-        },
-    };
-    changed |= repair::repair(&mut font, &parsed.notes)?;
+    let (mut font, notes) = parsed.into_sf2();
+    changed |= repair::repair(&mut font, &notes)?;
     let summary = summarize(&font, SoundFontKind::Sf2);
     if changed {
         Ok((Cow::Owned(write_sf2(&font)?), summary))
@@ -287,6 +269,22 @@ struct Parsed<'a> {
 }
 
 impl<'a> Parsed<'a> {
+    /// The font to repair and write, its samples the stored `smpl` data, and why each sample
+    /// is empty.
+    fn into_sf2(self) -> (Sf2<'a>, Vec<Option<SampleDecodeError>>) {
+        let font = Sf2 {
+            info: self.info,
+            presets: self.hydra.presets,
+            instruments: self.hydra.instruments,
+            samples: self.hydra.samples,
+            sample_data: SampleData {
+                stored: self.smpl,
+                ..SampleData::default()
+            },
+        };
+        (font, self.notes)
+    }
+
     fn of(bytes: &'a [u8]) -> Result<Self, SoundFontError> {
         let layout = riff::parse_layout(bytes)?;
         let hydra = hydra::parse_hydra(&layout)?;
