@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use rae::effects::{ChainSpec, ConvolutionSpec, EffectSpec, LimiterParams};
+use rae::effects::{ChainSpec, ConvolutionSpec, EffectSpec};
 use rust_audio_engine as rae;
 
 use crate::Failure;
@@ -62,12 +62,7 @@ impl EffectArgs {
     }
 
     fn limiter(&self) -> Option<EffectSpec> {
-        self.limit.map(|ceiling_db| {
-            EffectSpec::Limiter(LimiterParams {
-                ceiling_db,
-                ..Default::default()
-            })
-        })
+        self.limit.map(EffectSpec::limiter_at)
     }
 
     /// What `rae fx` applies: chain file, EQ, compressor, reverb, loudness, limiter.

@@ -193,6 +193,15 @@ fn table_into<T: serde::de::DeserializeOwned>(table: toml::Table, what: &str) ->
 }
 
 impl EffectSpec {
+    /// The true-peak limiter at `ceiling_db` dBFS, its other settings the defaults (what
+    /// `--limit` and a batch job's `limit` ask for).
+    pub fn limiter_at(ceiling_db: f32) -> Self {
+        EffectSpec::Limiter(LimiterParams {
+            ceiling_db,
+            ..Default::default()
+        })
+    }
+
     /// Builds the effect (loading an impulse response file if one is named).
     pub fn build(&self) -> Result<BoxedEffect> {
         self.build_on(None)

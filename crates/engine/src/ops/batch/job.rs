@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::analysis::{DynamicsParams, OnsetParams, PitchMethod, PitchParams, TempoParams};
-use crate::effects::{ChainSpec, ConvolutionSpec, EffectSpec, ImpulseResponse, LimiterParams};
+use crate::effects::{ChainSpec, ConvolutionSpec, EffectSpec, ImpulseResponse};
 use crate::error::{Error, Result};
 use crate::gain::Normalize;
 use crate::io::{check_output_path, read_audio, write_atomic, OutputFormat, DEFAULT_MAX_INPUT_S};
@@ -213,12 +213,7 @@ impl Effects {
     }
 
     fn limiter(&self) -> Option<EffectSpec> {
-        self.limit.map(|ceiling_db| {
-            EffectSpec::Limiter(LimiterParams {
-                ceiling_db,
-                ..Default::default()
-            })
-        })
+        self.limit.map(EffectSpec::limiter_at)
     }
 }
 
