@@ -34,6 +34,20 @@ class TimedOut(Exception):
         self.limit_s = limit_s
 
 
+class _Once:
+    """Calls `fn` at most once, from whichever thread comes first."""
+
+    def __init__(self, fn: Optional[Callable[[], None]]) -> None:
+        self._fn = fn
+        self._lock = threading.Lock()
+
+    def __call__(self) -> None:
+        with self._lock:
+            fn, self._fn = self._fn, None
+        if fn is not None:
+            fn()
+
+
 class Pool:
     def __init__(self, workers: int, queue_size: int, metrics: Metrics) -> None:
         self.workers = workers
@@ -71,9 +85,13 @@ class Pool:
             self.metrics.rejected += 1
             raise Overloaded(self.retry_after())
 
-    def submit(self, fn: Callable[[], T]) -> "concurrent.futures.Future[T]":
+    def submit(self, fn: Callable[[], T],
+               on_end: Optional[Callable[[], None]] = None) -> "concurrent.futures.Future[T]":
         """Admits `fn` or raises Overloaded. The slot is released when the call ends or is
-        cancelled before it starts."""
+        cancelled before it starts. `on_end` (say, removing the call's files) runs once, when
+        the call has ended or was cancelled, before the call stops counting as running or
+        admitted: once the pool reports nothing in flight, every `on_end` has run."""
+        once = _Once(on_end)
         with self._lock:
             if self._admitted >= self.capacity:
                 full = True
@@ -92,30 +110,30 @@ class Pool:
             try:
                 return fn()
             finally:
+                once()
                 elapsed = time.perf_counter() - start
                 with self._lock:
                     self._running -= 1
                     self._mean_s = 0.8 * self._mean_s + 0.2 * elapsed
                 self.metrics.job_finished()
 
-        cf = self._executor.submit(call)
-        cf.add_done_callback(self._release)
-        return cf
+        def release(_: "concurrent.futures.Future[Any]") -> None:
+            once()  # a call cancelled before it started
+            with self._lock:
+                self._admitted -= 1
 
-    def _release(self, _: "concurrent.futures.Future[Any]") -> None:
-        with self._lock:
-            self._admitted -= 1
+        cf = self._executor.submit(call)
+        cf.add_done_callback(release)
+        return cf
 
     async def run(self, fn: Callable[[], T], timeout_s: float,
                   disconnected: Optional["asyncio.Future[None]"] = None,
-                  hold: Optional[Callable[["concurrent.futures.Future[Any]"], None]] = None
-                  ) -> T:
+                  hold: Optional[Callable[[], Callable[[], None]]] = None) -> T:
         """Runs `fn` on the pool and waits for it at most `timeout_s`; when `disconnected`
         completes first (the client went away), the call is cancelled and CancelledError
-        raised. `hold` is given the call's future (to keep its files until it ends)."""
-        cf = self.submit(fn)
-        if hold is not None:
-            hold(cf)
+        raised. `hold`, called before the call is admitted, returns what to run when the call
+        ends (to keep its files until then)."""
+        cf = self.submit(fn, hold() if hold is not None else None)
         fut = asyncio.wrap_future(cf)
         waiters: set[asyncio.Future[object]] = {fut}  # type: ignore[arg-type]
         if disconnected is not None:

@@ -7,14 +7,13 @@ ends."""
 
 from __future__ import annotations
 
-import concurrent.futures
 import os
 import shutil
 import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Callable, Optional
 
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
@@ -43,13 +42,14 @@ class Scratch:
         self._pending = 0
         self._closed = False
 
-    def hold(self, cf: "concurrent.futures.Future[Any]") -> None:
-        """Keeps the folder until `cf` (an engine call using it) has ended."""
+    def hold(self) -> Callable[[], None]:
+        """Keeps the folder for an engine call using it; the call runs what this returns (once)
+        when it has ended."""
         with self._lock:
             self._pending += 1
-        cf.add_done_callback(self._release)
+        return self._release
 
-    def _release(self, _: object) -> None:
+    def _release(self) -> None:
         with self._lock:
             self._pending -= 1
             remove = self._closed and self._pending == 0
