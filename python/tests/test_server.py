@@ -598,10 +598,11 @@ def test_live_bad_start_and_frames(server: Server) -> None:
 
 @pytest.fixture(scope="module")
 def small(dirs: dict[str, Path]) -> Iterator[Server]:
-    """One worker, a queue of one, a 1 s time limit, CORS open to one origin, no lesson folder
+    """One worker, a queue of one, 1 s time limits on requests and uploads, CORS open to one origin, no lesson folder
     and no demo, a 50-event send queue; started by the `rae-server` console script."""
     s = Server(dirs["root"] / "small", {
-        "workers": 1, "queue_size": 1, "request_timeout_s": 1.0, "max_audio_s": 300.0,
+        "workers": 1, "queue_size": 1, "request_timeout_s": 1.0, "upload_timeout_s": 1.0,
+        "max_audio_s": 300.0,
         "cors_origins": ["http://practice.test"], "demo_lesson": False,
         "live_send_queue": 50}, console_script=True)
     try:
@@ -662,6 +663,28 @@ def test_queue_full_503_timeout_504_and_cancel_on_disconnect(small: Server) -> N
     assert small.metric("rae_rejected_total") >= 1
     assert small.metric("rae_timeouts_total") >= 1
     assert small.client.get("/healthz").json()["status"] == "ok"
+    assert small.leftovers() == []
+
+
+def test_stalled_upload_gets_408_and_leaves_no_files(small: Server) -> None:
+    """A client that announces a body and stops sending is answered 408 once the upload time
+    limit has passed, and its scratch folder goes."""
+    host, port = small.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(b"POST /v1/analyze HTTP/1.1\r\nHost: x\r\n"
+                     b"Content-Type: application/octet-stream\r\nContent-Length: 100000\r\n\r\n"
+                     + b"RIFF" + bytes(60))
+        t = time.monotonic()
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            block = sock.recv(4096)
+            if not block:
+                break
+            answer += block
+        waited = time.monotonic() - t
+    assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+    assert 0.8 < waited < 5, waited
+    small.idle(60)
     assert small.leftovers() == []
 
 

@@ -339,7 +339,8 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
                 midi_path.write_bytes(found[0])
                 fields: dict[str, str] = {}
             else:
-                up = await receive(request, scratch, "midi", settings.max_upload_bytes)
+                up = await receive(request, scratch, "midi", settings.max_upload_bytes,
+                                   settings.upload_timeout_s)
                 assert up.path is not None
                 midi_path, fields = up.path, up.fields
             chain_text = fields.get("effects", effects)
@@ -387,7 +388,8 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         tempo: bool = Query(True),
     ) -> Response:
         async def make(scratch: Scratch) -> Response:
-            up = await receive(request, scratch, "audio", settings.max_upload_bytes)
+            up = await receive(request, scratch, "audio", settings.max_upload_bytes,
+                               settings.upload_timeout_s)
             path, limit_s = up.path, settings.max_audio_s
 
             def job() -> dict[str, object]:
@@ -407,7 +409,8 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         format: OutputFormat = Query("wav16"),
     ) -> Response:
         async def make(scratch: Scratch) -> Response:
-            up = await receive(request, scratch, "audio", settings.max_upload_bytes)
+            up = await receive(request, scratch, "audio", settings.max_upload_bytes,
+                               settings.upload_timeout_s)
             text = up.fields.get("chain", chain)
             if not text:
                 raise HttpError(422, "no effect chain: give 'chain' (TOML [[effect]] tables)",
@@ -439,7 +442,8 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
             raise HttpError(422, f"bits must be 8 or 16, not {bits}", field="bits")
 
         async def make(scratch: Scratch) -> Response:
-            up = await receive(request, scratch, "audio", settings.max_upload_bytes)
+            up = await receive(request, scratch, "audio", settings.max_upload_bytes,
+                               settings.upload_timeout_s)
             path, limit_s = up.path, settings.max_audio_s
 
             def job() -> bytes:

@@ -45,6 +45,9 @@ class Settings:
     workers: int = field(default_factory=_default_workers)
     queue_size: int = 64
     request_timeout_s: float = 120.0
+    # The most time a client may take to send its upload (408 after it): a slow or stalled
+    # sender cannot hold a connection and a scratch folder open for longer.
+    upload_timeout_s: float = 60.0
     # Threads one render may use: 1 keeps concurrent renders from fighting over cores.
     render_threads: int = 1
     cors_origins: tuple[str, ...] = ()
@@ -62,6 +65,7 @@ class Settings:
                 raise ConfigError(f"{name} must be positive, not {getattr(self, name)!r}")
 
         for name in ("max_upload_bytes", "max_audio_s", "workers", "request_timeout_s",
+                     "upload_timeout_s",
                      "render_threads", "live_max_streams", "live_max_ahead_s",
                      "live_send_queue", "live_workers"):
             positive(name)

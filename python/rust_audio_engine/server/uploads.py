@@ -7,6 +7,7 @@ ends."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import tempfile
@@ -120,8 +121,19 @@ def _check_type(kind: str, content_type: str, what: str) -> None:
 
 
 async def receive(request: Request, scratch: Scratch, kind: str, max_bytes: int,
-                  required: bool = True) -> Upload:
-    """The request's upload (`kind` "midi" or "audio") written into `scratch`."""
+                  timeout_s: float, required: bool = True) -> Upload:
+    """The request's upload (`kind` "midi" or "audio") written into `scratch`, within
+    `timeout_s` (408 after it)."""
+    try:
+        async with asyncio.timeout(timeout_s):
+            return await _receive(request, scratch, kind, max_bytes, required)
+    except TimeoutError:
+        raise HttpError(408, f"the upload was not received within the server's limit of "
+                             f"{timeout_s:g} s") from None
+
+
+async def _receive(request: Request, scratch: Scratch, kind: str, max_bytes: int,
+                   required: bool) -> Upload:
     length = request.headers.get("content-length")
     if length is not None and length.isdigit() and int(length) > max_bytes + MAX_FIELD_BYTES:
         raise HttpError(413, f"the upload is {int(length)} bytes; the limit is {max_bytes}")
