@@ -52,12 +52,10 @@ impl EffectArgs {
             let chain = ChainSpec::from_file(path).map_err(Failure::Engine)?;
             specs.extend(chain.effects);
         }
-        for eq in &self.eq {
-            specs.push(EffectSpec::parse_eq(eq)?);
-        }
-        if let Some(c) = &self.compress {
-            specs.push(EffectSpec::parse_compress(c)?);
-        }
+        specs.extend(EffectSpec::parse_eq_and_compress(
+            &self.eq,
+            self.compress.as_deref(),
+        )?);
         Ok(specs)
     }
 

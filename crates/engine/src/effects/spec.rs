@@ -345,6 +345,23 @@ impl EffectSpec {
         }
     }
 
+    /// The command-line shorthand's EQ bands (`--eq`, each as [`EffectSpec::parse_eq`] reads
+    /// it), then its compressor (`--compress`, as [`EffectSpec::parse_compress`]): the order
+    /// `rae fx`, `rae render` and batch jobs apply them in.
+    pub fn parse_eq_and_compress<S: AsRef<str>>(
+        eq: &[S],
+        compress: Option<&str>,
+    ) -> Result<Vec<Self>> {
+        let mut specs = eq
+            .iter()
+            .map(|band| Self::parse_eq(band.as_ref()))
+            .collect::<Result<Vec<_>>>()?;
+        if let Some(c) = compress {
+            specs.push(Self::parse_compress(c)?);
+        }
+        Ok(specs)
+    }
+
     /// Parses `TYPE:FREQ_HZ[:GAIN_DB[:Q]]`, e.g. `peak:1000:3:0.7` or `high_pass:80`.
     pub fn parse_eq(spec: &str) -> Result<Self> {
         let parts: Vec<&str> = spec.split(':').collect();

@@ -188,13 +188,7 @@ pub(crate) struct Effects {
 
 impl Effects {
     fn parse(dir: &Path, fields: EffectFields) -> Result<Self> {
-        let mut leading = Vec::new();
-        for eq in &fields.eq {
-            leading.push(EffectSpec::parse_eq(eq)?);
-        }
-        if let Some(c) = &fields.compress {
-            leading.push(EffectSpec::parse_compress(c)?);
-        }
+        let leading = EffectSpec::parse_eq_and_compress(&fields.eq, fields.compress.as_deref())?;
         Ok(Self {
             chain: fields.chain.map(|c| resolve(dir, &c)),
             leading,
