@@ -29,6 +29,7 @@ pub mod demo;
 pub(crate) mod dsp;
 pub mod effects;
 pub mod error;
+pub mod follow;
 pub mod gain;
 pub mod io;
 pub mod midi;

@@ -5,12 +5,13 @@
 //! Errors carry the byte offset of the problem, so a user can find it in a hex editor.
 //!
 //! `smf` reads the header and chunks, `track` the events of a track, `recovery` holds the rules
-//! for broken files, `tempo` the tempo map; `summary` and `rpn` describe a parsed file.
+//! for broken files, `tempo` the tempo map, `meter` bars and beats; `summary` and `rpn` describe a parsed file.
 
 use std::path::Path;
 
 use crate::error::{Error, Result};
 
+mod meter;
 mod recovery;
 mod rpn;
 mod smf;
@@ -18,6 +19,7 @@ mod summary;
 mod tempo;
 mod track;
 
+pub use meter::{BarBeat, Meter};
 pub use recovery::{MidiWarning, Recovery, MAX_WARNINGS};
 pub use rpn::{ParameterChange, RegisteredParameter};
 pub use summary::{MidiNote, MidiSummary, MidiText, TimeSignature};
