@@ -51,6 +51,7 @@ __all__ = [
     "Note",
     "Analysis",
     "StreamingAnalyzer",
+    "ScoreFollower",
     "analyze_pitch",
     "detect_notes",
     "notes_from_pitch",
@@ -471,6 +472,24 @@ class StreamingAnalyzer:
     def hop_s(self) -> float: ...
     @property
     def sample_rate(self) -> int: ...
+
+class ScoreFollower:
+    """Follows a live performance of a lesson: `note` for each note the player starts (a
+    StreamingAnalyzer's ``note_start`` events, or note-ons), `advance` with the stream's clock;
+    events are ``position``, ``verdict`` and ``extra`` dicts (see the docs)."""
+
+    def __new__(
+        cls,
+        lesson: Union[_PathLike, bytes],
+        *,
+        level: str = "intermediate",
+        tempo_ratio: float = 1.0,
+    ) -> ScoreFollower: ...
+    def note(self, time_s: float, key: int) -> list[dict[str, object]]: ...
+    def advance(self, time_s: float) -> list[dict[str, object]]: ...
+    def finish(self, time_s: float) -> list[dict[str, object]]: ...
+    @property
+    def note_count(self) -> int: ...
 
 def analyze_pitch(
     audio: _AudioArg,

@@ -10,6 +10,7 @@ mod batch;
 mod convert;
 mod effects;
 mod errors;
+mod follow;
 mod render;
 mod waveform;
 
@@ -21,6 +22,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     effects::register(m)?;
     analysis::register(m)?;
     batch::register(m)?;
+    follow::register(m)?;
     m.add_function(wrap_pyfunction!(convert::load_audio, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

@@ -514,6 +514,33 @@ def test_live_detects_the_melody(server: Server, melody_wav: Any) -> None:
     assert times == sorted(times) and times[-1] == pytest.approx(len(mono) / sr, abs=0.06)
     levels = [e["rms_db"] for e in events if e["type"] == "level" and e["rms_db"] is not None]
     assert max(levels) < 0 and len(levels) > 200                  # one per 20 ms chunk
+    # The lesson is followed: every note correct, in order, and the position moves through it.
+    verdicts = [e for e in events if e["type"] == "verdict"]
+    assert [(v["key"], v["verdict"]) for v in verdicts] == [(k, "correct") for k in MELODY_KEYS]
+    assert all(abs(v["deviation_ms"]) < 60 for v in verdicts), verdicts
+    assert not [e for e in events if e["type"] == "extra"]
+    positions = [e for e in events if e["type"] == "position"]
+    lesson_s = [p["lesson_s"] for p in positions]
+    assert lesson_s == sorted(lesson_s) and lesson_s[-1] >= 3.5
+    assert positions[0]["next"] == [60] and positions[-1]["next"] == []
+    assert {p["bar"] for p in positions} >= {1, 2}
+
+
+def test_live_lesson_verdicts_wrong_and_missed(server: Server) -> None:
+    """A take of the lesson with E4 played as F#4 and A4 left out, rendered by the service."""
+    keys = [60, 62, 66, 65, 67, None, 71, 72]
+    take = _smf([(i * 480, 400, k) for i, k in enumerate(keys) if k is not None])
+    r = server.client.post("/v1/render", content=take, headers={"content-type": "audio/midi"})
+    assert r.status_code == 200, r.text
+    audio, sr = rae.load_audio(r.content)
+    events, code = asyncio.run(_live(server.ws_url, audio.mean(axis=0), sr, chunk_s=0.05,
+                                     speed=1.15))
+    assert code == 1000
+    verdicts = {v["note"]: v for v in events if v["type"] == "verdict"}
+    assert sorted(verdicts) == list(range(8))
+    assert verdicts[2]["verdict"] == "wrong_pitch" and verdicts[2]["played"] == 66
+    assert verdicts[5]["verdict"] == "missed" and verdicts[5]["played"] is None
+    assert [verdicts[i]["verdict"] for i in (0, 1, 3, 4, 6, 7)] == ["correct"] * 6
 
 
 def test_live_batch_gives_the_same_events(server: Server, melody_wav: Any) -> None:
@@ -562,6 +589,17 @@ def test_live_overrun_is_told_and_disconnected(server: Server, melody_wav: Any) 
     error, code = asyncio.run(flood())
     assert error["code"] == "overrun" and "real time" in error["message"] and code == 1008
     assert server.health()["live_streams"] == 0
+
+
+def test_live_bad_level(server: Server) -> None:
+    async def go() -> Any:
+        async with websockets.connect(server.ws_url) as ws:
+            await ws.send(json.dumps({"type": "start", "sample_rate": 48000, "lesson": "melody",
+                                      "level": "virtuoso"}))
+            return json.loads(await ws.recv())
+
+    err = asyncio.run(go())
+    assert err["type"] == "error" and err["code"] == "bad_start" and err["field"] == "level"
 
 
 def test_live_bad_start_and_frames(server: Server) -> None:

@@ -2,7 +2,8 @@
 
 Protocol (docs/server.md): the client sends a JSON `start` message (`sample_rate`, `format`
 `f32le` or `s16le`, `channels`, optional `lesson` id), then binary frames of at most 100 ms
-(10-100 ms expected), then `{"type": "stop"}`, which flushes. `"batch": true` in the start
+(10-100 ms expected), then `{"type": "stop"}`, which flushes. With a lesson the stream is
+also followed against it (the engine's ScoreFollower): `position`, `verdict` and `extra` events. `"batch": true` in the start
 message asks for one JSON array of events per analysed frame instead of one message per event
 (five times fewer messages for both ends). The server answers `ready`, then the
 analyser's events as JSON objects (`pitch`, `note_start`, `note_end`, `onset`) and a `level`
@@ -27,6 +28,9 @@ if TYPE_CHECKING:
     from .app import State
 
 MAX_FRAME_S = 0.1
+LEVELS = ("beginner", "intermediate", "advanced")
+# Position events (with a lesson) at most this often, besides the one after each note.
+POSITION_EVERY_S = 0.05
 START_TIMEOUT_S = 10.0
 _STOP = object()
 
@@ -69,7 +73,11 @@ def _parse_start(text: str, state: "State") -> dict[str, Any]:
     batch = msg.get("batch", False)
     if not isinstance(batch, bool):
         raise bad("batch", f"batch must be true or false, not {batch!r}")
-    return {"sample_rate": sr, "format": fmt, "channels": ch, "lesson": lesson, "batch": batch}
+    level = msg.get("level", "intermediate")
+    if level not in LEVELS:
+        raise bad("level", f"level must be one of {', '.join(LEVELS)}, not {level!r}")
+    return {"sample_rate": sr, "format": fmt, "channels": ch, "lesson": lesson, "batch": batch,
+            "level": level}
 
 
 async def _stream(ws: WebSocket, state: "State") -> None:
@@ -89,6 +97,18 @@ async def _stream(ws: WebSocket, state: "State") -> None:
     frame_bytes = dtype.itemsize * channels
     analyzer = rae.StreamingAnalyzer(sr)
     loop = asyncio.get_running_loop()
+    follower: Optional[rae.ScoreFollower] = None
+    if start["lesson"] is not None:
+        found = state.library.lesson_midi(start["lesson"])
+        if found is None:  # removed since the start message was checked
+            raise Closing(1008, "bad_start", f"no lesson {start['lesson']!r}", "lesson")
+        lesson_midi = found[0]
+        try:
+            follower = await loop.run_in_executor(
+                state.live_pool, lambda: rae.ScoreFollower(lesson_midi, level=start["level"]))
+        except (ValueError, OSError) as e:  # a lesson file that cannot be followed
+            raise Closing(1008, "bad_start", f"lesson {start['lesson']!r}: {e}", "lesson") \
+                from None
     # Bounded both ways: input by the pace check (at most live_max_ahead_s of audio, plus what
     # the analyser has not caught up with, itself bounded here), output by live_send_queue.
     inbox: asyncio.Queue[Any] = asyncio.Queue(
@@ -115,12 +135,38 @@ async def _stream(ws: WebSocket, state: "State") -> None:
           "hop_s": analyzer.hop_s, "max_ahead_s": settings.live_max_ahead_s,
           "max_frame_s": MAX_FRAME_S, "lesson": start["lesson"]})
 
+    position_sent_s = -math.inf
+
+    def follow(events: list[dict[str, Any]], now_s: float, end: bool = False) -> None:
+        """Adds the score follower's events (with a lesson): each note started goes to it; its
+        verdicts and extra notes are kept, with one position event at most every
+        POSITION_EVERY_S of the stream or after a note."""
+        nonlocal position_sent_s
+        if follower is None:
+            return
+        out: list[dict[str, Any]] = []
+        noted = False
+        for ev in events:
+            if ev["type"] == "note_start":
+                out.extend(follower.note(float(ev["start_s"]), int(ev["midi"])))
+                noted = True
+        out.extend(follower.finish(now_s) if end else follower.advance(now_s))
+        last_position = max((i for i, e in enumerate(out) if e["type"] == "position"), default=-1)
+        send_position = end or noted or now_s - position_sent_s >= POSITION_EVERY_S
+        for i, e in enumerate(out):
+            if e["type"] != "position":
+                events.append(e)
+            elif i == last_position and send_position:
+                events.append(e)
+                position_sent_s = now_s
+
     async def analyse() -> None:
         done_s = 0.0
         while True:
             item = await inbox.get()
             if item is _STOP:
                 events = await loop.run_in_executor(state.live_pool, analyzer.flush)
+                follow(events, done_s, end=True)
                 emit_all(events)
                 metrics.live_events += len(events)
                 emit({"type": "end", "duration_s": done_s})
@@ -138,6 +184,7 @@ async def _stream(ws: WebSocket, state: "State") -> None:
             events.append({"type": "level", "time_s": round(done_s, 6),
                            "rms_db": round(10 * math.log10(ms), 2) if ms > 1e-20 else None,
                            "peak_db": round(20 * math.log10(peak), 2) if peak > 1e-10 else None})
+            follow(events, done_s)
             emit_all(events)
             metrics.live_events += len(events)
 
