@@ -181,6 +181,8 @@ pub struct ScoreFollower {
     /// (player time, lesson time) of recent group matches, for the tempo.
     anchors: Vec<(f64, f64)>,
     ratio: f64,
+    /// The lesson's end: the position stops there.
+    end_s: f64,
 }
 
 impl ScoreFollower {
@@ -225,6 +227,7 @@ impl ScoreFollower {
             last: None,
             anchors: Vec::new(),
             ratio: opts.tempo_ratio,
+            end_s: lesson.duration_s,
         })
     }
 
@@ -259,7 +262,7 @@ impl ScoreFollower {
     }
 
     /// The position at player time `t`: the fitted tempo runs on from the last match, waiting
-    /// at the next expected group.
+    /// at the next expected group, and stopping at the lesson's end.
     pub fn position(&self, t: f64) -> FollowEvent {
         let next = self.next_group();
         let lesson_s = match (self.projected(t), next) {
@@ -268,7 +271,8 @@ impl ScoreFollower {
             // Before the first note: waiting at it.
             (None, Some(n)) => self.groups[n].onset_s,
             (None, None) => 0.0,
-        };
+        }
+        .min(self.end_s.max(self.groups[self.groups.len() - 1].onset_s));
         let bb = self.meter.bar_beat(lesson_s);
         FollowEvent::Position {
             time_s: t,
