@@ -473,6 +473,7 @@ class StreamingAnalyzer:
     @property
     def sample_rate(self) -> int: ...
 
+@final
 class ScoreFollower:
     """Follows a live performance of a lesson: `note` for each note the player starts (a
     StreamingAnalyzer's ``note_start`` events, or note-ons), `advance` with the stream's clock;
