@@ -4,7 +4,8 @@
 // folder; Debian's chromium (playwright-core) opens the page with a fake microphone playing
 // take.wav. Checks: the lesson's waveform (our peaks) and piano roll are drawn; pressing Record
 // streams the microphone to WS /v1/live and the page lists the melody's notes, in order, while
-// recording; an uploaded take is analysed. Screenshots go to web/screenshots/practice-*.png.
+// recording, follows the lesson (the position moves, and every lesson note gets a verdict: all
+// correct, drawn green on the roll); an uploaded take is analysed. Screenshots go to web/screenshots/practice-*.png.
 //
 // Environment: RAE_BIN (default ../target/ci/rae), RAE_PYTHON (the venv's python with the wheel
 // installed, default ../.venv/bin/python), CHROMIUM (default /usr/bin/chromium).
@@ -130,6 +131,19 @@ async function main() {
     check(live > 100 && pitch > 100, `live notes (${live} px) and pitch (${pitch} px) drawn over the roll`);
     check(level > -60, `level meter moved (${level} dB)`);
     await page.screenshot({ path: join(shotsDir, 'practice-live.png'), fullPage: true });
+    // The lesson is followed: eight verdicts, all correct, coloured on the roll, and a position.
+    const verdicts = await page.waitForFunction(() => {
+      const v = document.body.dataset.verdicts && JSON.parse(document.body.dataset.verdicts);
+      return v && v.correct + v.wrong_pitch + v.missed >= 8 ? v : false;
+    }, null, { timeout: 15000, polling: 100 }).then((h) => h.jsonValue()).catch(() => null);
+    const feedback = await page.textContent('#feedback');
+    check(verdicts !== null && verdicts.correct === 8 && verdicts.wrong_pitch === 0 && verdicts.missed === 0,
+      `lesson feedback while recording: ${feedback}`);
+    const green = await inked(page, 'roll', [0x40, 0xc0, 0x57]);
+    const position = await page.textContent('#position');
+    check(green > 8 * 100, `correct lesson notes drawn green on the roll (${green} px)`);
+    check(/bar \d+, beat/.test(position), `position shown: ${position}`);
+    await page.screenshot({ path: join(shotsDir, 'practice-feedback.png'), fullPage: true });
     await page.click('#stop');
     await page.waitForFunction(() => document.getElementById('status').textContent.startsWith('recorded'),
       null, { timeout: 10000 }).catch(() => failures.push('no end event after stop'));

@@ -28,6 +28,9 @@ const MAX_AHEAD: usize = 12;
 const SKIP_COST_S: f64 = 0.35;
 /// The cost of a near-miss pitch, in seconds of timing error.
 const WRONG_PITCH_COST_S: f64 = 0.3;
+/// The cost of taking lateness as a pause (everything after it shifted), in seconds of timing
+/// error: a note that fits the tempo as played wins over one that needs a pause.
+const PAUSE_COST_S: f64 = 0.2;
 /// Matches the tempo is fitted on.
 const TEMPO_MATCHES: usize = 6;
 /// Tempo ratios (player seconds per lesson second) allowed.
@@ -299,6 +302,11 @@ impl ScoreFollower {
                 self.groups[j].notes[slot].played = Some((key, t, expected));
                 if first_of_group {
                     self.groups[j].matched_at = Some(t);
+                    // After a pause the tempo fit starts again from here (keeping the tempo
+                    // measured before it), so the pause does not read as a slower tempo.
+                    if t - expected > self.wrong_window_s() {
+                        self.anchors.clear();
+                    }
                     self.anchor(t, self.groups[j].onset_s);
                     // Every earlier group is passed now.
                     for k in self.first_open..j {
@@ -378,6 +386,12 @@ impl ScoreFollower {
             }
         }
         let start = self.last.map_or(self.first_open, |l| l + 1);
+        // How late the player is for the next group: either they paused (everything after
+        // comes that much later) or they skipped on in time; the time cost takes the likelier.
+        let late = self
+            .next_group()
+            .and_then(|n| self.expected_at(n))
+            .map_or(0.0, |e| (t - e).max(0.0));
         let mut skipped = 0usize;
         for j in start..(start + MAX_AHEAD).min(self.groups.len()) {
             let g = &self.groups[j];
@@ -385,10 +399,10 @@ impl ScoreFollower {
                 continue;
             }
             let dt = match self.expected_at(j) {
-                Some(e) => (t - e).abs(),
+                Some(e) => (t - e).abs().min((t - e - late).abs() + PAUSE_COST_S),
                 None => 0.0, // the first note: anywhere among the first groups
             };
-            if dt <= self.opts.match_window_s + 0.5 * skipped as f64 {
+            if dt <= self.opts.match_window_s {
                 let skip = SKIP_COST_S * skipped as f64;
                 for (slot, n) in g.notes.iter().enumerate() {
                     if n.played.is_some() {
@@ -397,7 +411,12 @@ impl ScoreFollower {
                     let d = (i16::from(n.key) - i16::from(key)).abs();
                     let pitch = match d {
                         0 => 0.0,
-                        1 | 2 | 12 => WRONG_PITCH_COST_S,
+                        // A wrong note is one played when this note was due: further from its
+                        // time, a near-miss pitch is more likely an extra note (or a re-strike
+                        // of the one before), and taking it as this note's would shift the
+                        // matching of every note after it (in a scale, neighbours are 1-2
+                        // semitones apart).
+                        1 | 2 | 12 if dt <= self.wrong_window_s() => WRONG_PITCH_COST_S,
                         _ => continue,
                     };
                     consider(dt + skip + pitch, j, slot);
@@ -408,6 +427,11 @@ impl ScoreFollower {
             }
         }
         best.map(|(_, j, slot)| (j, slot))
+    }
+
+    /// How far from its expected time a near-miss pitch may be taken as a wrong note.
+    fn wrong_window_s(&self) -> f64 {
+        (3.0 * self.opts.timing_tolerance_s).max(0.25)
     }
 
     /// Adds a match to the tempo fit: the slope of lesson time against player time over the
@@ -701,6 +725,58 @@ mod tests {
         assert_eq!(missed, vec![2, 3, 4, 5]);
         assert_eq!(v.iter().filter(|x| x.1 == Verdict::Correct).count(), 7);
     }
+    #[test]
+    fn a_double_detected_first_note_does_not_shift_the_rest() {
+        // The analyser hears the first C twice, 150 ms apart; the scale is then played in
+        // time from the second. Every neighbour is a near-miss pitch of the next note, so a
+        // wrong match here would cascade.
+        let midi = scale();
+        let mut f = ScoreFollower::new(&midi, FollowOptions::default()).expect("follower");
+        let mut played = vec![(0.0, 60)];
+        played.extend(
+            [60, 62, 64, 65, 67, 69, 71, 72]
+                .iter()
+                .enumerate()
+                .map(|(i, &k)| (0.15 + i as f64 * 0.5, k)),
+        );
+        played.extend([(4.15, 60), (4.15, 64), (4.15, 67)]);
+        let events = play(&mut f, &played, 6.0);
+        let v = verdicts(&events);
+        assert_eq!(v.len(), 11);
+        assert!(v.iter().all(|x| x.1 == Verdict::Correct), "{v:?}");
+        let extras = events
+            .iter()
+            .filter(|e| matches!(e, FollowEvent::Extra { .. }))
+            .count();
+        assert_eq!(extras, 1);
+    }
+
+    #[test]
+    fn a_pause_is_waited_for() {
+        // C D E, a 3 s pause, then the rest in time from there.
+        let midi = scale();
+        let mut f = ScoreFollower::new(&midi, FollowOptions::default()).expect("follower");
+        let mut played: Vec<(f64, u8)> = vec![(0.0, 60), (0.5, 62), (1.0, 64)];
+        played.extend(
+            [65, 67, 69, 71, 72]
+                .iter()
+                .enumerate()
+                .map(|(i, &k)| (4.5 + i as f64 * 0.5, k)),
+        );
+        played.extend([(7.0, 60), (7.0, 64), (7.0, 67)]);
+        let events = play(&mut f, &played, 9.0);
+        let v = verdicts(&events);
+        assert!(v.iter().all(|x| x.1 == Verdict::Correct), "{v:?}");
+        assert_eq!(v.len(), 11);
+        // The tempo is still the lesson's: the pause was not taken for a slower tempo.
+        match events.last() {
+            Some(FollowEvent::Position { tempo_ratio, .. }) => {
+                assert!((tempo_ratio - 1.0).abs() < 0.02, "{tempo_ratio}")
+            }
+            other => panic!("no position: {other:?}"),
+        }
+    }
+
     /// A small seeded generator (xorshift) for the simulated performances.
     struct Rng(u64);
     impl Rng {

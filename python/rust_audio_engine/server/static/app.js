@@ -1,11 +1,13 @@
 // The practice page: plain JavaScript over the service's API (docs/server.md). A lesson's
 // waveform is drawn from our peaks JSON and its notes as a piano roll; recording streams the
 // microphone to WS /v1/live and draws what the analyser hears over the roll; an uploaded take
-// is analysed by POST /v1/analyze.
+// is analysed by POST /v1/analyze. With a lesson, the live stream is also followed against it: the
+// position cursor moves through the lesson and each lesson note is coloured by its verdict.
 'use strict';
 
 const $ = (id) => document.getElementById(id);
-const COLORS = { lesson: '#3f4d9b', live: '#e8590c', pitch: '#2b8a3e', take: '#ae3ec9' };
+const COLORS = { lesson: '#3f4d9b', live: '#e8590c', pitch: '#2b8a3e', take: '#ae3ec9', position: '#1098ad' };
+const VERDICT_COLORS = { correct: '#40c057', wrong_pitch: '#e03131', missed: '#adb5bd' };
 const NAMES = ['C', 'C#', 'D', 'D#', 'E', 'F', 'F#', 'G', 'G#', 'A', 'A#', 'B'];
 const noteName = (m) => NAMES[m % 12] + (Math.floor(m / 12) - 1);
 
@@ -15,6 +17,9 @@ const state = {
   live: [],           // notes heard: {start_s, end_s, midi, done}
   pitch: [],          // [time_s, midi (fractional)]
   take: [],           // notes of an uploaded take
+  verdicts: [],       // the score follower's verdict events for the lesson's notes
+  extras: 0,          // played notes no lesson note explains
+  position: null,     // the last position event
   duration: 10,
   recording: null,
 };
@@ -77,9 +82,22 @@ function drawRoll(playhead) {
     g.fillStyle = color;
     g.fillRect(X(start), Y(m) + inset, Math.max(2, X(end) - X(start)), rowH - 2 * inset);
   };
-  if (state.lesson) for (const n of state.lesson.notes) box(n.start_s, n.start_s + n.duration_s, n.key, COLORS.lesson, 1);
+  if (state.lesson) {
+    for (const n of state.lesson.notes) {
+      const v = state.verdicts.find((x) => x.key === n.key && Math.abs(x.lesson_s - n.start_s) < 0.02);
+      box(n.start_s, n.start_s + n.duration_s, n.key, v ? VERDICT_COLORS[v.verdict] : COLORS.lesson, 1);
+      if (v && v.verdict === 'wrong_pitch' && v.played != null) {   // where the wrong note was
+        g.strokeStyle = VERDICT_COLORS.wrong_pitch;
+        g.strokeRect(X(n.start_s), Y(v.played) + 1, Math.max(2, X(n.start_s + n.duration_s) - X(n.start_s)), rowH - 2);
+      }
+    }
+  }
   for (const n of state.take) box(n.start_s, n.end_s, n.midi, COLORS.take, rowH / 4);
   for (const n of state.live) box(n.start_s, n.end_s, n.midi, COLORS.live, rowH / 4);
+  if (state.position) {                      // where the player is in the lesson
+    g.fillStyle = COLORS.position;
+    g.fillRect(X(state.position.lesson_s) - 1, 0, 3, c.height);
+  }
   g.fillStyle = COLORS.pitch;
   for (const [t, m] of state.pitch) if (m >= lo - 0.5 && m <= hi + 0.5) g.fillRect(X(t) - 1, c.height - (m - lo + 0.5) * rowH - 1, 2, 2);
   drawPlayhead(g, c, playhead);
@@ -139,6 +157,21 @@ function showLiveNotes() {
   document.body.dataset.liveNotes = String(state.live.length);
 }
 
+function showFeedback() {
+  const count = (k) => state.verdicts.filter((v) => v.verdict === k).length;
+  const counts = { correct: count('correct'), wrong_pitch: count('wrong_pitch'), missed: count('missed'), extra: state.extras };
+  const late = state.verdicts.filter((v) => v.timing === 'late').length;
+  const early = state.verdicts.filter((v) => v.timing === 'early').length;
+  $('feedback').textContent = `correct ${counts.correct}, wrong ${counts.wrong_pitch}, missed ${counts.missed}, extra ${counts.extra}`
+    + ` (early ${early}, late ${late})`;
+  document.body.dataset.verdicts = JSON.stringify(counts);
+}
+
+function showPosition(p) {
+  const next = p.next.length ? p.next.map(noteName).join('+') : 'end';
+  $('position').textContent = `bar ${p.bar}, beat ${p.beat.toFixed(1)}; next ${next}; tempo ${(100 / p.tempo_ratio).toFixed(0)}%`;
+}
+
 function onEvent(e) {
   const rec = state.recording;
   switch (e.type) {
@@ -161,6 +194,9 @@ function onEvent(e) {
         state.duration = Math.max(state.duration, rec.t + 0.5);   // the roll grows with the take
       }
       break;
+    case 'position': state.position = e; showPosition(e); break;
+    case 'verdict': state.verdicts.push(e); showFeedback(); break;
+    case 'extra': state.extras += 1; showFeedback(); break;
     case 'error': status(`server: ${e.message}`); break;
     case 'end': status(`recorded ${e.duration_s.toFixed(1)} s`); break;
     default: break;
@@ -176,6 +212,7 @@ async function record() {
   const node = new AudioWorkletNode(ctx, 'tap', { processorOptions: { block: Math.round(ctx.sampleRate * 0.02) } });
   const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/v1/live`);
   state.live = []; state.pitch = []; showLiveNotes();
+  state.verdicts = []; state.extras = 0; state.position = null; showFeedback();
   state.duration = state.lesson ? Math.max(1, state.lesson.duration_s) : 10;
   const rec = { ws, ctx, stream, node, t: 0 };
   state.recording = rec;
