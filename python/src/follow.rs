@@ -43,7 +43,9 @@ impl ScoreFollower {
             InputArg::Path(p) => rae::MidiSource::Path(p),
             InputArg::Bytes(b) => rae::MidiSource::Bytes(b),
         };
-        let inner = py.detach(|| Inner::open(source, opts)).map_err(to_py_err)?;
+        let inner = py
+            .detach(|| Inner::new(&source.parse(&rae::midi::MidiLimits::default())?, opts))
+            .map_err(to_py_err)?;
         Ok(Self { inner })
     }
 

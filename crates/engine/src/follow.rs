@@ -234,12 +234,6 @@ impl ScoreFollower {
         })
     }
 
-    /// A follower for the lesson MIDI file at `lesson` (a path or bytes), read with the default
-    /// limits.
-    pub fn open(lesson: crate::ops::MidiSource<'_>, opts: FollowOptions) -> Result<Self> {
-        Self::new(&lesson.parse(&crate::midi::MidiLimits::default())?, opts)
-    }
-
     /// Lesson notes in all.
     pub fn note_count(&self) -> usize {
         self.groups.iter().map(|g| g.notes.len()).sum()
