@@ -109,32 +109,20 @@ impl Meter {
     /// The tick (fractional) at `time_s` seconds; before 0 and after the last tempo change
     /// the nearest tempo goes on.
     fn tick_at(&self, time_s: f64) -> f64 {
-        let i = self
-            .tempo
-            .partition_point(|s| s.time_s <= time_s)
-            .saturating_sub(1);
-        let s = self.tempo[i.min(self.tempo.len() - 1)];
+        let s = last_before(&self.tempo, |s| s.time_s <= time_s);
         s.tick + (time_s - s.time_s) / s.seconds_per_tick
     }
 
     /// The seconds at `tick`.
     fn time_at(&self, tick: f64) -> f64 {
-        let i = self
-            .tempo
-            .partition_point(|s| s.tick <= tick)
-            .saturating_sub(1);
-        let s = self.tempo[i.min(self.tempo.len() - 1)];
+        let s = last_before(&self.tempo, |s| s.tick <= tick);
         s.time_s + (tick - s.tick) * s.seconds_per_tick
     }
 
     /// The bar and beat at `time_s` (before the song's start: bar 1, beat 1).
     pub fn bar_beat(&self, time_s: f64) -> BarBeat {
         let tick = self.tick_at(time_s).max(0.0);
-        let i = self
-            .signatures
-            .partition_point(|s| s.tick <= tick)
-            .saturating_sub(1);
-        let s = self.signatures[i.min(self.signatures.len() - 1)];
+        let s = last_before(&self.signatures, |s| s.tick <= tick);
         let beats = (tick - s.tick) / s.ticks_per_beat;
         let per_bar = f64::from(s.numerator);
         let whole_bars = (beats / per_bar + 1e-9).floor();
@@ -148,11 +136,7 @@ impl Meter {
     /// Where bar `bar` (counted from 1) starts, in seconds.
     pub fn bar_start_s(&self, bar: u32) -> f64 {
         let b = f64::from(bar.max(1) - 1);
-        let i = self
-            .signatures
-            .partition_point(|s| s.bars_before <= b)
-            .saturating_sub(1);
-        let s = self.signatures[i.min(self.signatures.len() - 1)];
+        let s = last_before(&self.signatures, |s| s.bars_before <= b);
         let tick = s.tick + (b - s.bars_before) * s.ticks_per_beat * f64::from(s.numerator);
         self.time_at(tick)
     }
@@ -160,17 +144,16 @@ impl Meter {
     /// Seconds per beat of the time signature at `time_s`, at the tempo there.
     pub fn beat_s(&self, time_s: f64) -> f64 {
         let tick = self.tick_at(time_s).max(0.0);
-        let i = self
-            .signatures
-            .partition_point(|s| s.tick <= tick)
-            .saturating_sub(1);
-        let s = self.signatures[i.min(self.signatures.len() - 1)];
-        let t = self
-            .tempo
-            .partition_point(|x| x.tick <= tick)
-            .saturating_sub(1);
-        s.ticks_per_beat * self.tempo[t.min(self.tempo.len() - 1)].seconds_per_tick
+        let s = last_before(&self.signatures, |s| s.tick <= tick);
+        s.ticks_per_beat * last_before(&self.tempo, |x| x.tick <= tick).seconds_per_tick
     }
+}
+
+/// The last of the sorted `segments` for which `starts_by` holds (the first when none does);
+/// `segments` is never empty.
+fn last_before<T: Copy>(segments: &[T], starts_by: impl FnMut(&T) -> bool) -> T {
+    let i = segments.partition_point(starts_by).saturating_sub(1);
+    segments[i.min(segments.len() - 1)]
 }
 
 #[cfg(test)]
