@@ -23,7 +23,7 @@ GPU_APT_PACKAGES := mesa-vulkan-drivers libvulkan1
 # The GPU tests run on whatever Vulkan adapter exists, software ones included; never on GL.
 GPU_TEST_ENV := RAE_GPU=force WGPU_BACKEND=vulkan
 
-.PHONY: bench-load bench-gpu help demo test test-cluster conformance deps apt-deps venv testdata lint fmt rust-test wheel pytest stubtest bench bench-fx bench-analysis bench-waveform devset bench-accuracy fuzz browser-test
+.PHONY: bench-load bench-gpu help demo test test-cluster conformance deps apt-deps venv testdata lint fmt rust-test wheel pytest stubtest bench bench-fx bench-analysis bench-waveform devset bench-accuracy bench-transcribe fuzz browser-test
 
 help:
 	@echo "make demo   render the built-in demo piece to out/demo.wav"
@@ -37,6 +37,7 @@ help:
 	@echo "make bench-gpu  CPU against GPU backend (bench/gpu; on lavapipe: correctness and overhead only)"
 	@echo "make bench-load  the service under load: 50 and 200 render clients, 100 live streams (loopback)"
 	@echo "make bench-accuracy  pitch/onset/note accuracy vs librosa and aubio (dev set + conformance)"
+	@echo "make bench-transcribe  transcription vs the basic-pitch package (accuracy and speed)"
 
 demo:
 	$(CARGO) run --release -q -p rae-cli -- demo -o out
@@ -172,6 +173,17 @@ devset: venv
 bench-accuracy: devset
 	$(MAKE) wheel PROFILE=release
 	$(PY) bench/accuracy.py --devset $(DEVSET)
+
+# Transcription against the basic-pitch package (same model on onnxruntime, its defaults) on
+# FluidSynth piano renders with reverb and noise, and a real piano recording: reference-mode
+# agreement, speed, piano-mode note F1 vs the MIDI truth (bench/results/transcribe_vs_basic_pitch.txt).
+# basic-pitch comes without its TensorFlow dependency; onnxruntime runs it.
+bench-transcribe: venv
+	$(MAKE) wheel PROFILE=$(or $(BENCH_PROFILE),release)
+	$(PY) -m pip install -q -r bench/requirements.txt
+	$(PY) -m pip install -q --no-deps basic-pitch==0.4.0
+	$(PY) -m pip install -q onnxruntime pretty_midi resampy mir_eval
+	$(PY) bench/transcribe_vs_basic_pitch.py
 
 # Waveform peaks vs numpy min/max per block, on the corpus music and a 10-minute render.
 bench-waveform: venv

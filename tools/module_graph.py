@@ -3,7 +3,7 @@
 
 Prints one line per module with the modules it uses, then checks the layering: no cycle between
 top-level modules or between the files of one module, no edge from a lower layer to a higher one,
-and no edge between two domains (synth, effects, analysis, waveform). Exits 1 on a violation.
+and no edge between two domains (synth, effects, analysis, transcribe, waveform). Exits 1 on a violation.
 
     python3 tools/module_graph.py [crates/engine/src]
 """
@@ -17,7 +17,7 @@ from pathlib import Path
 LAYERS = {
     "error": 0, "audio": 1, "progress": 1, "threads": 1, "io": 2, "dsp": 2, "midi": 2, "gain": 3,
     "compute": 3,
-    "synth": 4, "effects": 4, "analysis": 4, "waveform": 4, "demo": 4, "follow": 4, "ops": 5, "lib": 6,
+    "synth": 4, "effects": 4, "analysis": 4, "transcribe": 4, "waveform": 4, "demo": 4, "follow": 4, "ops": 5, "lib": 6,
 }
 # The domains: each stands on the layers below and none uses another; `ops` combines them.
 PEERS = 4

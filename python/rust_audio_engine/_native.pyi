@@ -80,6 +80,10 @@ __all__ = [
     "read_manifest",
     "chain_from_toml",
     "fx_file",
+    "TranscribedNote",
+    "transcribe_notes",
+    "notes_to_midi",
+    "transcription_activations",
 ]
 
 class AudioEngineError(ValueError): ...
@@ -540,6 +544,47 @@ def analyze(
     dynamics: bool = True,
     tempo: bool = True,
 ) -> Analysis: ...
+@final
+class TranscribedNote:
+    def __new__(
+        cls,
+        start: float,
+        end: float,
+        pitch: int,
+        velocity: int = 100,
+        pitch_bends: Optional[Sequence[int]] = None,
+    ) -> TranscribedNote: ...
+    @property
+    def start(self) -> float: ...
+    @property
+    def end(self) -> float: ...
+    @property
+    def pitch(self) -> int: ...
+    @property
+    def velocity(self) -> int: ...
+    @property
+    def pitch_bends(self) -> list[int]: ...
+    def to_dict(self) -> dict[str, object]: ...
+
+def transcribe_notes(
+    audio: _AudioArg,
+    sample_rate: Optional[int] = None,
+    *,
+    mode: Literal["piano", "reference"] = "piano",
+    threads: Optional[int] = None,
+) -> tuple[list[TranscribedNote], dict[str, object]]: ...
+def notes_to_midi(notes: Sequence[TranscribedNote], path: _PathLike) -> None: ...
+def transcription_activations(
+    audio: _AudioArg,
+    sample_rate: Optional[int] = None,
+    *,
+    threads: Optional[int] = None,
+) -> tuple[
+    npt.NDArray[np.float32],
+    npt.NDArray[np.float32],
+    npt.NDArray[np.float32],
+    npt.NDArray[np.float64],
+]: ...
 def default_soundfont() -> str: ...
 def soundfont_cache_info() -> tuple[int, int, int]: ...
 def demo_midi() -> bytes: ...

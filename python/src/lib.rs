@@ -12,6 +12,7 @@ mod effects;
 mod errors;
 mod follow;
 mod render;
+mod transcribe;
 mod waveform;
 
 #[pymodule]
@@ -23,6 +24,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     analysis::register(m)?;
     batch::register(m)?;
     follow::register(m)?;
+    transcribe::register(m)?;
     m.add_function(wrap_pyfunction!(convert::load_audio, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

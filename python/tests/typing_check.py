@@ -85,3 +85,15 @@ def use_chain_toml_and_fx_file() -> int:
     report: dict[str, object] = rae.fx_file("a.wav", "b.flac", chain, format="flac16",
                                             max_seconds=60.0)
     return len(report)
+
+
+def use_transcribe(x: npt.NDArray[np.float32]) -> float:
+    notes: rae.Transcription = rae.transcribe("take.wav", mode="reference")
+    from_array: list[rae.TranscribedNote] = rae.transcribe(x, sample_rate=44100, threads=2)
+    notes.to_midi("take.mid")
+    first: rae.TranscribedNote = notes[0]
+    onsets, frames, contour, times = rae.transcription_activations(x, 44100)
+    mine = rae.TranscribedNote(0.5, 1.0, 60, velocity=90)
+    rae.notes_to_midi([mine, first], "mine.mid")
+    return first.start + first.end + first.pitch + first.velocity + len(from_array) + float(times[0]) \
+        + float(onsets.sum() + frames.sum() + contour.sum()) + len(notes.info)

@@ -12,13 +12,14 @@ mod analyze;
 mod batch;
 mod fx;
 mod info;
+mod transcribe;
 mod waveform;
 
 #[derive(Parser)]
 #[command(
     name = "rae",
     version,
-    about = "rust-audio-engine: MIDI to WAV/FLAC through SoundFonts, audio effects, and waveforms for web players"
+    about = "rust-audio-engine: MIDI to WAV/FLAC through SoundFonts, audio effects, analysis, transcription to MIDI, and waveforms for web players"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -40,6 +41,9 @@ enum Command {
     Fx(fx::FxArgs),
     /// Analyse a performance: pitch, notes, onsets, dynamics, tempo.
     Analyze(analyze::AnalyzeArgs),
+    /// Transcribe a recording to MIDI (polyphonic, audio to notes) with the Basic Pitch model;
+    /// --json also writes the notes.
+    Transcribe(transcribe::TranscribeArgs),
     /// Run a manifest of render, analyze, waveform and fx jobs (JSON lines), each output
     /// written atomically and a result record per job; --shard and --resume for large batches.
     Batch(batch::BatchArgs),
@@ -139,6 +143,7 @@ fn main() -> ExitCode {
         Command::Waveform(args) => waveform::run(&args),
         Command::Fx(args) => fx::run(&args),
         Command::Analyze(args) => analyze::run(&args),
+        Command::Transcribe(args) => transcribe::run(&args),
         Command::Batch(args) => batch::run(&args),
         Command::Gpu { json } => cmd_gpu(json),
         Command::Demo { output, quiet } => cmd_demo(&output, quiet),

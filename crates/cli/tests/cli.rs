@@ -1117,3 +1117,58 @@ fn gpu_lists_adapters_and_the_choice() {
     assert_eq!(v["backend"], "cpu: no adapter");
     assert_eq!(v["adapters"].as_array().map(Vec::len), Some(0));
 }
+
+#[test]
+fn transcribe_writes_midi_and_json_and_refuses_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = write_melody(dir.path());
+    let mid = dir.path().join("take.mid");
+    let json = dir.path().join("take.json");
+    for mode in ["piano", "reference"] {
+        let o = rae(&[
+            "transcribe",
+            &wav,
+            "-o",
+            mid.to_str().unwrap(),
+            "--json",
+            json.to_str().unwrap(),
+            "--mode",
+            mode,
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let v = parse_json(&json);
+        assert_eq!(v["mode"], mode);
+        let pitches: Vec<u64> = v["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["pitch"].as_u64().unwrap())
+            .collect();
+        for p in [60, 64, 67] {
+            assert!(pitches.contains(&p), "{mode}: {pitches:?}");
+        }
+        let m = rust_audio_engine::MidiFile::parse(
+            &std::fs::read(&mid).unwrap(),
+            &mid,
+            &rust_audio_engine::MidiLimits::default(),
+        )
+        .unwrap();
+        assert_eq!(m.notes().len(), pitches.len());
+    }
+    // JSON on stdout.
+    let o = rae(&["transcribe", &wav, "-o", mid.to_str().unwrap(), "--json", "-"]);
+    assert!(o.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v["notes"].as_array().is_some_and(|n| !n.is_empty()));
+    // Bad mode: usage error. Missing input: failure, nothing written.
+    let o = rae(&["transcribe", &wav, "-o", mid.to_str().unwrap(), "--mode", "guitar"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("transcription mode"));
+    let out = dir.path().join("none.mid");
+    let o = rae(&["transcribe", "missing.wav", "-o", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("missing.wav"));
+    assert!(!out.exists());
+    let o = rae(&["transcribe", "--help"]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("reference"));
+}

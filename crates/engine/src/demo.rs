@@ -4,97 +4,7 @@
 /// Ticks per quarter note of the demo file.
 const TPQ: u32 = 480;
 
-/// A note to write: start and length in ticks, channel, key, velocity.
-#[derive(Debug, Clone, Copy)]
-pub struct Note {
-    pub start: u32,
-    pub length: u32,
-    pub channel: u8,
-    pub key: u8,
-    pub velocity: u8,
-}
-
-/// Writes a type-0 Standard MIDI File from notes, controller changes `(tick, channel, cc,
-/// value)`, a program per channel and a tempo.
-pub fn write_smf(
-    tpq: u16,
-    bpm: f64,
-    programs: &[(u8, u8)],
-    notes: &[Note],
-    controls: &[(u32, u8, u8, u8)],
-) -> Vec<u8> {
-    // (tick, order, bytes): note-offs sort before note-ons at the same tick.
-    let mut events: Vec<(u32, u8, Vec<u8>)> = Vec::new();
-    let tempo = (60_000_000.0 / bpm).round() as u32;
-    events.push((
-        0,
-        0,
-        vec![
-            0xFF,
-            0x51,
-            0x03,
-            (tempo >> 16) as u8,
-            (tempo >> 8) as u8,
-            tempo as u8,
-        ],
-    ));
-    for &(ch, program) in programs {
-        events.push((0, 1, vec![0xC0 | (ch & 15), program & 127]));
-    }
-    for &(tick, ch, cc, value) in controls {
-        events.push((tick, 2, vec![0xB0 | (ch & 15), cc & 127, value & 127]));
-    }
-    for n in notes {
-        events.push((
-            n.start,
-            3,
-            vec![
-                0x90 | (n.channel & 15),
-                n.key & 127,
-                n.velocity.clamp(1, 127),
-            ],
-        ));
-        events.push((
-            n.start + n.length,
-            1,
-            vec![0x80 | (n.channel & 15), n.key & 127, 64],
-        ));
-    }
-    events.sort_by_key(|e| (e.0, e.1));
-    let mut track = Vec::new();
-    let mut last = 0u32;
-    for (tick, _, bytes) in events {
-        write_vlq(&mut track, tick - last);
-        last = tick;
-        track.extend_from_slice(&bytes);
-    }
-    track.extend_from_slice(&[0x00, 0xFF, 0x2F, 0x00]);
-    let mut out = b"MThd".to_vec();
-    out.extend_from_slice(&6u32.to_be_bytes());
-    out.extend_from_slice(&0u16.to_be_bytes());
-    out.extend_from_slice(&1u16.to_be_bytes());
-    out.extend_from_slice(&tpq.to_be_bytes());
-    out.extend_from_slice(b"MTrk");
-    out.extend_from_slice(&(track.len() as u32).to_be_bytes());
-    out.extend_from_slice(&track);
-    out
-}
-
-fn write_vlq(out: &mut Vec<u8>, mut v: u32) {
-    let mut stack = [0u8; 5];
-    let mut n = 0;
-    loop {
-        stack[n] = (v & 0x7F) as u8;
-        n += 1;
-        v >>= 7;
-        if v == 0 {
-            break;
-        }
-    }
-    for i in (0..n).rev() {
-        out.push(stack[i] | if i > 0 { 0x80 } else { 0 });
-    }
-}
+pub use crate::midi::{write_smf, Note};
 
 // Chord per half bar: (bass root, right-hand voicing).
 const PROGRESSION: [(u8, [u8; 4]); 16] = [
@@ -219,15 +129,5 @@ mod tests {
         assert!(s.note_count > 100, "{}", s.note_count);
         // 8 bars of 4/4 at 72 BPM = 26.7 s, plus the held final chord.
         assert!((m.duration_s - 33.33).abs() < 0.1, "{}", m.duration_s);
-    }
-
-    #[test]
-    fn vlq_encoding() {
-        let mut v = Vec::new();
-        write_vlq(&mut v, 0x0FFF_FFFF);
-        assert_eq!(v, vec![0xFF, 0xFF, 0xFF, 0x7F]);
-        v.clear();
-        write_vlq(&mut v, 480);
-        assert_eq!(v, vec![0x83, 0x60]);
     }
 }

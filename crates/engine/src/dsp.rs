@@ -1,6 +1,85 @@
 //! Small DSP building blocks shared by the engine's generators (the built-in SoundFont and the
-//! built-in impulse responses): a deterministic random number generator and an RBJ biquad.
+//! built-in impulse responses): a deterministic random number generator and an RBJ biquad;
+//! and the one `rubato` resampler that impulse responses and the transcription's input use.
 //! The effects' own EQ (`effects::eq`) keeps its per-channel, any-type filters.
+
+use rubato::audioadapter_buffers::direct::SequentialSliceOfVecs;
+use rubato::{Fft, FixedSync, Resampler};
+
+use crate::error::{Error, Result};
+
+/// Frames of a signal of `frames` frames at `from` Hz once resampled to `to` Hz.
+pub(crate) fn resampled_len(frames: usize, from: u32, to: u32) -> usize {
+    if from == to {
+        frames
+    } else {
+        (frames as u128 * u128::from(to)).div_ceil(u128::from(from.max(1))) as usize
+    }
+}
+
+/// How sharp a resampler's anti-aliasing filter is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Passband {
+    /// rubato's default FFT blocks (about 256 frames): low delay, the passband ends well below
+    /// the lower Nyquist frequency. Enough for impulse responses.
+    Default,
+    /// One FFT block of 8192 input frames: flat to about 99% of the lower Nyquist frequency,
+    /// close to soxr's high-quality setting (librosa's default).
+    Wide,
+}
+
+/// `channels` (equal lengths) resampled from `from` Hz to `to` Hz with rubato's FFT resampler,
+/// delay compensated: each output channel has [`resampled_len`] frames. `what` names the
+/// signal in the internal error a resampler failure gives.
+pub(crate) fn resample(
+    channels: &[Vec<f32>],
+    from: u32,
+    to: u32,
+    passband: Passband,
+    what: &str,
+) -> Result<Vec<Vec<f32>>> {
+    if from == to {
+        return Ok(channels.to_vec());
+    }
+    let nch = channels.len();
+    let frames = channels.first().map_or(0, Vec::len);
+    if nch == 0 || frames == 0 {
+        return Ok(vec![Vec::new(); nch]);
+    }
+    let internal = |e: &dyn std::fmt::Display| Error::Internal(format!("resampling {what}: {e}"));
+    let input: Vec<Vec<f64>> = channels
+        .iter()
+        .map(|c| c.iter().map(|&x| f64::from(x)).collect())
+        .collect();
+    let adapter = SequentialSliceOfVecs::new(&input, nch, frames).map_err(|e| internal(&e))?;
+    let mut resampler = match passband {
+        Passband::Default => {
+            Fft::<f64>::new(from as usize, to as usize, 1024, nch, FixedSync::Input)
+        }
+        Passband::Wide => Fft::<f64>::new_custom(
+            from as usize,
+            to as usize,
+            8192,
+            1,
+            nch,
+            rubato::WindowFunction::BlackmanHarris2,
+            FixedSync::Input,
+        ),
+    }
+    .map_err(|e| internal(&e))?;
+    let out = resampler
+        .process_all(&adapter, frames, None)
+        .map_err(|e| internal(&e))?;
+    let data = out.take_data();
+    let out_frames = resampled_len(frames, from, to);
+    Ok((0..nch)
+        .map(|ch| {
+            (0..out_frames)
+                .map(|i| data.get(i * nch + ch).copied().unwrap_or(0.0) as f32)
+                .collect()
+        })
+        .collect())
+}
 
 /// splitmix64: tiny, fast, deterministic.
 pub(crate) struct Rng(u64);

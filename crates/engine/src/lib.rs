@@ -20,7 +20,8 @@
 //!
 //! The modules form layers, each using only those below it: `error`; `audio`, `progress` and
 //! `threads`; `io`, `dsp` and `midi`; `gain` and `compute`; then the domains `synth`, `effects`,
-//! `analysis` and `waveform`, which do not use each other; then `ops`, which combines them.
+//! `analysis`, `transcribe` and `waveform`, which do not use each other; then `ops`, which
+//! combines them.
 
 pub mod analysis;
 pub mod audio;
@@ -37,6 +38,7 @@ pub mod ops;
 pub mod progress;
 pub mod synth;
 pub mod threads;
+pub mod transcribe;
 pub mod waveform;
 
 pub use audio::AudioBuffer;
@@ -50,6 +52,9 @@ pub use ops::{
     analyze, analyze_file, midi_info, render, render_midi, render_to_file, Analysis,
     AnalyzeOptions, Limits, MidiInfo, MidiSource, RenderOptions, RenderOutput, RenderReport,
     Rendered,
+};
+pub use ops::{
+    transcribe_audio, transcribe_file, transcribe_to_midi, TranscribeOptions, Transcription,
 };
 pub use progress::Progress;
 pub use synth::font::{

@@ -8,9 +8,6 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::SystemTime;
 
-use rubato::audioadapter_buffers::direct::SequentialSliceOfVecs;
-use rubato::{Fft, FixedSync, Resampler};
-
 use super::builtin_ir;
 use crate::{Error, Result};
 
@@ -131,37 +128,13 @@ impl ImpulseResponse {
         if sample_rate == self.sample_rate {
             return Ok(self.clone());
         }
-        let frames = self.frames();
-        let nch = self.channels.len();
-        let internal = |e: &dyn std::fmt::Display| {
-            Error::Internal(format!("resampling impulse response {:?}: {e}", self.name))
-        };
-        let input: Vec<Vec<f64>> = self
-            .channels
-            .iter()
-            .map(|c| c.iter().map(|&x| f64::from(x)).collect())
-            .collect();
-        let adapter = SequentialSliceOfVecs::new(&input, nch, frames).map_err(|e| internal(&e))?;
-        let mut resampler = Fft::<f64>::new(
-            self.sample_rate as usize,
-            sample_rate as usize,
-            1024,
-            nch,
-            FixedSync::Input,
-        )
-        .map_err(|e| internal(&e))?;
-        let out = resampler
-            .process_all(&adapter, frames, None)
-            .map_err(|e| internal(&e))?;
-        let data = out.take_data();
-        let out_frames = resampled_len(frames, self.sample_rate, sample_rate);
-        let channels = (0..nch)
-            .map(|ch| {
-                (0..out_frames)
-                    .map(|i| data.get(i * nch + ch).copied().unwrap_or(0.0) as f32)
-                    .collect()
-            })
-            .collect();
+        let channels = crate::dsp::resample(
+            &self.channels,
+            self.sample_rate,
+            sample_rate,
+            crate::dsp::Passband::Default,
+            &format!("impulse response {:?}", self.name),
+        )?;
         Ok(Self {
             channels,
             sample_rate,
@@ -188,11 +161,7 @@ impl ImpulseResponse {
 
 /// Frames of an IR of `frames` frames at `from` Hz once resampled to `to` Hz.
 pub fn resampled_len(frames: usize, from: u32, to: u32) -> usize {
-    if from == to {
-        frames
-    } else {
-        (frames as u128 * u128::from(to)).div_ceil(u128::from(from.max(1))) as usize
-    }
+    crate::dsp::resampled_len(frames, from, to)
 }
 
 fn check_rate(sample_rate: u32) -> Result<()> {

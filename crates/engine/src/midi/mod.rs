@@ -4,7 +4,7 @@
 //! as a [`MidiWarning`] with its byte offset; [`MidiLimits::strict`] refuses such files instead.
 //! Errors carry the byte offset of the problem, so a user can find it in a hex editor.
 //!
-//! `smf` reads the header and chunks, `track` the events of a track, `recovery` holds the rules
+//! `write` writes a type-0 file from notes. `smf` reads the header and chunks, `track` the events of a track, `recovery` holds the rules
 //! for broken files, `tempo` the tempo map, `meter` bars and beats; `summary` and `rpn` describe a parsed file.
 
 use std::path::Path;
@@ -18,11 +18,13 @@ mod smf;
 mod summary;
 mod tempo;
 mod track;
+mod write;
 
 pub use meter::{BarBeat, Meter};
 pub use recovery::{MidiWarning, Recovery, MAX_WARNINGS};
 pub use rpn::{ParameterChange, RegisteredParameter};
 pub use summary::{MidiNote, MidiSummary, MidiText, TimeSignature};
+pub use write::{write_smf, write_smf_with_bends, Note};
 
 /// How to read a MIDI file: limits that guard the parser against hostile files, and whether a
 /// file that needs repairs is refused.

@@ -1,5 +1,5 @@
-//! The engine's operations, one function each: render, MIDI information, analyse, waveform,
-//! effects, and a batch of them from a manifest. Each takes its options and returns a result that
+//! The engine's operations, one function each: render, MIDI information, analyse, transcribe,
+//! waveform, effects, and a batch of them from a manifest. Each takes its options and returns a result that
 //! serialises (`serde`), so the CLI's JSON, Python's `to_dict()` and the service's responses are
 //! views of one value. The layers above (CLI, Python, the service) translate arguments, results
 //! and errors, and nothing else.
@@ -9,6 +9,7 @@ pub mod batch;
 pub mod fx;
 pub mod info;
 pub mod render;
+pub mod transcribe;
 pub mod waveform;
 
 pub use crate::compute::gpu_report;
@@ -18,5 +19,8 @@ pub use info::{midi_info, MidiInfo};
 pub use render::{
     render, render_many, render_midi, render_to_file, Limits, MidiSource, RenderOptions,
     RenderOutput, RenderReport, Rendered, DEFAULT_REVERB_IR, RENDER_REVERB_MIX,
+};
+pub use transcribe::{
+    transcribe_audio, transcribe_file, transcribe_to_midi, TranscribeOptions, Transcription,
 };
 pub use waveform::{contour_of, waveform_of, waveform_to_file};
