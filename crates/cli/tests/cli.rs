@@ -1156,12 +1156,26 @@ fn transcribe_writes_midi_and_json_and_refuses_bad_input() {
         assert_eq!(m.notes().len(), pitches.len());
     }
     // JSON on stdout.
-    let o = rae(&["transcribe", &wav, "-o", mid.to_str().unwrap(), "--json", "-"]);
+    let o = rae(&[
+        "transcribe",
+        &wav,
+        "-o",
+        mid.to_str().unwrap(),
+        "--json",
+        "-",
+    ]);
     assert!(o.status.success());
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(v["notes"].as_array().is_some_and(|n| !n.is_empty()));
     // Bad mode: usage error. Missing input: failure, nothing written.
-    let o = rae(&["transcribe", &wav, "-o", mid.to_str().unwrap(), "--mode", "guitar"]);
+    let o = rae(&[
+        "transcribe",
+        &wav,
+        "-o",
+        mid.to_str().unwrap(),
+        "--mode",
+        "guitar",
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("transcription mode"));
     let out = dir.path().join("none.mid");

@@ -108,10 +108,15 @@ pub(super) fn notes(acts: &Activations) -> Vec<TranscribedNote> {
         c.end = end;
         c.level = level;
     }
+    // Candidates are sorted by key, then start.
+    let mut by_key: Vec<Vec<&Cand>> = (0..KEYS).map(|_| Vec::new()).collect();
+    for c in &cands {
+        by_key[c.key].push(c);
+    }
     let keep: Vec<bool> = cands
         .iter()
         .map(|c| {
-            c.end - c.start >= MIN_FRAMES && c.level >= FRAME_THRESHOLD && !is_ghost(c, &cands)
+            c.end - c.start >= MIN_FRAMES && c.level >= FRAME_THRESHOLD && !is_ghost(c, &by_key)
         })
         .collect();
     cands
@@ -134,16 +139,21 @@ pub(super) fn notes(acts: &Activations) -> Vec<TranscribedNote> {
 
 /// True when `c` sits a harmonic interval above a note struck at the same time with a clearly
 /// stronger onset and at least as strong a note activation.
-fn is_ghost(c: &Cand, all: &[Cand]) -> bool {
+fn is_ghost(c: &Cand, by_key: &[Vec<&Cand>]) -> bool {
     HARMONICS.iter().any(|&h| {
         let Some(low_key) = c.key.checked_sub(h) else {
             return false;
         };
-        all.iter().any(|l| {
-            l.key == low_key
-                && l.start.abs_diff(c.start) <= HARMONIC_FRAMES
-                && c.onset < GHOST_ONSET_RATIO * l.onset
-                && c.level < GHOST_FRAME_RATIO * l.level
-        })
+        // The lower key's strikes, in time order: those within HARMONIC_FRAMES of this one.
+        let strikes = &by_key[low_key];
+        let first = strikes.partition_point(|l| l.start + HARMONIC_FRAMES < c.start);
+        strikes[first..]
+            .iter()
+            .take_while(|l| l.start <= c.start + HARMONIC_FRAMES)
+            .any(|l| {
+                l.start.abs_diff(c.start) <= HARMONIC_FRAMES
+                    && c.onset < GHOST_ONSET_RATIO * l.onset
+                    && c.level < GHOST_FRAME_RATIO * l.level
+            })
     })
 }
