@@ -1,6 +1,8 @@
 //! Transcription end to end: lessons rendered through two real SoundFonts (with reverb) and
 //! transcribed, against their MIDI truth; the MIDI written; bad input.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: failures should panic loudly
+
 mod common;
 
 use common::{font, lesson_midis, FLUID, TIMGM};
