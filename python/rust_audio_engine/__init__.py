@@ -9,4 +9,4 @@ responsive. Errors about bad content subclass :class:`AudioEngineError` (itself 
 # Every name the extension exports (its __all__), listed once, in the extension.
 from ._native import *  # noqa: F403
 from ._aio import synthesize_midi_async
-from ._transcribe import Transcription, transcribe
+from ._transcribe import Transcription as Transcription, transcribe as transcribe
