@@ -51,9 +51,11 @@ pub(super) fn notes(acts: &Activations) -> Vec<TranscribedNote> {
         let mut last_start: Option<usize> = None;
         let mut peak_since = 0.0f32;
         let mut dip_since = f32::INFINITY;
-        for t in 1..n.saturating_sub(1) {
+        // A note may start at frame 0 (audio that starts with a strike).
+        for t in 0..n.saturating_sub(1) {
             let v = on[t][key];
-            let is_peak = v >= ONSET_THRESHOLD && v > on[t - 1][key] && v >= on[t + 1][key];
+            let before = if t == 0 { 0.0 } else { on[t - 1][key] };
+            let is_peak = v >= ONSET_THRESHOLD && v > before && v >= on[t + 1][key];
             if !is_peak {
                 peak_since = peak_since.max(fr[t][key]);
                 dip_since = dip_since.min(fr[t][key]);
