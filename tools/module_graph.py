@@ -17,7 +17,8 @@ from pathlib import Path
 LAYERS = {
     "error": 0, "audio": 1, "progress": 1, "threads": 1, "io": 2, "dsp": 2, "midi": 2, "gain": 3,
     "compute": 3,
-    "synth": 4, "effects": 4, "analysis": 4, "transcribe": 4, "waveform": 4, "demo": 4, "follow": 4, "ops": 5, "lib": 6,
+    "synth": 4, "effects": 4, "analysis": 4, "transcribe": 4, "waveform": 4, "demo": 4, "follow": 4,
+    "assess": 5, "ops": 6, "lib": 7,
 }
 # The domains: each stands on the layers below and none uses another; `ops` combines them.
 PEERS = 4

@@ -52,6 +52,11 @@ pub enum Error {
         message: String,
     },
 
+    /// A take that cannot be assessed against its lesson: the lesson has no notes, or an
+    /// audio take of a polyphonic lesson (which needs the transcription).
+    #[error("{path}: {message}")]
+    Assessment { path: PathBuf, message: String },
+
     /// An argument outside its valid range.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
@@ -72,6 +77,7 @@ impl Error {
             Error::AudioFormat { .. } => "audio_format",
             Error::Limit { .. } => "limit",
             Error::Manifest { .. } => "manifest",
+            Error::Assessment { .. } => "assessment",
             Error::InvalidArgument(_) => "invalid_argument",
             Error::Internal(_) => "internal",
         }

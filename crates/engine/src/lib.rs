@@ -20,10 +20,12 @@
 //!
 //! The modules form layers, each using only those below it: `error`; `audio`, `progress` and
 //! `threads`; `io`, `dsp` and `midi`; `gain` and `compute`; then the domains `synth`, `effects`,
-//! `analysis`, `transcribe` and `waveform`, which do not use each other; then `ops`, which
+//! `analysis`, `transcribe`, `follow` and `waveform`, which do not use each other; then `assess`,
+//! which judges a take against a lesson from MIDI, analysis and transcription; then `ops`, which
 //! combines them.
 
 pub mod analysis;
+pub mod assess;
 pub mod audio;
 pub mod compute;
 pub mod demo;
@@ -41,6 +43,7 @@ pub mod threads;
 pub mod transcribe;
 pub mod waveform;
 
+pub use assess::{AssessOptions, Assessment, Level};
 pub use audio::AudioBuffer;
 pub use effects::{Chain, ChainSpec, Effect, EffectSpec};
 pub use error::{catch_panics, Error, Result};

@@ -1,10 +1,11 @@
 //! The engine's operations, one function each: render, MIDI information, analyse, transcribe,
-//! waveform, effects, and a batch of them from a manifest. Each takes its options and returns a result that
+//! assess a take against a lesson, waveform, effects, and a batch of them from a manifest. Each takes its options and returns a result that
 //! serialises (`serde`), so the CLI's JSON, Python's `to_dict()` and the service's responses are
 //! views of one value. The layers above (CLI, Python, the service) translate arguments, results
 //! and errors, and nothing else.
 
 pub mod analyze;
+pub mod assess;
 pub mod batch;
 pub mod fx;
 pub mod info;
@@ -14,6 +15,7 @@ pub mod waveform;
 
 pub use crate::compute::gpu_report;
 pub use analyze::{analyze, analyze_file, Analysis, AnalyzeOptions};
+pub use assess::{assess, TakeSource};
 pub use fx::{process, process_file, process_file_on, process_on, FxReport};
 pub use info::{midi_info, MidiInfo};
 pub use render::{
