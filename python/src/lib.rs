@@ -6,6 +6,7 @@
 use pyo3::prelude::*;
 
 mod analysis;
+mod assess;
 mod batch;
 mod convert;
 mod effects;
@@ -23,6 +24,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     effects::register(m)?;
     analysis::register(m)?;
     batch::register(m)?;
+    assess::register(m)?;
     follow::register(m)?;
     transcribe::register(m)?;
     m.add_function(wrap_pyfunction!(convert::load_audio, m)?)?;

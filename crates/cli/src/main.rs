@@ -9,6 +9,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rust_audio_engine as rae;
 
 mod analyze;
+mod assess;
 mod batch;
 mod fx;
 mod info;
@@ -41,6 +42,9 @@ enum Command {
     Fx(fx::FxArgs),
     /// Analyse a performance: pitch, notes, onsets, dynamics, tempo.
     Analyze(analyze::AnalyzeArgs),
+    /// Assess a take (a recording or a MIDI performance) against its lesson MIDI file: per-note
+    /// verdicts, timing, dynamics, bars and scores.
+    Assess(assess::AssessArgs),
     /// Transcribe a recording to MIDI (polyphonic, audio to notes) with the Basic Pitch model;
     /// --json also writes the notes.
     Transcribe(transcribe::TranscribeArgs),
@@ -143,6 +147,7 @@ fn main() -> ExitCode {
         Command::Waveform(args) => waveform::run(&args),
         Command::Fx(args) => fx::run(&args),
         Command::Analyze(args) => analyze::run(&args),
+        Command::Assess(args) => assess::run(&args),
         Command::Transcribe(args) => transcribe::run(&args),
         Command::Batch(args) => batch::run(&args),
         Command::Gpu { json } => cmd_gpu(json),

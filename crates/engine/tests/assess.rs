@@ -3,6 +3,8 @@
 //! changes, a skipped passage, a repeat) and the assessment must find every one, with onset
 //! deviations exact to 1 ms where the take's timing is known exactly.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: failures should panic loudly
+
 mod common;
 
 use std::collections::HashMap;
@@ -80,24 +82,52 @@ fn perturb(lesson: &Lesson, plan: &Plan) -> (Vec<PerformedNote>, Truth) {
     let mut truth = Truth::default();
     let in_span = |t: f64, s: Option<(f64, f64)>| s.is_some_and(|(a, b)| t >= a && t < b);
     // Choose which groups get an error: at most one per group, none in the skip or the repeat,
-    // nor in a group whose neighbours are within 0.25 s (so a wrong note is not a neighbour).
+    // nor in a group whose neighbours are within 0.25 s (so a wrong note is not a neighbour; in a
+    // fast piece, the median gap between groups).
+    let mut steps: Vec<f64> = groups
+        .windows(2)
+        .map(|w| notes[w[1][0]].onset_s - notes[w[0][0]].onset_s)
+        .collect();
+    steps.sort_by(f64::total_cmp);
+    let min_gap = 0.25f64.min(steps[steps.len() / 2]);
+    let gap_around = |g: usize| {
+        (notes[groups[g][0]].onset_s - notes[groups[g - 1][0]].onset_s)
+            .min(notes[groups[g + 1][0]].onset_s - notes[groups[g][0]].onset_s)
+    };
     let candidates: Vec<usize> = (1..groups.len() - 1)
         .filter(|&g| {
             let t = notes[groups[g][0]].onset_s;
             !in_span(t, plan.skip)
                 && !in_span(t, plan.repeat)
-                && t - notes[groups[g - 1][0]].onset_s >= 0.25
-                && notes[groups[g + 1][0]].onset_s - t >= 0.25
+                && gap_around(g) >= min_gap
+                // Two voices on one key: which of them was wrong or missed is undecidable.
+                && groups[g]
+                    .iter()
+                    .all(|&i| groups[g].iter().filter(|&&j| notes[j].pitch == notes[i].pitch).count() == 1)
         })
         .collect();
-    // Drawn without replacement: a shuffled pool, taken from the front.
+    // Drawn without replacement: a shuffled pool, taken from the front. A lesson with fewer
+    // places than the plan asks for gets proportionally fewer errors of each kind (one at least).
     let mut pool = candidates.clone();
     shuffle(&mut rng, &mut pool);
+    let mut plan = plan.clone();
+    let needed = plan.wrong + plan.omitted + plan.displaced + plan.velocity;
+    if needed > pool.len() {
+        for n in [
+            &mut plan.wrong,
+            &mut plan.omitted,
+            &mut plan.displaced,
+            &mut plan.velocity,
+        ] {
+            *n = (*n * pool.len() / needed).max(1);
+        }
+    }
     let needed = plan.wrong + plan.omitted + plan.displaced + plan.velocity;
     assert!(
-        pool.len() >= needed,
-        "the lesson has {} groups fit for an error, the plan needs {needed}",
-        pool.len()
+        pool.len() >= needed && needed >= 4,
+        "the lesson has {} groups fit for an error (of {}, min gap {min_gap:.3} s), the plan needs {needed}",
+        pool.len(),
+        groups.len()
     );
     let mut chosen: Vec<usize> = Vec::new();
     let pick = |_: &mut Rng, chosen: &mut Vec<usize>| {
@@ -133,8 +163,9 @@ fn perturb(lesson: &Lesson, plan: &Plan) -> (Vec<PerformedNote>, Truth) {
     }
     for _ in 0..plan.displaced {
         let g = pick(&mut rng, &mut chosen);
-        let ms =
-            (80.0 + 70.0 * f64::from(rng.uniform())) * if rng.below(2) == 0 { -1.0 } else { 1.0 };
+        // 80 to 150 ms, less than half the way to a neighbour.
+        let ms = (80.0 + 70.0 * f64::from(rng.uniform())).min(450.0 * gap_around(g))
+            * if rng.below(2) == 0 { -1.0 } else { 1.0 };
         displaced.insert(g, ms / 1000.0);
     }
     for _ in 0..plan.velocity {
@@ -190,9 +221,9 @@ fn perturb(lesson: &Lesson, plan: &Plan) -> (Vec<PerformedNote>, Truth) {
                 velocity: vel,
             });
             if in_repeat {
-                // The first time through, then again after the passage.
+                // The first time through, then again right after it.
                 take.push(PerformedNote {
-                    onset_s: onset - repeat_len,
+                    onset_s: onset + repeat_len,
                     duration_s: n.duration_s * slope,
                     pitch,
                     velocity: vel,
@@ -221,17 +252,21 @@ fn perturb(lesson: &Lesson, plan: &Plan) -> (Vec<PerformedNote>, Truth) {
                 && !in_span(b, plan.skip)
                 && !in_span(a, plan.repeat)
                 && !in_span(b, plan.repeat)
-                && !chosen.contains(&g)
-                && !chosen.contains(&(g + 1))
+                // Not beside a displaced note, nor beside a wrong or omitted one (an omitted
+                // note with an extra one beside it is a wrong note).
+                && [g, g + 1].iter().all(|h| {
+                    !displaced.contains_key(h)
+                        && !groups[*h]
+                            .iter()
+                            .any(|i| wrong.contains_key(i) || omitted.contains(i))
+                })
         })
         .collect();
     let mut gaps = gaps;
     shuffle(&mut rng, &mut gaps);
     assert!(
-        gaps.len() >= plan.extra,
-        "the lesson has {} gaps fit for an extra note, the plan needs {}",
-        gaps.len(),
-        plan.extra
+        !gaps.is_empty() || plan.extra == 0,
+        "the lesson has no gap fit for an extra note"
     );
     for &g in gaps.iter().take(plan.extra) {
         let (a, b) = (notes[groups[g][0]].onset_s, notes[groups[g + 1][0]].onset_s);
@@ -256,6 +291,7 @@ fn perturb(lesson: &Lesson, plan: &Plan) -> (Vec<PerformedNote>, Truth) {
                 !notes
                     .iter()
                     .any(|n| (n.onset_s - l).abs() < 1.0 && n.pitch == p)
+                    && !wrong.values().any(|&w| w == p)
             })
             .unwrap();
         let onset = f(l) + shift;
@@ -287,7 +323,15 @@ fn check(
     level: Level,
 ) -> Outcome {
     let evidence = MidiEvidence::from_notes(take);
-    let a = assess(&evidence, lesson, &AssessOptions { level, tempo: None }).unwrap();
+    let a = assess(
+        &evidence,
+        lesson,
+        &AssessOptions {
+            level,
+            ..Default::default()
+        },
+    )
+    .unwrap();
     let mut out = Outcome {
         detected: 0,
         injected: 0,

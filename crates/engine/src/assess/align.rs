@@ -156,6 +156,29 @@ const NEIGHBOURS_SCATTERED: usize = 64;
 /// Onsets scattered more than this (robust standard deviation about the fit) count as scattered.
 const SCATTERED_S: f64 = 0.005;
 
+/// Siegel's repeated-median line `take = c0 + c1 * lesson` through `pts`; with fewer than three
+/// points, a line of slope `slope` through their median.
+fn repeated_median(pts: &[Anchor], slope: f64) -> Option<(f64, f64)> {
+    let c1 = if pts.len() >= 3 {
+        median(
+            pts.iter()
+                .filter_map(|a| {
+                    median(
+                        pts.iter()
+                            .filter(|b| (b.lesson - a.lesson).abs() > 1e-6)
+                            .map(|b| (b.take - a.take) / (b.lesson - a.lesson))
+                            .collect(),
+                    )
+                })
+                .collect(),
+        )?
+    } else {
+        slope
+    };
+    let c0 = median(pts.iter().map(|a| a.take - c1 * a.lesson).collect())?;
+    Some((c0, c1))
+}
+
 fn median(mut v: Vec<f64>) -> Option<f64> {
     if v.is_empty() {
         return None;
@@ -220,12 +243,30 @@ impl TimeMap {
         };
         // Robustness: anchors far from the local fit (a note played well off time, a wrong
         // match) get less weight, twice over.
-        for round in 0..3 {
+        // The first round judges each anchor by its neighbours alone: the repeated-median line
+        // (Siegel's) through up to five on either side in its piece, which stands while nearly
+        // half of them are off, so that a few notes played well off time in a short piece
+        // cannot bend the first fit towards themselves.
+        for round in 0..4 {
             let resid: Vec<f64> = (0..map.anchors.len())
-                .map(|i| map.anchors[i].take - map.eval_in(map.piece[i], map.anchors[i].lesson).0)
+                .map(|i| {
+                    let a = map.anchors[i];
+                    if round > 0 {
+                        return a.take - map.eval_in(map.piece[i], a.lesson).0;
+                    }
+                    let r = &map.pieces[map.piece[i]];
+                    let lo = i.saturating_sub(5).max(r.start);
+                    let hi = (i + 6).min(r.end);
+                    let near: Vec<Anchor> = (lo..hi)
+                        .filter(|&k| k != i)
+                        .map(|k| map.anchors[k])
+                        .collect();
+                    repeated_median(&near, map.slope)
+                        .map_or(0.0, |(c0, c1)| a.take - (c0 + c1 * a.lesson))
+                })
                 .collect();
             let mad = median(resid.iter().map(|r| r.abs()).collect()).unwrap_or(0.0);
-            if round == 0 && 1.4826 * mad > SCATTERED_S {
+            if round == 1 && 1.4826 * mad > SCATTERED_S {
                 map.neighbours = NEIGHBOURS_SCATTERED;
             }
             let scale = (6.0 * mad).max(0.015);
@@ -321,7 +362,8 @@ impl TimeMap {
             sy[1] += w * y * x;
             sy[2] += w * y * x * x;
         }
-        let quadratic = idx.len() >= 8;
+        // A curve needs more anchors where they scatter than where they lie on it.
+        let quadratic = idx.len() >= if self.neighbours == NEIGHBOURS { 5 } else { 8 };
         if quadratic {
             if let Some((c0, c1)) = solve3(&s, &sy) {
                 if c1 > 0.0 {

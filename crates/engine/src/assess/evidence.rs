@@ -1,12 +1,14 @@
 //! What a take shows: the notes it played and, for audio, how strongly the signal supports a
 //! pitch over a span of time or an onset near an instant. The assessment reads a take only
 //! through [`NoteEvidence`], so a new source of evidence (the polyphonic transcription's onset and
-//! frame activations, 88 keys at about 86 frames a second) plugs in by implementing it.
+//! frame activations, 88 keys at about 86 frames a second, [`ActivationEvidence`]) plugs in by
+//! implementing it.
 
 use serde::Serialize;
 
 use crate::analysis::{Note, Onset, PitchTrack};
 use crate::midi::MidiNote;
+use crate::transcribe::{Activations, TranscribedNote, KEYS, MIDI_OFFSET};
 
 /// One note the player played, in the take's own time.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -29,17 +31,20 @@ pub struct PerformedNote {
 ///   f0 is within half a semitone of it).
 /// - [`onset_support`](Self::onset_support): the onset of `pitch` nearest to `t` within `tol`
 ///   seconds, with its strength 0 to 1, or `None`.
+/// - [`kind`](Self::kind): what the evidence is, for reports.
 /// - [`acoustic`](Self::acoustic): whether the evidence comes from sound (where a note can be a
 ///   harmonic of another, and a weak one an artefact) rather than from key presses.
 ///
-/// Implemented for MIDI takes ([`MidiEvidence`]) and for the monophonic pitch track
-/// ([`PitchTrackEvidence`]); the polyphonic transcription will implement it from its
-/// activations.
+/// Implemented for MIDI takes ([`MidiEvidence`]), the monophonic pitch track
+/// ([`PitchTrackEvidence`]) and the polyphonic transcription's activations
+/// ([`ActivationEvidence`]).
 pub trait NoteEvidence {
     fn notes(&self) -> &[PerformedNote];
     fn support(&self, pitch: u8, t0: f64, t1: f64) -> f32;
     fn onset_support(&self, pitch: u8, t: f64, tol: f64) -> Option<(f64, f32)>;
     fn acoustic(&self) -> bool;
+    /// What the evidence is, for reports: `"midi"`, `"pitch_track"` or `"transcription"`.
+    fn kind(&self) -> &'static str;
 }
 
 fn sort_notes(notes: &mut [PerformedNote]) {
@@ -106,6 +111,10 @@ impl NoteEvidence for MidiEvidence {
 
     fn acoustic(&self) -> bool {
         false
+    }
+
+    fn kind(&self) -> &'static str {
+        "midi"
     }
 }
 
@@ -202,5 +211,133 @@ impl NoteEvidence for PitchTrackEvidence {
 
     fn acoustic(&self) -> bool {
         true
+    }
+
+    fn kind(&self) -> &'static str {
+        "pitch_track"
+    }
+}
+
+/// Smallest note activation at which a key counts as sounding (the transcription's frame
+/// threshold).
+const ACT_FRAME: f32 = 0.3;
+/// Smallest onset activation peak that counts as a strike of a key.
+const ACT_ONSET: f32 = 0.3;
+
+/// A polyphonic recording: the transcription's notes, checked against the model's onset and
+/// note activations (88 keys at about 86 frames a second).
+#[derive(Debug, Clone)]
+pub struct ActivationEvidence {
+    notes: Vec<PerformedNote>,
+    acts: Activations,
+}
+
+impl ActivationEvidence {
+    /// Evidence from a transcription's notes and the activations they were made from. Velocities
+    /// come from each note's peak onset activation relative to the take's median (a harder
+    /// strike gives a stronger onset), on the scale of [`velocity_from_level`].
+    pub fn new(notes: &[TranscribedNote], acts: Activations) -> Self {
+        let strength = |n: &TranscribedNote| -> f32 {
+            let key = usize::from(n.pitch.saturating_sub(MIDI_OFFSET));
+            if key >= KEYS || acts.is_empty() {
+                return f32::NAN;
+            }
+            let k = acts.frame_at(n.start_s);
+            let lo = k.saturating_sub(2);
+            let hi = (k + 3).min(acts.len());
+            let peak = acts.onsets[lo..hi]
+                .iter()
+                .map(|f| f[key])
+                .fold(0.0f32, f32::max);
+            // Onset activation in dB, as a level.
+            20.0 * peak.max(1e-3).log10()
+        };
+        let levels: Vec<f32> = notes.iter().map(strength).collect();
+        let mut sorted: Vec<f32> = levels.iter().copied().filter(|l| l.is_finite()).collect();
+        sorted.sort_by(f32::total_cmp);
+        let median = sorted.get(sorted.len() / 2).copied().unwrap_or(-6.0);
+        let mut performed: Vec<PerformedNote> = notes
+            .iter()
+            .zip(&levels)
+            .map(|(n, &l)| PerformedNote {
+                onset_s: n.start_s,
+                duration_s: (n.end_s - n.start_s).max(0.0),
+                pitch: n.pitch,
+                velocity: if l.is_finite() {
+                    velocity_from_level(l, median)
+                } else {
+                    64.0
+                },
+            })
+            .collect();
+        sort_notes(&mut performed);
+        Self {
+            notes: performed,
+            acts,
+        }
+    }
+
+    fn key(pitch: u8) -> Option<usize> {
+        let k = usize::from(pitch.checked_sub(MIDI_OFFSET)?);
+        (k < KEYS).then_some(k)
+    }
+
+    /// Frames whose times lie within `t0..=t1`.
+    fn frames(&self, t0: f64, t1: f64) -> std::ops::Range<usize> {
+        if self.acts.is_empty() || t1 < 0.0 {
+            return 0..0;
+        }
+        let lo = self.acts.frame_at(t0.max(0.0));
+        let hi = self.acts.frame_at(t1) + 1;
+        let lo = if self.acts.frame_time(lo) < t0 {
+            lo + 1
+        } else {
+            lo
+        };
+        lo..hi.max(lo)
+    }
+}
+
+impl NoteEvidence for ActivationEvidence {
+    fn notes(&self) -> &[PerformedNote] {
+        &self.notes
+    }
+
+    fn support(&self, pitch: u8, t0: f64, t1: f64) -> f32 {
+        let Some(key) = Self::key(pitch) else {
+            return 0.0;
+        };
+        let r = self.frames(t0, t1);
+        if r.is_empty() {
+            return 0.0;
+        }
+        let len = r.len();
+        let on = self.acts.frames[r]
+            .iter()
+            .filter(|f| f[key] >= ACT_FRAME)
+            .count();
+        on as f32 / len as f32
+    }
+
+    fn onset_support(&self, pitch: u8, t: f64, tol: f64) -> Option<(f64, f32)> {
+        let key = Self::key(pitch)?;
+        let on = &self.acts.onsets;
+        self.frames(t - tol, t + tol)
+            .filter(|&k| {
+                let v = on[k][key];
+                let before = if k == 0 { 0.0 } else { on[k - 1][key] };
+                let after = on.get(k + 1).map_or(0.0, |f| f[key]);
+                v >= ACT_ONSET && v > before && v >= after
+            })
+            .map(|k| (self.acts.frame_time(k), on[k][key]))
+            .min_by(|a, b| (a.0 - t).abs().total_cmp(&(b.0 - t).abs()))
+    }
+
+    fn acoustic(&self) -> bool {
+        true
+    }
+
+    fn kind(&self) -> &'static str {
+        "transcription"
     }
 }

@@ -20,7 +20,8 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 
 pub use evidence::{
-    velocity_from_level, MidiEvidence, NoteEvidence, PerformedNote, PitchTrackEvidence,
+    velocity_from_level, ActivationEvidence, MidiEvidence, NoteEvidence, PerformedNote,
+    PitchTrackEvidence,
 };
 pub use lesson::{Lesson, LessonNote};
 pub use report::{
@@ -96,6 +97,10 @@ pub struct AssessOptions {
     /// The tempo the take was played at, in quarter notes per minute (a metronome setting), when
     /// known; `None` estimates it from the take. Either way the take may drift from it.
     pub tempo: Option<f64>,
+    /// Read a recording through the polyphonic transcription even when the lesson is
+    /// monophonic (by default a monophonic lesson's recording is read through the pYIN pitch
+    /// track, which suits any instrument or voice).
+    pub polyphonic: bool,
 }
 
 impl AssessOptions {
@@ -165,16 +170,26 @@ pub fn assess(
     let lg = to_groups(&lg_idx, &|i| ln[i].onset_s, &|i| ln[i].pitch);
     let tg = to_groups(&tg_idx, &|i| tn[i].onset_s, &|i| tn[i].pitch);
 
-    // The tempo prior: the metronome when given, else the spans of the two.
+    // The tempo prior: the metronome when given, else the ratio of the median gaps between
+    // chords, which a skipped or repeated passage does not move (the ratio of the two spans
+    // does); the spans when there are too few chords for a median.
     let first_l = lesson_onsets.first().copied().unwrap_or(0.0);
     let last_l = lesson_onsets.last().copied().unwrap_or(0.0);
+    let median_gap = |g: &[Group]| {
+        let mut d: Vec<f64> = g.windows(2).map(|w| w[1].onset - w[0].onset).collect();
+        d.sort_by(f64::total_cmp);
+        (d.len() >= 4).then(|| d[d.len() / 2]).filter(|&m| m > 0.0)
+    };
     let prior = match opts.tempo {
         Some(bpm) => Some(lesson.bpm_at(first_l) / bpm),
-        None => match (take_onsets.first(), take_onsets.last()) {
-            (Some(a), Some(b)) if last_l - first_l > 0.5 && b - a > 0.1 => {
-                Some(((b - a) / (last_l - first_l)).clamp(0.3, 4.0))
-            }
-            _ => None,
+        None => match (median_gap(&lg), median_gap(&tg)) {
+            (Some(l), Some(t)) => Some((t / l).clamp(0.3, 4.0)),
+            _ => match (take_onsets.first(), take_onsets.last()) {
+                (Some(a), Some(b)) if last_l - first_l > 0.5 && b - a > 0.1 => {
+                    Some(((b - a) / (last_l - first_l)).clamp(0.3, 4.0))
+                }
+                _ => None,
+            },
         },
     };
     let first_t = take_onsets.first().copied().unwrap_or(0.0);
@@ -393,6 +408,7 @@ pub fn assess(
         tol,
         level: opts.level,
         acoustic: take.acoustic(),
+        kind: take.kind(),
         map: &map,
     };
     let matches: Vec<Option<(usize, bool)>> = lesson_match

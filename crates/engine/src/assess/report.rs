@@ -132,7 +132,8 @@ pub struct Assessment {
     pub take: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lesson: Option<String>,
-    /// `"midi"` (key presses) or `"audio"` (the evidence of a recording).
+    /// What the take was read through: `"midi"` (key presses), `"pitch_track"` (pYIN, a
+    /// monophonic recording) or `"transcription"` (Basic Pitch, a polyphonic recording).
     pub take_kind: &'static str,
     pub level: Level,
     pub tolerances: Tolerances,
@@ -152,6 +153,7 @@ pub(super) struct Context<'a> {
     pub tol: Tolerances,
     pub level: Level,
     pub acoustic: bool,
+    pub kind: &'static str,
     pub map: &'a TimeMap,
 }
 
@@ -355,7 +357,7 @@ pub(super) fn build(
     Assessment {
         take: None,
         lesson: None,
-        take_kind: if cx.acoustic { "audio" } else { "midi" },
+        take_kind: cx.kind,
         level: cx.level,
         tolerances: tol,
         tempo_ratio: 1.0 / cx.map.slope,

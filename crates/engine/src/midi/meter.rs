@@ -38,6 +38,27 @@ struct SignatureSegment {
 pub struct Meter {
     tempo: Vec<TempoSegment>,
     signatures: Vec<SignatureSegment>,
+    ticks_per_quarter: f64,
+}
+
+impl Default for Meter {
+    /// 120 BPM in 4/4 throughout (a song made in code, with no tempo map).
+    fn default() -> Self {
+        Meter {
+            tempo: vec![TempoSegment {
+                time_s: 0.0,
+                tick: 0.0,
+                seconds_per_tick: 0.5 / 480.0,
+            }],
+            signatures: vec![SignatureSegment {
+                tick: 0.0,
+                bars_before: 0.0,
+                ticks_per_beat: 480.0,
+                numerator: 4,
+            }],
+            ticks_per_quarter: 480.0,
+        }
+    }
 }
 
 impl Meter {
@@ -103,7 +124,11 @@ impl Meter {
                 _ => {}
             }
         }
-        Meter { tempo, signatures }
+        Meter {
+            tempo,
+            signatures,
+            ticks_per_quarter: tpq,
+        }
     }
 
     /// The tick (fractional) at `time_s` seconds; before 0 and after the last tempo change
@@ -139,6 +164,12 @@ impl Meter {
         let s = last_before(&self.signatures, |s| s.bars_before <= b);
         let tick = s.tick + (b - s.bars_before) * s.ticks_per_beat * f64::from(s.numerator);
         self.time_at(tick)
+    }
+
+    /// The tempo at `time_s`, in quarter notes per minute.
+    pub fn quarter_bpm(&self, time_s: f64) -> f64 {
+        let s = last_before(&self.tempo, |s| s.time_s <= time_s);
+        60.0 / (s.seconds_per_tick * self.ticks_per_quarter)
     }
 
     /// Seconds per beat of the time signature at `time_s`, at the tempo there.

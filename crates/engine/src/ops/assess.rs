@@ -1,8 +1,8 @@
 //! The assessment operation: a take (a MIDI performance or a recording) against a lesson MIDI
 //! file. MIDI takes are read as key presses; recordings of monophonic lessons through the pYIN
-//! pitch track, notes and onsets. Recordings of polyphonic lessons need the polyphonic
-//! transcription, which is not part of the engine yet: they are refused with
-//! [`Error::Assessment`]. The method is in [`crate::assess`] and docs/assess.md.
+//! pitch track, notes and onsets; recordings of polyphonic lessons through the transcription
+//! (Basic Pitch, piano mode) and its onset and note activations. The method is in
+//! [`crate::assess`] and docs/assess.md.
 
 use std::path::Path;
 
@@ -10,14 +10,15 @@ use crate::analysis::{
     analyze_pitch_mono, detect_onsets, notes_with_onsets, NoteParams, OnsetParams, PitchParams,
 };
 use crate::assess::{
-    assess as assess_evidence, AssessOptions, Assessment, Lesson, MidiEvidence, NoteEvidence,
-    PitchTrackEvidence,
+    assess as assess_evidence, ActivationEvidence, AssessOptions, Assessment, Lesson, MidiEvidence,
+    NoteEvidence, PitchTrackEvidence,
 };
 use crate::audio::AudioBuffer;
 use crate::error::{catch_panics, Error, Result};
 use crate::io::{decode_audio, DEFAULT_MAX_INPUT_S};
 use crate::midi::{MidiFile, MidiLimits};
 
+use super::transcribe::{transcribe_audio, TranscribeOptions};
 use super::MidiSource;
 
 /// Where a take comes from.
@@ -82,21 +83,20 @@ pub fn assess(
             let file = MidiFile::parse(bytes, &take_name, &limits)?;
             Ok(MidiEvidence::new(&file.notes()))
         };
-        let audio_take = |audio: &AudioBuffer| -> Result<PitchTrackEvidence> {
-            if !lesson.is_monophonic() {
-                return Err(Error::Assessment {
-                    path: take_name.clone(),
-                    message: "the lesson is polyphonic: assessing a recording of it needs the \
-                              polyphonic transcription, which this version lacks; assess a MIDI \
-                              take instead"
-                        .into(),
-                });
+        let audio_take = |audio: &AudioBuffer| -> Result<Box<dyn NoteEvidence>> {
+            if lesson.is_monophonic() && !opts.polyphonic {
+                return Ok(Box::new(audio_evidence(audio, &lesson)?));
             }
-            audio_evidence(audio, &lesson)
+            let t = transcribe_audio(
+                audio,
+                &TranscribeOptions::default(),
+                &take_name.display().to_string(),
+            )?;
+            Ok(Box::new(ActivationEvidence::new(&t.notes, t.activations)))
         };
         let evidence: Box<dyn NoteEvidence> = match take {
             TakeSource::MidiBytes(b) => Box::new(midi_take(b)?),
-            TakeSource::Audio(a) => Box::new(audio_take(a)?),
+            TakeSource::Audio(a) => audio_take(a)?,
             TakeSource::Path(p) => {
                 let meta = std::fs::metadata(p).map_err(|e| Error::io(p, e))?;
                 if meta.len() > 1 << 30 {
@@ -110,7 +110,7 @@ pub fn assess(
                     Box::new(midi_take(&bytes)?)
                 } else {
                     let audio = decode_audio(bytes, p, DEFAULT_MAX_INPUT_S)?;
-                    Box::new(audio_take(&audio)?)
+                    audio_take(&audio)?
                 }
             }
         };

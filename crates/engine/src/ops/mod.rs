@@ -15,7 +15,7 @@ pub mod waveform;
 
 pub use crate::compute::gpu_report;
 pub use analyze::{analyze, analyze_file, Analysis, AnalyzeOptions};
-pub use assess::{assess, TakeSource};
+pub use assess::{assess, looks_like_midi, TakeSource};
 pub use fx::{process, process_file, process_file_on, process_on, FxReport};
 pub use info::{midi_info, MidiInfo};
 pub use render::{
