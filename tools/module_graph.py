@@ -16,7 +16,7 @@ from pathlib import Path
 # Lower numbers are lower layers; a module may use its own layer or any lower one.
 LAYERS = {
     "error": 0, "audio": 1, "progress": 1, "threads": 1, "io": 2, "dsp": 2, "midi": 2, "gain": 3,
-    "compute": 3,
+    "compute": 3, "level": 3,
     "synth": 4, "effects": 4, "analysis": 4, "transcribe": 4, "waveform": 4, "demo": 4, "follow": 4,
     "assess": 5, "ops": 6, "lib": 7,
 }

@@ -17,6 +17,7 @@
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::level::Level;
 use crate::midi::{Meter, MidiFile};
 
 /// Lesson notes whose onsets are this close form one chord (played spread, they still match).
@@ -60,21 +61,12 @@ impl Default for FollowOptions {
 }
 
 impl FollowOptions {
-    /// The tolerances of a level: `beginner` (150 ms), `intermediate` (100 ms) or `advanced`
-    /// (60 ms).
+    /// The tolerances of a level (`beginner`, `intermediate` or `advanced`: 150, 100 or 60 ms,
+    /// [`Level::tolerances`], as the offline assessment uses them).
     pub fn for_level(level: &str) -> Result<Self> {
-        let tol = match level {
-            "beginner" => 0.15,
-            "intermediate" => 0.10,
-            "advanced" => 0.06,
-            other => {
-                return Err(Error::InvalidArgument(format!(
-                    "unknown level '{other}': beginner, intermediate or advanced"
-                )))
-            }
-        };
+        let level: Level = level.parse()?;
         Ok(FollowOptions {
-            timing_tolerance_s: tol,
+            timing_tolerance_s: level.tolerances().timing_ms / 1000.0,
             match_window_s: 1.0,
             tempo_ratio: 1.0,
         })

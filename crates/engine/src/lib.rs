@@ -35,6 +35,7 @@ pub mod error;
 pub mod follow;
 pub mod gain;
 pub mod io;
+pub mod level;
 pub mod midi;
 pub mod ops;
 pub mod progress;
