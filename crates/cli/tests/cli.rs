@@ -1186,3 +1186,139 @@ fn transcribe_writes_midi_and_json_and_refuses_bad_input() {
     let o = rae(&["transcribe", "--help"]);
     assert!(String::from_utf8_lossy(&o.stdout).contains("reference"));
 }
+
+/// A lesson of a right-hand melody over left-hand chords at 90 BPM, and a take of it with the
+/// fifth melody note a semitone high and the ninth left out.
+fn lesson_and_take(dir: &Path) -> (String, String) {
+    use rust_audio_engine::demo::{write_smf, Note};
+    let note = |beat: u32, key: u8, len: u32| Note {
+        start: beat * 480,
+        length: len,
+        channel: 0,
+        key,
+        velocity: 80,
+    };
+    let melody = [
+        64u8, 65, 67, 72, 71, 69, 67, 65, 64, 62, 60, 62, 64, 62, 60, 60,
+    ];
+    let mut lesson = Vec::new();
+    for (i, &k) in melody.iter().enumerate() {
+        lesson.push(note(i as u32, k, 430));
+        if i % 4 == 0 {
+            for c in [48u8, 52, 55] {
+                lesson.push(note(i as u32, c, 1800));
+            }
+        }
+    }
+    let take: Vec<Note> = lesson
+        .iter()
+        .filter(|n| !(n.key == 64 && n.start == 8 * 480))
+        .map(|n| Note {
+            key: if n.key == 71 && n.start == 4 * 480 {
+                72
+            } else {
+                n.key
+            },
+            ..*n
+        })
+        .collect();
+    let l = dir.join("lesson.mid");
+    let t = dir.join("take.mid");
+    std::fs::write(&l, write_smf(480, 90.0, &[(0, 0)], &lesson, &[])).unwrap();
+    // The take a little slower than the lesson.
+    std::fs::write(&t, write_smf(480, 80.0, &[(0, 0)], &take, &[])).unwrap();
+    (
+        l.to_string_lossy().into_owned(),
+        t.to_string_lossy().into_owned(),
+    )
+}
+
+#[test]
+fn assess_finds_a_wrong_and_a_missed_note_and_refuses_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let (lesson, take) = lesson_and_take(dir.path());
+    let json = dir.path().join("a.json");
+    let o = rae(&["assess", &take, &lesson, "--json", json.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let summary = String::from_utf8_lossy(&o.stdout);
+    assert!(summary.contains("played C5"), "{summary}");
+    let v = parse_json(&json);
+    assert_eq!(v["take_kind"], "midi");
+    assert_eq!(v["counts"]["lesson_notes"], 28);
+    assert_eq!(v["counts"]["wrong_pitch"], 1);
+    assert_eq!(v["counts"]["missed"], 1);
+    assert_eq!(v["counts"]["extra"], 0);
+    assert_eq!(v["counts"]["correct"], 26);
+    let notes = v["notes"].as_array().unwrap();
+    let wrong = notes
+        .iter()
+        .find(|n| n["verdict"] == "wrong_pitch")
+        .unwrap();
+    assert_eq!(
+        (wrong["pitch"].as_u64(), wrong["played_pitch"].as_u64()),
+        (Some(71), Some(72))
+    );
+    assert_eq!(wrong["bar"], 2);
+    let missed = notes.iter().find(|n| n["verdict"] == "missed").unwrap();
+    assert_eq!(
+        (missed["pitch"].as_u64(), missed["bar"].as_u64()),
+        (Some(64), Some(3))
+    );
+    // 80 BPM against 90: the tempo is measured, and no note is rushed or dragged after it.
+    let ratio = v["tempo_ratio"].as_f64().unwrap();
+    assert!((ratio - 80.0 / 90.0).abs() < 0.01, "{ratio}");
+    assert_eq!(v["counts"]["rushed"], 0);
+    assert_eq!(v["counts"]["dragged"], 0);
+    // Bad level: usage error; a lesson that is not MIDI: failure naming it; nothing written.
+    let out = dir.path().join("none.json");
+    let o = rae(&[
+        "assess",
+        &take,
+        &lesson,
+        "--level",
+        "expert",
+        "--json",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("level"));
+    let o = rae(&[
+        "assess",
+        &take,
+        &json.to_string_lossy(),
+        "--json",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("a.json"));
+    assert!(!out.exists());
+}
+
+#[test]
+fn assess_a_recording_of_the_lesson_through_the_transcription() {
+    let dir = tempfile::tempdir().unwrap();
+    let (lesson, _) = lesson_and_take(dir.path());
+    let wav = dir.path().join("take.wav");
+    let o = rae(&[
+        "render",
+        &lesson,
+        "-o",
+        wav.to_str().unwrap(),
+        "--soundfont",
+        "builtin",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = rae(&["assess", wav.to_str().unwrap(), &lesson, "--json", "-"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["take_kind"], "transcription");
+    let c = &v["counts"];
+    // The lesson played as written: nearly every note heard correct, few extras.
+    assert!(c["correct"].as_u64().unwrap() >= 25, "{c}");
+    assert!(c["extra"].as_u64().unwrap() <= 2, "{c}");
+}

@@ -335,7 +335,15 @@ pub fn assess(
             });
             let strong = n.duration_s >= 0.08
                 && take.support(n.pitch, n.onset_s, n.onset_s + n.duration_s) >= 0.5;
-            if harmonic || !strong {
+            // A lesson note of that pitch still held then explains it: a re-trigger of a
+            // sounding note (the model hears one where another key is struck).
+            let held = ln.iter().enumerate().any(|(a, l)| {
+                let (start, slope) = expected[a];
+                l.pitch == n.pitch
+                    && start < n.onset_s
+                    && n.onset_s <= start + l.duration_s * slope + window
+            });
+            if harmonic || held || !strong {
                 continue;
             }
         }
