@@ -52,6 +52,8 @@ __all__ = [
     "Analysis",
     "StreamingAnalyzer",
     "ScoreFollower",
+    "Assessment",
+    "assess",
     "analyze_pitch",
     "detect_notes",
     "notes_from_pitch",
@@ -496,6 +498,44 @@ class ScoreFollower:
     @property
     def note_count(self) -> int: ...
 
+@final
+class Assessment:
+    """A take assessed against its lesson (see docs/assess.md): per lesson note, extra notes,
+    the tempo curve, bars, counts and scores, as ``rae assess --json`` writes them."""
+
+    @property
+    def level(self) -> str: ...
+    @property
+    def take_kind(self) -> str: ...
+    @property
+    def tempo_ratio(self) -> float: ...
+    @property
+    def counts(self) -> dict[str, int]: ...
+    @property
+    def scores(self) -> dict[str, float]: ...
+    @property
+    def tolerances(self) -> dict[str, float]: ...
+    @property
+    def notes(self) -> list[dict[str, object]]: ...
+    @property
+    def extra_notes(self) -> list[dict[str, object]]: ...
+    @property
+    def tempo_curve(self) -> list[dict[str, float]]: ...
+    @property
+    def bars(self) -> list[dict[str, object]]: ...
+    def summary(self) -> str: ...
+    def to_dict(self) -> dict[str, object]: ...
+    def to_json(self) -> str: ...
+
+def assess(
+    take: _AudioArg,
+    lesson: _MidiArg,
+    *,
+    sample_rate: Optional[int] = None,
+    level: str = "intermediate",
+    tempo: Optional[float] = None,
+    polyphonic: bool = False,
+) -> Assessment: ...
 def analyze_pitch(
     audio: _AudioArg,
     sample_rate: Optional[int] = None,

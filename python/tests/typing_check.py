@@ -97,3 +97,10 @@ def use_transcribe(x: npt.NDArray[np.float32]) -> float:
     rae.notes_to_midi([mine, first], "mine.mid")
     return first.start + first.end + first.pitch + first.velocity + len(from_array) + float(times[0]) \
         + float(onsets.sum() + frames.sum() + contour.sum()) + len(notes.info)
+
+
+def use_assess(x: npt.NDArray[np.float32]) -> float:
+    a: rae.Assessment = rae.assess("take.mid", b"MThd", level="beginner", tempo=90.0)
+    b = rae.assess(x, "lesson.mid", sample_rate=44100, polyphonic=True)
+    notes: list[dict[str, object]] = a.notes
+    return a.scores["notes"] + b.tempo_ratio + len(notes) + len(a.summary())
