@@ -197,8 +197,8 @@ def test_healthz_openapi_and_page(server: Server) -> None:
     h = server.health()
     assert h["status"] == "ok" and h["version"] == rae.__version__
     spec = server.client.get("/openapi.json").json()
-    for path in ("/v1/render", "/v1/analyze", "/v1/fx", "/v1/waveform", "/v1/lessons",
-                 "/v1/lessons/{lesson_id}", "/v1/soundfonts", "/healthz", "/metrics"):
+    for path in ("/v1/render", "/v1/analyze", "/v1/assess", "/v1/fx", "/v1/waveform",
+                 "/v1/lessons", "/v1/lessons/{lesson_id}", "/v1/soundfonts", "/healthz", "/metrics"):
         assert path in spec["paths"], path
     page = server.client.get("/")
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
@@ -771,3 +771,33 @@ def test_live_slow_reader_is_dropped(melody_wav: Any) -> None:
     assert "slow reader" in message
     # It was dropped once 50 events waited, not after the whole take.
     assert ws.received < len(frames)
+
+
+def test_assess_a_take_against_a_lesson(server: Server) -> None:
+    """A MIDI take and a recording of the lesson with E4 played as F#4 and A4 left out."""
+    keys = [60, 62, 66, 65, 67, None, 71, 72]
+    take = _smf([(i * 480, 400, k) for i, k in enumerate(keys) if k is not None], bpm=90.0)
+    r = server.client.post("/v1/render", content=take, headers={"content-type": "audio/midi"})
+    assert r.status_code == 200, r.text
+    for body, ctype, kind in ((take, "audio/midi", "midi"),
+                              (r.content, "audio/wav", "pitch_track")):
+        a = server.client.post("/v1/assess?lesson=melody&level=beginner", content=body,
+                               headers={"content-type": ctype})
+        assert a.status_code == 200, a.text
+        got = a.json()
+        assert got["take_kind"] == kind and got["lesson"] == "melody"
+        assert "/" not in got["take"]                       # no server path leaks
+        verdicts = [(n["index"], n["verdict"], n["played_pitch"]) for n in got["notes"]
+                    if n["verdict"] != "correct"]
+        assert verdicts == [(2, "wrong_pitch", 66), (5, "missed", None)], (kind, verdicts)
+        assert got["counts"]["correct"] == 6 and got["counts"]["extra"] == 0
+        assert got["tempo_ratio"] == pytest.approx(0.9, abs=0.02)
+    bad = server.client.post("/v1/assess?lesson=nope", content=take,
+                             headers={"content-type": "audio/midi"})
+    assert bad.status_code == 404
+    bad = server.client.post("/v1/assess?lesson=melody&level=expert", content=take,
+                             headers={"content-type": "audio/midi"})
+    assert bad.status_code == 422
+    bad = server.client.post("/v1/assess?lesson=long", content=b"RIFF....not audio",
+                             headers={"content-type": "audio/wav"})
+    assert bad.status_code in (400, 422), bad.text

@@ -1,7 +1,6 @@
 //! `rae assess`: a take (a recording or a MIDI performance) against its lesson MIDI file,
 //! through the engine's [`rae::ops::assess`]; this file maps options and prints.
 
-use std::io::Write as _;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -59,15 +58,7 @@ pub(crate) fn run(args: &AssessArgs) -> Result<(), Failure> {
         &opts,
     )?;
     if let Some(json) = &args.json {
-        let mut text = a.to_json()?;
-        text.push('\n');
-        if json.as_os_str() == "-" {
-            std::io::stdout()
-                .write_all(text.as_bytes())
-                .map_err(|e| rae::Error::io("<stdout>", e))?;
-        } else {
-            rae::io::write_atomic(json, text.as_bytes())?;
-        }
+        crate::write_json(json, a.to_json()?)?;
     }
     if !args.quiet && args.json.as_deref() != Some("-".as_ref()) {
         print!("{}", a.summary());

@@ -474,3 +474,17 @@ fn cmd_gpu(json: bool) -> Result<(), Failure> {
     }
     Ok(())
 }
+
+/// Writes a JSON document and a newline to `path` (atomically), or to stdout when `path` is "-".
+pub(crate) fn write_json(path: &std::path::Path, mut text: String) -> Result<(), Failure> {
+    text.push('\n');
+    if path.as_os_str() == "-" {
+        use std::io::Write as _;
+        std::io::stdout()
+            .write_all(text.as_bytes())
+            .map_err(|e| rae::Error::io("<stdout>", e))?;
+    } else {
+        rae::io::write_atomic(path, text.as_bytes())?;
+    }
+    Ok(())
+}

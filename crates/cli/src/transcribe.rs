@@ -1,7 +1,6 @@
 //! `rae transcribe`: a recording to a MIDI file (and the notes as JSON), through the engine's
 //! [`rae::ops::transcribe_to_midi`]; this file maps options and prints.
 
-use std::io::Write as _;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -58,15 +57,7 @@ pub(crate) fn run(args: &TranscribeArgs) -> Result<(), Failure> {
     }
     let t = rae::transcribe_to_midi(&args.input, &args.output, &opts)?;
     if let Some(json) = &args.json {
-        let mut text = t.to_json()?;
-        text.push('\n');
-        if json.as_os_str() == "-" {
-            std::io::stdout()
-                .write_all(text.as_bytes())
-                .map_err(|e| rae::Error::io("<stdout>", e))?;
-        } else {
-            rae::io::write_atomic(json, text.as_bytes())?;
-        }
+        crate::write_json(json, t.to_json()?)?;
     }
     if !args.quiet && args.json.as_deref() != Some("-".as_ref()) {
         eprintln!(

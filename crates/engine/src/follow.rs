@@ -18,6 +18,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::level::Level;
+pub use crate::level::Verdict;
 use crate::midi::{Meter, MidiFile};
 
 /// Lesson notes whose onsets are this close form one chord (played spread, they still match).
@@ -87,15 +88,6 @@ impl FollowOptions {
         }
         Ok(())
     }
-}
-
-/// A lesson note's verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Verdict {
-    Correct,
-    WrongPitch,
-    Missed,
 }
 
 /// When a correct or wrong note came, against the level's tolerance.

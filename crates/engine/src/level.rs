@@ -1,6 +1,6 @@
-//! How strict lesson feedback is: a level (beginner to advanced) and its tolerances, tightening
-//! as a lesson's grade rises (as Melodics does). Shared by the offline assessment (`assess`)
-//! and live following (`follow`).
+//! What lesson feedback shares between the offline assessment (`assess`) and live following
+//! (`follow`): how strict it is, a level (beginner to advanced) and its tolerances, tightening as
+//! a lesson's grade rises (as Melodics does), and the verdict on a lesson note.
 
 use serde::Serialize;
 
@@ -63,4 +63,13 @@ pub struct Tolerances {
     pub dynamics_ratio: f64,
     /// A take note further than this from a lesson note's expected time is not that note.
     pub match_window_ms: f64,
+}
+
+/// What became of a lesson note.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Correct,
+    WrongPitch,
+    Missed,
 }

@@ -401,6 +401,37 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
 
         return await guarded(request, make)
 
+    @app.post("/v1/assess")
+    async def assess(
+        request: Request,
+        lesson: str = Query(..., description="the lesson's id (GET /v1/lessons)"),
+        level: Literal["beginner", "intermediate", "advanced"] = Query("intermediate"),
+        tempo: Optional[float] = Query(None, ge=10, le=1000,
+                                       description="the tempo meant, quarter notes per minute"),
+    ) -> Response:
+        async def make(scratch: Scratch) -> Response:
+            midi, _ = lesson_or_404(lesson)
+            up = await receive(request, scratch, "audio", settings.max_upload_bytes,
+                               settings.upload_timeout_s)
+            path, limit_s = up.path, settings.max_audio_s
+
+            def job() -> dict[str, object]:
+                with open(str(path), "rb") as f:
+                    head = f.read(12)
+                if head.startswith(b"MThd") or (head.startswith(b"RIFF") and head[8:12] == b"RMID"):
+                    a = rae.assess(str(path), midi, level=level, tempo=tempo)
+                else:
+                    audio, sr = rae.load_audio(str(path), max_seconds=limit_s)
+                    a = rae.assess(audio, midi, sample_rate=sr, level=level, tempo=tempo)
+                body = a.to_dict()
+                body["take"] = "upload"
+                body["lesson"] = lesson
+                return body
+
+            return JSONResponse(await run_engine(request, job, scratch))
+
+        return await guarded(request, make)
+
     @app.post("/v1/fx")
     async def fx(
         request: Request,

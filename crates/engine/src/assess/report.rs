@@ -7,15 +7,7 @@ use serde::Serialize;
 
 use super::align::TimeMap;
 use super::{Lesson, Level, PerformedNote, Tolerances};
-
-/// What became of a lesson note.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Verdict {
-    Correct,
-    WrongPitch,
-    Missed,
-}
+pub use crate::level::Verdict;
 
 /// Timing of a played note against the level's tolerance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
