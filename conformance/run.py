@@ -20,7 +20,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-SECTIONS = ["loudness", "midi", "audiowaveform"]
+SECTIONS = ["loudness", "midi", "audiowaveform", "assess"]
 
 
 @dataclass
