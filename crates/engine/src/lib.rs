@@ -1,7 +1,9 @@
 //! rust-audio-engine: MIDI rendering through SoundFonts (SF2 and SF3), with a built-in General MIDI
 //! sound and a SoundFont cache shared across requests; audio effects (convolution and algorithmic
 //! reverb, EQ, dynamics, loudness) that run on whole buffers or stream, alone or as a [`Chain`];
-//! analysis of a performance (pitch, notes, onsets, dynamics, tempo); waveforms for web players.
+//! analysis of a performance (pitch, notes, onsets, dynamics, tempo); transcription (audio to
+//! notes) and lesson feedback (a take assessed against its lesson, offline or live); waveforms for
+//! web players.
 //!
 //! Read this file first: everything a user needs is re-exported here. Each user-facing operation
 //! is one function in [`ops`] whose result serialises:
@@ -19,7 +21,7 @@
 //! ```
 //!
 //! The modules form layers, each using only those below it: `error`; `audio`, `progress` and
-//! `threads`; `io`, `dsp` and `midi`; `gain` and `compute`; then the domains `synth`, `effects`,
+//! `threads`; `io`, `dsp` and `midi`; `gain`, `compute` and `level`; then the domains `synth`, `effects`,
 //! `analysis`, `transcribe`, `follow` and `waveform`, which do not use each other; then `assess`,
 //! which judges a take against a lesson from MIDI, analysis and transcription; then `ops`, which
 //! combines them.
